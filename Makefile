@@ -1,0 +1,61 @@
+# Two commands on a fresh machine: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+export NEXT_TELEMETRY_DISABLED := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint format typecheck seed migrate check-deploy clean help
+
+help:
+	@echo "make run        set up .venv, migrate, seed demo data and run web + worker + beat"
+	@echo "make test       run the test suite (DATABASE_URL / REDIS_URL honoured)"
+	@echo "make lint       ruff check + ruff format --check"
+	@echo "make typecheck  mypy with django-stubs"
+	@echo "make seed       (re)create the demo accounts and data"
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then echo "Python 3.11 or newer is required (none found on PATH)." >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.base-installed: requirements/base.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements/base.txt
+	@touch $@
+
+$(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	@touch $@ $(VENV)/.base-installed
+
+run: $(VENV)/.base-installed
+	$(BIN)/python -m portfolio_site.devstack run
+
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m portfolio_site.devstack test $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy portfolio_site market portfolio realtime
+
+migrate: $(VENV)/.base-installed
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+check-deploy: $(VENV)/.base-installed
+	DJANGO_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	JWT_SIGNING_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=example.com \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

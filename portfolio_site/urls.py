@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portfolio_site import auth_api, health
+
+auth_patterns = [
+    path("register/", auth_api.RegisterView.as_view(), name="auth-register"),
+    path("token/", auth_api.TokenView.as_view(), name="auth-token"),
+    path("token/refresh/", auth_api.TokenRefresh.as_view(), name="auth-token-refresh"),
+    path("logout/", auth_api.LogoutView.as_view(), name="auth-logout"),
+    path("me/", auth_api.MeView.as_view(), name="auth-me"),
+    path("password/", auth_api.PasswordChangeView.as_view(), name="auth-password"),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/auth/", include(auth_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+if settings.DEBUG:
+    urlpatterns += staticfiles_urlpatterns()
+
+handler404 = "portfolio_site.api_errors.json_not_found"
+handler500 = "portfolio_site.api_errors.json_server_error"
