@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,7 +12,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from portfolio_site.errors import Conflict, DomainError
 
 
-def _validate_password(password: str, user: AbstractBaseUser) -> None:
+def _validate_password(password: str, user: User) -> None:
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as error:
@@ -24,7 +24,7 @@ def _validate_password(password: str, user: AbstractBaseUser) -> None:
 
 
 @transaction.atomic
-def user_register(*, username: str, email: str, password: str) -> AbstractBaseUser:
+def user_register(*, username: str, email: str, password: str) -> User:
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict(
@@ -47,7 +47,7 @@ def user_register(*, username: str, email: str, password: str) -> AbstractBaseUs
     return user
 
 
-def user_revoke_refresh_tokens(*, user: AbstractBaseUser) -> int:
+def user_revoke_refresh_tokens(*, user: User) -> int:
     """Blacklist every outstanding, unexpired refresh token of ``user``; returns how many."""
     outstanding = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now()).exclude(
         blacklistedtoken__isnull=False
@@ -60,7 +60,7 @@ def user_revoke_refresh_tokens(*, user: AbstractBaseUser) -> int:
 
 
 @transaction.atomic
-def user_change_password(*, user: AbstractBaseUser, old_password: str, new_password: str) -> int:
+def user_change_password(*, user: User, old_password: str, new_password: str) -> int:
     if not user.check_password(old_password):
         raise DomainError(
             "The current password is wrong.",

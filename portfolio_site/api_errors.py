@@ -81,8 +81,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             message = str(detail)
             code = codes if isinstance(codes, str) else exc.default_code
         response = Response(error_body(code, message), status=exc.status_code)
-        if isinstance(exc, drf.Throttled) and exc.wait is not None:
-            response["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+        wait = getattr(exc, "wait", None)
+        if isinstance(exc, drf.Throttled) and wait is not None:
+            response["Retry-After"] = str(max(1, int(wait + 0.999)))
         auth_header = getattr(exc, "auth_header", None)
         if exc.status_code == 401:
             response["WWW-Authenticate"] = auth_header or 'Bearer realm="api"'

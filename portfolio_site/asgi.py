@@ -5,6 +5,7 @@ development (daphne) and by the gateway in production.
 """
 
 import os
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio_site.settings")
 
@@ -23,6 +24,7 @@ from django.conf import settings
 
 from realtime.routing import websocket_application
 
+http_application: Any
 if settings.DEBUG:
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -132,5 +133,6 @@ class PasswordChangeView(APIView):
     def post(self, request: Request) -> Response:
         body = PasswordChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        revoked = accounts.user_change_password(user=request.user, **body.validated_data)
+        user = cast(User, request.user)
+        revoked = accounts.user_change_password(user=user, **body.validated_data)
         return Response({"revoked_tokens": revoked})

@@ -41,7 +41,8 @@ def assert_error(response, status: int, code: str | None = None) -> dict:  # typ
     assert response.status_code == status, response.content
     body = response.json()
     assert set(body) == {"error"}
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["message"]
     if code is not None:
         assert body["error"]["code"] == code
     return body["error"]
@@ -67,7 +68,11 @@ def test_register_then_login_and_me(api_client: APIClient) -> None:
 def test_register_refuses_duplicate_username_case_insensitively(api_client, user) -> None:  # type: ignore[no-untyped-def]
     response = api_client.post(
         REGISTER,
-        {"username": user.username.upper(), "email": "x@example.com", "password": "S0ng-Hong-river!"},
+        {
+            "username": user.username.upper(),
+            "email": "x@example.com",
+            "password": "S0ng-Hong-river!",
+        },
         format="json",
     )
     error = assert_error(response, 409, "username_taken")
@@ -86,7 +91,12 @@ def test_register_refuses_weak_password(api_client: APIClient) -> None:
 def test_register_refuses_unknown_fields_and_wrong_types(api_client: APIClient) -> None:
     response = api_client.post(
         REGISTER,
-        {"username": "hoa", "email": "h@example.com", "password": "S0ng-Hong-river!", "is_staff": True},
+        {
+            "username": "hoa",
+            "email": "h@example.com",
+            "password": "S0ng-Hong-river!",
+            "is_staff": True,
+        },
         format="json",
     )
     error = assert_error(response, 400, "invalid")
@@ -111,7 +121,9 @@ def test_non_object_json_body_is_400(api_client: APIClient) -> None:
 
 
 def test_wrong_credentials_are_401(api_client, user) -> None:  # type: ignore[no-untyped-def]
-    response = api_client.post(TOKEN, {"username": user.username, "password": "nope"}, format="json")
+    response = api_client.post(
+        TOKEN, {"username": user.username, "password": "nope"}, format="json"
+    )
     assert_error(response, 401)
 
 
@@ -120,7 +132,9 @@ def test_inactive_user_cannot_log_in_or_use_tokens(api_client, user) -> None:  #
     user.is_active = False
     user.save()
     assert_error(
-        api_client.post(TOKEN, {"username": user.username, "password": DEFAULT_PASSWORD}, format="json"),
+        api_client.post(
+            TOKEN, {"username": user.username, "password": DEFAULT_PASSWORD}, format="json"
+        ),
         401,
     )
     assert_error(bearer(access).get(ME), 401)
@@ -137,7 +151,9 @@ def test_refresh_rotates_and_reusing_the_old_refresh_token_is_401(api_client, us
     reuse = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
     assert_error(reuse, 401, "token_not_valid")
     # the rotated token still works
-    assert api_client.post(REFRESH, {"refresh": rotated["refresh"]}, format="json").status_code == 200
+    assert (
+        api_client.post(REFRESH, {"refresh": rotated["refresh"]}, format="json").status_code == 200
+    )
 
 
 def test_logout_blacklists_the_refresh_token(api_client, user) -> None:  # type: ignore[no-untyped-def]
@@ -177,7 +193,9 @@ def test_password_change_needs_the_old_password(api_client, user) -> None:  # ty
     )
     assert_error(response, 400, "weak_password")
     # nothing changed: the refresh token still works
-    assert api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").status_code == 200
+    assert (
+        api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").status_code == 200
+    )
 
 
 def test_me_requires_a_token(api_client: APIClient) -> None:

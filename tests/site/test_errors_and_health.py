@@ -66,7 +66,9 @@ def test_wrong_method_is_405_in_the_error_format(api_client: APIClient) -> None:
         (RedisConnectionError("Connection refused"), "cache_unavailable"),
     ],
 )
-def test_dependency_outage_in_a_view_is_503_not_500(auth_client, monkeypatch, exception, code) -> None:  # type: ignore[no-untyped-def]
+def test_dependency_outage_in_a_view_is_503_not_500(
+    auth_client, monkeypatch, exception, code
+) -> None:  # type: ignore[no-untyped-def]
     from portfolio_site import auth_api
 
     def boom(self, request):  # type: ignore[no-untyped-def]

@@ -1,0 +1,697 @@
+"""Fold a portfolio's transactions into positions and cash totals: pure Decimal maths, no ORM.
+
+The service layer turns transaction rows into `LedgerEntry` values and calls `fold()`; to check a
+change it simply folds the whole list again with the change applied. One linear pass, so tens of
+thousands of entries are cheap.
+
+Definitions follow docs/portfolio-maths.md (average cost is the Vietnamese brokers' convention):
+
+- BUY q @ p, fee f: cost += q*p + f; quantity += q; cash -= q*p + f.
+- SELL q @ p, fee f, tax t: proceeds = q*p - f - t; realized += proceeds - avg_cost*q;
+  cost -= avg_cost*q; quantity -= q; cash += proceeds.
+- STOCK_DIVIDEND q: quantity += q at zero cost.  DIVIDEND a, tax t: cash += a - t.
+- FEE a: cash -= a.  INTEREST a: cash += a.  DEPOSIT / WITHDRAWAL a: cash +/- a, net_flows +/- a.
+
+Choices made here (the maths doc leaves them open):
+
+- Order is (trade_date, sequence); entries equal on both keep their input order (stable sort).
+- Average cost is never rounded: `cost` holds the exact remaining basis (arithmetic runs at 50
+  significant digits); selling the whole position removes exactly the whole cost.
+- FIFO: every BUY opens a lot (cost includes its fee); a STOCK_DIVIDEND opens a zero-cost lot
+  dated at the dividend, so bonus shares are sold after the lots bought before them. SELL takes
+  lots from the front of the queue; a partly sold lot gives up cost pro rata.
+- Settlement (`enforce_settlement`): a SELL dated d may sell only shares whose entry has
+  settle_date <= d (bonus shares use the STOCK_DIVIDEND entry's settle_date). The check counts
+  shares, not lots, so under FIFO the lot taken first may be a later-settling bonus lot.
+- Cash (`track_cash`): no entry may take total cash below zero. Total cash includes sale proceeds
+  that have not settled yet, because Vietnamese brokers let clients buy with them (cash advance);
+  the same total applies to WITHDRAWAL and FEE. Cash paid for a BUY leaves settled cash at once
+  (brokers block it on the trade date), while positive amounts stay pending until their entry's
+  settle_date, so `settled_cash` may be negative after an advance.
+- Without `track_cash`, cash is still computed but never checked, and `total_value()` leaves it out.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from enum import StrEnum
+from typing import Literal
+
+ZERO = Decimal(0)
+WHOLE_VND = Decimal(1)
+# Enough digits that average-cost division never loses anything a VND amount could show.
+LEDGER_PRECISION = 50
+
+CostMethod = Literal["average", "fifo"]
+
+
+class Kind(StrEnum):
+    BUY = "BUY"
+    SELL = "SELL"
+    DEPOSIT = "DEPOSIT"
+    WITHDRAWAL = "WITHDRAWAL"
+    DIVIDEND = "DIVIDEND"
+    STOCK_DIVIDEND = "STOCK_DIVIDEND"
+    FEE = "FEE"
+    INTEREST = "INTEREST"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Kind | None:
+        # Accept "buy" or "stock_dividend" from a database column or a form.
+        if isinstance(value, str):
+            return cls.__members__.get(value.strip().upper())
+        return None
+
+
+TRADE_KINDS = frozenset({Kind.BUY, Kind.SELL})
+SHARE_KINDS = frozenset({Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND})
+SYMBOL_KINDS = frozenset({Kind.BUY, Kind.SELL, Kind.DIVIDEND, Kind.STOCK_DIVIDEND})
+AMOUNT_KINDS = frozenset({Kind.DEPOSIT, Kind.WITHDRAWAL, Kind.DIVIDEND, Kind.FEE, Kind.INTEREST})
+
+
+class LedgerErrorCode(StrEnum):
+    OVERSELL = "oversell"
+    UNSETTLED_SHARES = "unsettled_shares"
+    INSUFFICIENT_CASH = "insufficient_cash"
+    INVALID_KIND = "invalid_kind"
+    INVALID_QUANTITY = "invalid_quantity"
+    INVALID_PRICE = "invalid_price"
+    INVALID_AMOUNT = "invalid_amount"
+    INVALID_FEE = "invalid_fee"
+    INVALID_TAX = "invalid_tax"
+    INVALID_SETTLE_DATE = "invalid_settle_date"
+    MISSING_SYMBOL = "missing_symbol"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One transaction as the ledger sees it. `kind` may be given as a string ("BUY", "buy")."""
+
+    id: object
+    kind: Kind
+    symbol: str
+    quantity: int
+    price: Decimal
+    amount: Decimal
+    fee: Decimal
+    tax: Decimal
+    trade_date: date
+    settle_date: date
+    sequence: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, Kind):
+            try:
+                kind = Kind(self.kind)
+            except ValueError:
+                raise LedgerError(
+                    entry=self,
+                    code=LedgerErrorCode.INVALID_KIND,
+                    detail=f"unknown transaction kind {self.kind!r}",
+                ) from None
+            object.__setattr__(self, "kind", kind)
+
+
+class LedgerError(Exception):
+    """An entry the ledger refuses. `code` is stable; `message` names the transaction."""
+
+    def __init__(
+        self, *, entry: LedgerEntry, code: LedgerErrorCode, detail: str, **context: object
+    ) -> None:
+        self.entry = entry
+        self.entry_id = entry.id
+        self.code = code
+        self.context = context
+        self.message = f"{describe_entry(entry)}: {detail}"
+        super().__init__(self.message)
+
+
+def describe_entry(entry: LedgerEntry) -> str:
+    """'Transaction 42 (2024-03-05 SELL FPT)' -- how errors name an entry."""
+    what = f"{entry.trade_date.isoformat()} {entry.kind}"
+    if entry.symbol:
+        what += f" {entry.symbol}"
+    name = "New transaction" if entry.id is None else f"Transaction {entry.id}"
+    return f"{name} ({what})"
+
+
+@dataclass(frozen=True)
+class LedgerConfig:
+    cost_method: CostMethod = "average"
+    enforce_settlement: bool = True
+    track_cash: bool = True
+
+    def __post_init__(self) -> None:
+        if self.cost_method not in ("average", "fifo"):
+            raise ValueError(f"cost_method must be 'average' or 'fifo', not {self.cost_method!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    """An open FIFO lot: what is left of one BUY (or one STOCK_DIVIDEND, at zero cost)."""
+
+    quantity: int
+    cost: Decimal
+    trade_date: date
+    settle_date: date
+    entry_id: object
+
+
+@dataclass(frozen=True, slots=True)
+class RealizedLot:
+    """The part of one SELL matched against one FIFO lot. Proceeds are shared pro rata."""
+
+    sell_entry_id: object
+    sell_date: date
+    lot_entry_id: object
+    lot_date: date
+    quantity: int
+    cost: Decimal
+    proceeds: Decimal
+
+    @property
+    def realized(self) -> Decimal:
+        return self.proceeds - self.cost
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    symbol: str
+    quantity: int
+    settled_quantity: int
+    cost: Decimal
+    realized: Decimal
+    dividends: Decimal
+    fees: Decimal
+    taxes: Decimal
+    lots: tuple[Lot, ...] = ()
+    realized_lots: tuple[RealizedLot, ...] = ()
+
+    @property
+    def avg_cost(self) -> Decimal:
+        if self.quantity == 0:
+            return ZERO
+        with localcontext(prec=LEDGER_PRECISION):
+            return self.cost / self.quantity
+
+    @property
+    def is_open(self) -> bool:
+        return self.quantity > 0
+
+    def market_value(self, close: Decimal) -> Decimal:
+        return close * self.quantity
+
+    def unrealized(self, close: Decimal) -> Decimal:
+        return self.market_value(close) - self.cost
+
+
+@dataclass(frozen=True)
+class LedgerState:
+    positions: dict[str, Position]
+    cash: Decimal
+    settled_cash: Decimal
+    pending_cash: Decimal
+    deposits: Decimal
+    withdrawals: Decimal
+    net_flows: Decimal
+    fees: Decimal
+    taxes: Decimal
+    dividends: Decimal
+    interest: Decimal
+    fee_rows: Decimal
+    realized: Decimal
+    cash_tracked: bool
+    cost_method: CostMethod
+    as_of: date | None
+    entry_count: int
+
+    @property
+    def cost_basis(self) -> Decimal:
+        return sum((p.cost for p in self.positions.values()), ZERO)
+
+    @property
+    def open_positions(self) -> dict[str, Position]:
+        return {s: p for s, p in self.positions.items() if p.quantity > 0}
+
+    def market_value(self, prices: Mapping[str, Decimal]) -> Decimal:
+        """Value of open positions at `prices` (symbol -> close). KeyError if one is missing."""
+        missing = sorted(s for s in self.open_positions if s not in prices)
+        if missing:
+            raise KeyError(f"no price for {', '.join(missing)}")
+        return sum((prices[s] * p.quantity for s, p in self.open_positions.items()), ZERO)
+
+    def unrealized(self, prices: Mapping[str, Decimal]) -> Decimal:
+        return self.market_value(prices) - self.cost_basis
+
+    def total_value(self, prices: Mapping[str, Decimal]) -> Decimal:
+        """Market value plus cash, or market value alone when cash is not tracked."""
+        value = self.market_value(prices)
+        return value + self.cash if self.cash_tracked else value
+
+    def total_return(self, prices: Mapping[str, Decimal]) -> Decimal:
+        """realized + unrealized + dividends + interest - FEE rows.
+
+        With cash tracked this equals total_value - net_flows (the identity in portfolio-maths).
+        """
+        with localcontext(prec=LEDGER_PRECISION):
+            return (
+                self.realized
+                + self.unrealized(prices)
+                + self.dividends
+                + self.interest
+                - self.fee_rows
+            )
+
+
+def _whole_vnd(value: Decimal) -> Decimal:
+    return value.quantize(WHOLE_VND, rounding=ROUND_HALF_UP)
+
+
+def derive_fee(
+    *, kind: Kind | str, quantity: int, price: Decimal, amount: Decimal, fee_rate: Decimal
+) -> Decimal:
+    """Brokerage fee: fee_rate x gross trade value on BUY and SELL, half-up to whole VND."""
+    if Kind(kind) in TRADE_KINDS:
+        return _whole_vnd(fee_rate * price * quantity)
+    return ZERO
+
+
+def derive_tax(
+    *,
+    kind: Kind | str,
+    quantity: int,
+    price: Decimal,
+    amount: Decimal,
+    sell_tax_rate: Decimal,
+    dividend_tax_rate: Decimal,
+) -> Decimal:
+    """Tax withheld: sell_tax_rate x gross proceeds on SELL, dividend_tax_rate x amount on DIVIDEND."""
+    kind = Kind(kind)
+    if kind is Kind.SELL:
+        return _whole_vnd(sell_tax_rate * price * quantity)
+    if kind is Kind.DIVIDEND:
+        return _whole_vnd(dividend_tax_rate * amount)
+    return ZERO
+
+
+def cash_effect(entry: LedgerEntry) -> Decimal:
+    """How much the entry changes cash (negative for money going out)."""
+    kind = entry.kind
+    if kind is Kind.BUY:
+        return -(entry.price * entry.quantity + entry.fee)
+    if kind is Kind.SELL:
+        return entry.price * entry.quantity - entry.fee - entry.tax
+    if kind is Kind.DIVIDEND:
+        return entry.amount - entry.tax
+    if kind in (Kind.DEPOSIT, Kind.INTEREST):
+        return entry.amount
+    if kind in (Kind.WITHDRAWAL, Kind.FEE):
+        return -entry.amount
+    return ZERO
+
+
+# --- the fold ---------------------------------------------------------------------------------
+
+
+class _OpenLot:
+    __slots__ = ("cost", "entry_id", "quantity", "settle_date", "trade_date")
+
+    def __init__(
+        self, quantity: int, cost: Decimal, trade_date: date, settle_date: date, entry_id: object
+    ) -> None:
+        self.quantity = quantity
+        self.cost = cost
+        self.trade_date = trade_date
+        self.settle_date = settle_date
+        self.entry_id = entry_id
+
+
+class _Book:
+    """Mutable per-symbol accumulator used during one fold."""
+
+    __slots__ = (
+        "cost",
+        "dividends",
+        "fees",
+        "lots",
+        "pending",
+        "pending_quantity",
+        "quantity",
+        "realized",
+        "realized_lots",
+        "symbol",
+        "taxes",
+    )
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+        self.quantity = 0
+        self.cost = ZERO
+        self.realized = ZERO
+        self.dividends = ZERO
+        self.fees = ZERO
+        self.taxes = ZERO
+        self.lots: deque[_OpenLot] = deque()
+        self.realized_lots: list[RealizedLot] = []
+        # Unsettled acquisitions as a min-heap of (settle_date, quantity).
+        self.pending: list[tuple[date, int]] = []
+        self.pending_quantity = 0
+
+    def acquire(self, quantity: int, settle_date: date) -> None:
+        self.quantity += quantity
+        heapq.heappush(self.pending, (settle_date, quantity))
+        self.pending_quantity += quantity
+
+    def settle_until(self, day: date) -> None:
+        while self.pending and self.pending[0][0] <= day:
+            self.pending_quantity -= heapq.heappop(self.pending)[1]
+
+    def consume_pending(self, quantity: int) -> None:
+        """Sell shares that have not settled (only when settlement is not enforced)."""
+        while quantity:
+            settle_date, pending = heapq.heappop(self.pending)
+            take = min(quantity, pending)
+            if take < pending:
+                heapq.heappush(self.pending, (settle_date, pending - take))
+            self.pending_quantity -= take
+            quantity -= take
+
+    def settled_quantity(self) -> int:
+        return self.quantity - self.pending_quantity
+
+    def freeze(self, as_of: date | None) -> Position:
+        if as_of is not None:
+            self.settle_until(as_of)
+        return Position(
+            symbol=self.symbol,
+            quantity=self.quantity,
+            settled_quantity=self.settled_quantity(),
+            cost=self.cost,
+            realized=self.realized,
+            dividends=self.dividends,
+            fees=self.fees,
+            taxes=self.taxes,
+            lots=tuple(
+                Lot(lot.quantity, lot.cost, lot.trade_date, lot.settle_date, lot.entry_id)
+                for lot in self.lots
+            ),
+            realized_lots=tuple(self.realized_lots),
+        )
+
+
+@dataclass
+class _Run:
+    config: LedgerConfig
+    as_of: date | None
+    books: dict[str, _Book] = field(default_factory=dict)
+    cash: Decimal = ZERO
+    pending_cash: Decimal = ZERO
+    deposits: Decimal = ZERO
+    withdrawals: Decimal = ZERO
+    fees: Decimal = ZERO
+    taxes: Decimal = ZERO
+    dividends: Decimal = ZERO
+    interest: Decimal = ZERO
+    fee_rows: Decimal = ZERO
+
+    def book(self, symbol: str) -> _Book:
+        book = self.books.get(symbol)
+        if book is None:
+            book = self.books[symbol] = _Book(symbol)
+        return book
+
+    def move_cash(self, entry: LedgerEntry, delta: Decimal) -> None:
+        if delta < 0 and self.config.track_cash and self.cash + delta < 0:
+            raise LedgerError(
+                entry=entry,
+                code=LedgerErrorCode.INSUFFICIENT_CASH,
+                detail=f"needs {-delta:,} VND but only {self.cash:,} VND cash is available",
+                available=self.cash,
+                requested=-delta,
+            )
+        self.cash += delta
+        if delta > 0 and self.as_of is not None and entry.settle_date > self.as_of:
+            self.pending_cash += delta
+
+
+def _apply_buy(run: _Run, entry: LedgerEntry, quantity: int) -> None:
+    cost = entry.price * quantity + entry.fee
+    run.move_cash(entry, -cost)
+    book = run.book(entry.symbol)
+    book.acquire(quantity, entry.settle_date)
+    book.cost += cost
+    book.fees += entry.fee
+    run.fees += entry.fee
+    if run.config.cost_method == "fifo":
+        book.lots.append(_OpenLot(quantity, cost, entry.trade_date, entry.settle_date, entry.id))
+
+
+def _apply_stock_dividend(run: _Run, entry: LedgerEntry, quantity: int) -> None:
+    book = run.book(entry.symbol)
+    book.acquire(quantity, entry.settle_date)
+    if run.config.cost_method == "fifo":
+        book.lots.append(_OpenLot(quantity, ZERO, entry.trade_date, entry.settle_date, entry.id))
+
+
+def _apply_sell(run: _Run, entry: LedgerEntry, quantity: int) -> None:
+    book = run.books.get(entry.symbol)
+    held = book.quantity if book is not None else 0
+    if book is None or quantity > held:
+        raise LedgerError(
+            entry=entry,
+            code=LedgerErrorCode.OVERSELL,
+            detail=f"cannot sell {quantity:,} shares; only {held:,} held on that date",
+            available=held,
+            requested=quantity,
+        )
+    book.settle_until(entry.trade_date)
+    settled = book.settled_quantity()
+    if quantity > settled:
+        if run.config.enforce_settlement:
+            raise LedgerError(
+                entry=entry,
+                code=LedgerErrorCode.UNSETTLED_SHARES,
+                detail=(
+                    f"cannot sell {quantity:,} shares; only {settled:,} of {held:,} "
+                    "have settled by that date (T+2)"
+                ),
+                available=settled,
+                requested=quantity,
+            )
+        book.consume_pending(quantity - settled)
+    proceeds = entry.price * quantity - entry.fee - entry.tax
+    run.move_cash(entry, proceeds)
+    if run.config.cost_method == "fifo":
+        removed = _take_lots(book, entry, quantity, proceeds)
+    else:
+        removed = book.cost * quantity / book.quantity
+    book.quantity -= quantity
+    if book.quantity == 0:
+        removed = book.cost  # selling out removes the whole basis, with no rounding residue
+    book.cost -= removed
+    book.realized += proceeds - removed
+    book.fees += entry.fee
+    book.taxes += entry.tax
+    run.fees += entry.fee
+    run.taxes += entry.tax
+
+
+def _take_lots(book: _Book, entry: LedgerEntry, quantity: int, proceeds: Decimal) -> Decimal:
+    """Consume FIFO lots for a sale; return the cost removed and record each lot's share."""
+    remaining = quantity
+    removed = ZERO
+    proceeds_left = proceeds
+    while remaining:
+        lot = book.lots[0]
+        take = min(remaining, lot.quantity)
+        if take == lot.quantity:
+            part_cost = lot.cost
+            book.lots.popleft()
+        else:
+            part_cost = lot.cost * take / lot.quantity
+            lot.cost -= part_cost
+            lot.quantity -= take
+        remaining -= take
+        part_proceeds = proceeds_left if remaining == 0 else proceeds * take / quantity
+        proceeds_left -= part_proceeds
+        removed += part_cost
+        book.realized_lots.append(
+            RealizedLot(
+                sell_entry_id=entry.id,
+                sell_date=entry.trade_date,
+                lot_entry_id=lot.entry_id,
+                lot_date=lot.trade_date,
+                quantity=take,
+                cost=part_cost,
+                proceeds=part_proceeds,
+            )
+        )
+    return removed
+
+
+def _apply_dividend(run: _Run, entry: LedgerEntry, quantity: int) -> None:
+    net = entry.amount - entry.tax
+    run.move_cash(entry, net)
+    book = run.book(entry.symbol)
+    book.dividends += net
+    book.taxes += entry.tax
+    run.dividends += net
+    run.taxes += entry.tax
+
+
+def _apply_deposit(run: _Run, entry: LedgerEntry, quantity: int) -> None:
+    run.move_cash(entry, entry.amount)
+    run.deposits += entry.amount
+
+
+def _apply_withdrawal(run: _Run, entry: LedgerEntry, quantity: int) -> None:
+    run.move_cash(entry, -entry.amount)
+    run.withdrawals += entry.amount
+
+
+def _apply_fee(run: _Run, entry: LedgerEntry, quantity: int) -> None:
+    run.move_cash(entry, -entry.amount)
+    run.fees += entry.amount
+    run.fee_rows += entry.amount
+
+
+def _apply_interest(run: _Run, entry: LedgerEntry, quantity: int) -> None:
+    run.move_cash(entry, entry.amount)
+    run.interest += entry.amount
+
+
+_HANDLERS: dict[Kind, Callable[[_Run, LedgerEntry, int], None]] = {
+    Kind.BUY: _apply_buy,
+    Kind.SELL: _apply_sell,
+    Kind.STOCK_DIVIDEND: _apply_stock_dividend,
+    Kind.DIVIDEND: _apply_dividend,
+    Kind.DEPOSIT: _apply_deposit,
+    Kind.WITHDRAWAL: _apply_withdrawal,
+    Kind.FEE: _apply_fee,
+    Kind.INTEREST: _apply_interest,
+}
+
+
+def _invalid(entry: LedgerEntry, code: LedgerErrorCode, detail: str) -> LedgerError:
+    return LedgerError(entry=entry, code=code, detail=detail)
+
+
+def _is_positive(value: object) -> bool:
+    return isinstance(value, Decimal | int) and not isinstance(value, bool) and _finite(value) > 0
+
+
+def _finite(value: Decimal | int) -> Decimal | int:
+    if isinstance(value, Decimal) and not value.is_finite():
+        return -1
+    return value
+
+
+def _checked_quantity(entry: LedgerEntry) -> int:
+    """The entry's share count as an int (0 for kinds that move no shares); raise if invalid."""
+    if entry.kind not in SHARE_KINDS:
+        return 0
+    quantity: object = entry.quantity
+    count: int | None = None
+    if isinstance(quantity, int) and not isinstance(quantity, bool):
+        count = quantity
+    elif (
+        isinstance(quantity, Decimal)
+        and quantity.is_finite()
+        and quantity == quantity.to_integral_value()
+    ):
+        count = int(quantity)
+    if count is None:
+        raise _invalid(
+            entry,
+            LedgerErrorCode.INVALID_QUANTITY,
+            f"quantity must be a whole number of shares, not {quantity}",
+        )
+    if count <= 0:
+        raise _invalid(
+            entry, LedgerErrorCode.INVALID_QUANTITY, f"quantity must be positive, not {count}"
+        )
+    return count
+
+
+def _validate(entry: LedgerEntry) -> int:
+    """Check one entry's own fields; return its share count."""
+    kind = entry.kind
+    if kind in SYMBOL_KINDS and not (entry.symbol and entry.symbol.strip()):
+        raise _invalid(entry, LedgerErrorCode.MISSING_SYMBOL, f"a {kind} needs a symbol")
+    quantity = _checked_quantity(entry)
+    if kind in TRADE_KINDS and not _is_positive(entry.price):
+        raise _invalid(
+            entry, LedgerErrorCode.INVALID_PRICE, f"price must be positive, not {entry.price}"
+        )
+    if kind in AMOUNT_KINDS and not _is_positive(entry.amount):
+        raise _invalid(
+            entry, LedgerErrorCode.INVALID_AMOUNT, f"amount must be positive, not {entry.amount}"
+        )
+    if not (_is_positive(entry.fee) or entry.fee == 0):
+        raise _invalid(entry, LedgerErrorCode.INVALID_FEE, f"fee must not be negative: {entry.fee}")
+    if not (_is_positive(entry.tax) or entry.tax == 0):
+        raise _invalid(entry, LedgerErrorCode.INVALID_TAX, f"tax must not be negative: {entry.tax}")
+    if entry.settle_date < entry.trade_date:
+        raise _invalid(
+            entry,
+            LedgerErrorCode.INVALID_SETTLE_DATE,
+            f"settles on {entry.settle_date.isoformat()}, before its trade date",
+        )
+    return quantity
+
+
+def trade_order(entry: LedgerEntry) -> tuple[date, int]:
+    """Sort key for trade order: (trade_date, sequence)."""
+    return (entry.trade_date, entry.sequence)
+
+
+def fold(
+    entries: Iterable[LedgerEntry], *, config: LedgerConfig, as_of: date | None = None
+) -> LedgerState:
+    """Replay `entries` in trade order; raise LedgerError on the first invalid one.
+
+    `as_of` is the date at which settlement is measured (settled_quantity, settled_cash);
+    it defaults to the last trade date and may not precede it -- to see an earlier state,
+    pass only the entries up to that date.
+    """
+    ordered = sorted(entries, key=trade_order)
+    if ordered:
+        last = ordered[-1].trade_date
+        if as_of is None:
+            as_of = last
+        elif as_of < last:
+            raise ValueError(
+                f"as_of {as_of.isoformat()} precedes the last entry ({last.isoformat()}); "
+                "pass only the entries up to as_of"
+            )
+    run = _Run(config=config, as_of=as_of)
+    with localcontext(prec=LEDGER_PRECISION, rounding=ROUND_HALF_EVEN):
+        for entry in ordered:
+            quantity = _validate(entry)
+            _HANDLERS[entry.kind](run, entry, quantity)
+        positions = {symbol: book.freeze(as_of) for symbol, book in run.books.items()}
+        realized = sum((p.realized for p in positions.values()), ZERO)
+        return LedgerState(
+            positions=positions,
+            cash=run.cash,
+            settled_cash=run.cash - run.pending_cash,
+            pending_cash=run.pending_cash,
+            deposits=run.deposits,
+            withdrawals=run.withdrawals,
+            net_flows=run.deposits - run.withdrawals,
+            fees=run.fees,
+            taxes=run.taxes,
+            dividends=run.dividends,
+            interest=run.interest,
+            fee_rows=run.fee_rows,
+            realized=realized,
+            cash_tracked=config.track_cash,
+            cost_method=config.cost_method,
+            as_of=as_of,
+            entry_count=len(ordered),
+        )

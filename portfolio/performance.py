@@ -1,0 +1,575 @@
+"""Portfolio performance over a date range: daily values, TWR, XIRR, volatility, drawdown.
+
+Vectorised with numpy: one pass over the entries to pull out columns, then a handful of array
+operations (bincount + cumsum for holdings and cash); never a Python loop over days x holdings.
+Return series are float64 (they are ratios); amounts reported in VND are rounded half-up to whole
+VND Decimal at the edge. Entries are assumed valid (the ledger checked them when they were saved).
+
+Conventions (docs/portfolio-maths.md, plus the choices noted here):
+
+- The series runs over the price table's trading dates. Its first point d0 is the last trading
+  date on or before `start` (the value at the close before the range begins), or the first
+  trading date when the table starts later. It ends at the last trading date on or before `end`.
+- An entry counts at the close of the first series date on or after its trade date: weekend and
+  holiday entries join the next trading day; entries on or before d0 are in the opening value;
+  entries after the last series date are outside the series.
+- A holding is valued at the price table's close of the last trading day <= t. Where the table has
+  no close yet (a symbol it lacks, or dates before its first close), the last BUY/SELL price on or
+  before t stands in; shares with no price at all are valued at zero.
+- External flows F_t: with cash tracked, deposits (+) and withdrawals (-). Without cash tracking the
+  portfolio is the securities alone, so every cash movement across its edge is external:
+  BUY gross cost (+), SELL net proceeds (-), and likewise cash dividends and interest (-, paid out)
+  and FEE rows (+, paid in); deposits and withdrawals do not touch it.
+- TWR: r_t = (V_t - F_t) / V_{t-1} - 1; days with V_{t-1} == 0 (below half a VND) are skipped (r=0,
+  left out of volatility), so the return starts on the first day there is something invested.
+- XIRR: investor flows are -V(d0) on d0, -F_t on each later day, +V(end) on the last day.
+- Annualised return: only when the requested range (end - start) is at least 365 days.
+- Volatility: sample standard deviation (ddof=1) of the daily returns x sqrt(250).
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from portfolio.ledger import Kind, LedgerConfig, LedgerEntry
+
+TRADING_DAYS_PER_YEAR = 250
+DAYS_PER_YEAR = 365
+ZERO_VALUE = 0.5  # a value below half a VND is nothing
+RANGE_CODES = ("1W", "1M", "3M", "6M", "YTD", "1Y", "3Y", "ALL")
+
+FloatArray = npt.NDArray[np.float64]
+DateArray = npt.NDArray[np.datetime64]
+
+# Kind codes for the vectorised pass.
+_KIND_CODE = {kind: code for code, kind in enumerate(Kind)}
+_BUY, _SELL, _STOCK_DIVIDEND = (_KIND_CODE[k] for k in (Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND))
+_DEPOSIT, _WITHDRAWAL = _KIND_CODE[Kind.DEPOSIT], _KIND_CODE[Kind.WITHDRAWAL]
+_DIVIDEND, _FEE, _INTEREST = (_KIND_CODE[k] for k in (Kind.DIVIDEND, Kind.FEE, Kind.INTEREST))
+
+
+def _as_days(values: Iterable[date] | DateArray) -> DateArray:
+    return np.asarray(values, dtype="datetime64[D]")
+
+
+def _forward_fill(matrix: FloatArray) -> FloatArray:
+    """Fill NaN down each column with the last value above it (leading NaN stay NaN)."""
+    if matrix.size == 0:
+        return matrix
+    rows = np.arange(matrix.shape[0])[:, None]
+    last = np.where(np.isnan(matrix), 0, rows)
+    np.maximum.accumulate(last, axis=0, out=last)
+    return matrix[last, np.arange(matrix.shape[1])]
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    """Daily closes: sorted trading `dates` x `symbols`, forward-filled (NaN before a first close)."""
+
+    dates: DateArray
+    symbols: tuple[str, ...]
+    closes: FloatArray
+
+    def __post_init__(self) -> None:
+        if self.closes.shape != (len(self.dates), len(self.symbols)):
+            raise ValueError("closes must have one row per date and one column per symbol")
+        if len(self.dates) > 1 and not bool(np.all(np.diff(self.dates) > np.timedelta64(0, "D"))):
+            raise ValueError("dates must be sorted and unique")
+
+    @classmethod
+    def from_rows(
+        cls,
+        rows: Iterable[tuple[str, date, Decimal | float]],
+        *,
+        dates: Iterable[date] = (),
+    ) -> PriceTable:
+        """Build from (symbol, date, close) rows, e.g. a queryset's values_list().
+
+        The table's dates are the trading `dates` given plus every date that has a row; closes
+        are forward-filled, so a missing row takes the previous close.
+        """
+        symbols: dict[str, int] = {}
+        columns: list[int] = []
+        days: list[date] = []
+        closes: list[float] = []
+        for symbol, day, close in rows:
+            columns.append(symbols.setdefault(symbol, len(symbols)))
+            days.append(day)
+            closes.append(float(close))
+        row_days = _as_days(days)
+        table_dates = np.unique(np.concatenate([row_days, _as_days(list(dates))]))
+        matrix = np.full((len(table_dates), len(symbols)), np.nan)
+        matrix[np.searchsorted(table_dates, row_days), np.asarray(columns, dtype=np.intp)] = closes
+        return cls(dates=table_dates, symbols=tuple(symbols), closes=_forward_fill(matrix))
+
+    @classmethod
+    def from_closes(
+        cls,
+        closes: Mapping[str, Iterable[tuple[date, Decimal | float]]],
+        *,
+        dates: Iterable[date] = (),
+    ) -> PriceTable:
+        """Build from {symbol: [(date, close), ...]}."""
+        return cls.from_rows(
+            ((symbol, day, close) for symbol, series in closes.items() for day, close in series),
+            dates=dates,
+        )
+
+
+@dataclass(frozen=True)
+class EntryColumns:
+    """The entries as parallel arrays, in trade order."""
+
+    trade_dates: DateArray
+    kinds: npt.NDArray[np.int8]
+    symbols: tuple[str, ...]
+    symbol_index: npt.NDArray[np.intp]  # -1 for entries without a symbol
+    quantity: FloatArray
+    price: FloatArray
+    amount: FloatArray
+    fee: FloatArray
+    tax: FloatArray
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[LedgerEntry]) -> EntryColumns:
+        symbols: dict[str, int] = {}
+        rows = [
+            (
+                e.trade_date,
+                e.sequence,
+                _KIND_CODE[e.kind],
+                symbols.setdefault(e.symbol, len(symbols)) if e.symbol else -1,
+                float(e.quantity),
+                float(e.price),
+                float(e.amount),
+                float(e.fee),
+                float(e.tax),
+            )
+            for e in entries
+        ]
+        if rows:
+            days, sequence, kinds, index, quantity, price, amount, fee, tax = zip(
+                *rows, strict=True
+            )
+        else:
+            days = sequence = kinds = index = quantity = price = amount = fee = tax = ()
+        trade_dates = _as_days(days)
+        order = np.lexsort((np.asarray(sequence, dtype=np.int64), trade_dates))
+
+        def column(values: tuple[object, ...], dtype: npt.DTypeLike) -> npt.NDArray[Any]:
+            return np.asarray(values, dtype=dtype)[order]
+
+        return cls(
+            trade_dates=trade_dates[order],
+            kinds=column(kinds, np.int8),
+            symbols=tuple(symbols),
+            symbol_index=column(index, np.intp),
+            quantity=column(quantity, np.float64),
+            price=column(price, np.float64),
+            amount=column(amount, np.float64),
+            fee=column(fee, np.float64),
+            tax=column(tax, np.float64),
+        )
+
+    def share_delta(self) -> FloatArray:
+        sign = np.select(
+            [self.kinds == _BUY, self.kinds == _STOCK_DIVIDEND, self.kinds == _SELL],
+            [1.0, 1.0, -1.0],
+        )
+        return sign * self.quantity
+
+    def cash_delta(self) -> FloatArray:
+        """Each entry's effect on cash (the vectorised twin of ledger.cash_effect)."""
+        gross = self.quantity * self.price
+        k = self.kinds
+        return np.select(
+            [
+                k == _BUY,
+                k == _SELL,
+                k == _DIVIDEND,
+                (k == _DEPOSIT) | (k == _INTEREST),
+                (k == _WITHDRAWAL) | (k == _FEE),
+            ],
+            [
+                -(gross + self.fee),
+                gross - self.fee - self.tax,
+                self.amount - self.tax,
+                self.amount,
+                -self.amount,
+            ],
+            0.0,
+        )
+
+    def external_flow(self, *, track_cash: bool) -> FloatArray:
+        """F per entry: money entering (+) or leaving (-) the valued portfolio."""
+        external = (self.kinds == _DEPOSIT) | (self.kinds == _WITHDRAWAL)
+        cash = self.cash_delta()
+        if track_cash:
+            return np.where(external, cash, 0.0)
+        return np.where(external, 0.0, -cash)
+
+
+@dataclass(frozen=True)
+class DailySeries:
+    dates: DateArray
+    values: FloatArray  # V_t
+    flows: FloatArray  # F_t (flows[0] holds everything up to d0, which V_0 already contains)
+    market_values: FloatArray
+    cash: FloatArray
+    cash_tracked: bool
+
+
+def _series_window(table_dates: DateArray, start: date, end: date) -> slice:
+    first = max(int(np.searchsorted(table_dates, np.datetime64(start, "D"), side="right")) - 1, 0)
+    stop = int(np.searchsorted(table_dates, np.datetime64(end, "D"), side="right"))
+    return slice(first, max(first, stop))
+
+
+def daily_values(
+    *,
+    entries: Iterable[LedgerEntry] | EntryColumns,
+    prices: PriceTable,
+    start: date,
+    end: date,
+    track_cash: bool = True,
+) -> DailySeries:
+    """V_t = sum(holdings_t * close_t) + cash_t and flows F_t on each trading date of the range."""
+    columns = entries if isinstance(entries, EntryColumns) else EntryColumns.from_entries(entries)
+    window = _series_window(prices.dates, start, end)
+    dates = prices.dates[window]
+    days = len(dates)
+
+    # Table columns first, then symbols the table lacks.
+    symbol_column = {symbol: i for i, symbol in enumerate(prices.symbols)}
+    for symbol in columns.symbols:
+        symbol_column.setdefault(symbol, len(symbol_column))
+    width = len(symbol_column)
+    remap = np.asarray([symbol_column[s] for s in columns.symbols] + [-1], dtype=np.intp)
+    entry_column = remap[columns.symbol_index]  # index -1 maps to the trailing -1
+
+    day = np.searchsorted(dates, columns.trade_dates, side="left")
+    inside = day < days
+    held = inside & (entry_column >= 0)
+
+    def per_day(weights: FloatArray, mask: npt.NDArray[np.bool_]) -> FloatArray:
+        counts = np.bincount(day[mask], weights=weights[mask], minlength=days)
+        return counts[:days].astype(np.float64, copy=False)
+
+    flat = day[held] * width + entry_column[held]
+    share_delta = np.bincount(
+        flat, weights=columns.share_delta()[held], minlength=days * width
+    ).reshape(days, width)
+    holdings = np.cumsum(share_delta, axis=0)
+
+    closes = np.full((days, width), np.nan)
+    closes[:, : len(prices.symbols)] = prices.closes[window]
+    fallback = _trade_prices(columns, day, entry_column, days, width)
+    px = np.where(np.isnan(closes), fallback, closes)
+    market = np.where(holdings != 0, holdings * np.nan_to_num(px), 0.0).sum(axis=1)
+
+    cash = np.cumsum(per_day(columns.cash_delta(), inside))
+    flows = per_day(columns.external_flow(track_cash=track_cash), inside)
+    values = market + cash if track_cash else market
+    return DailySeries(
+        dates=dates,
+        values=values,
+        flows=flows,
+        market_values=market,
+        cash=cash,
+        cash_tracked=track_cash,
+    )
+
+
+def _trade_prices(
+    columns: EntryColumns,
+    day: npt.NDArray[np.intp],
+    entry_column: npt.NDArray[np.intp],
+    days: int,
+    width: int,
+) -> FloatArray:
+    """Last BUY/SELL price on or before each day per symbol (forward-filled), NaN before any."""
+    trades = np.flatnonzero(
+        ((columns.kinds == _BUY) | (columns.kinds == _SELL)) & (day < days) & (entry_column >= 0)
+    )
+    matrix = np.full((days, width), np.nan)
+    if trades.size:
+        keys = day[trades] * width + entry_column[trades]
+        # Entries are in trade order: keep the last trade of each (day, symbol).
+        _, first_of_reversed = np.unique(keys[::-1], return_index=True)
+        last = trades[::-1][first_of_reversed]
+        matrix[day[last], entry_column[last]] = columns.price[last]
+    return _forward_fill(matrix)
+
+
+@dataclass(frozen=True)
+class TwrResult:
+    index: FloatArray  # I_0 = 1, I_t = prod(1 + r_s) for s <= t
+    returns: FloatArray  # r_t for t >= 1 (0 where skipped)
+    counted: npt.NDArray[np.bool_]  # False where V_{t-1} == 0 and the day was skipped
+    twr: float
+
+
+def twr(values: FloatArray | Sequence[float], flows: FloatArray | Sequence[float]) -> TwrResult:
+    """Time-weighted return with flows at the end of the day; days after a zero value skipped."""
+    v = np.asarray(values, dtype=np.float64)
+    f = np.asarray(flows, dtype=np.float64)
+    if v.size == 0:
+        empty = np.zeros(0)
+        return TwrResult(index=empty, returns=empty, counted=np.zeros(0, dtype=bool), twr=0.0)
+    previous = v[:-1]
+    counted = np.abs(previous) >= ZERO_VALUE
+    safe = np.where(counted, previous, 1.0)
+    returns = np.where(counted, (v[1:] - f[1:]) / safe - 1.0, 0.0)
+    index = np.concatenate([[1.0], np.cumprod(1.0 + returns)])
+    return TwrResult(index=index, returns=returns, counted=counted, twr=float(index[-1] - 1.0))
+
+
+@dataclass(frozen=True)
+class XirrResult:
+    rate: float | None
+    note: str | None = None  # why there is no rate
+
+
+def _npv(rate: float, years: FloatArray, flows: FloatArray) -> float:
+    return float(np.sum(flows * np.power(1.0 + rate, -years)))
+
+
+def xirr(
+    dates: Sequence[date] | DateArray,
+    cashflows: Sequence[Decimal | float] | FloatArray,
+    *,
+    guess: float = 0.1,
+) -> XirrResult:
+    """The annual rate x with sum(CF_i / (1 + x) ** ((d_i - d_0) / 365)) == 0.
+
+    Newton's method from `guess`; when it fails to converge, a scan of (1 + x) over a log grid
+    finds a sign change nearest to x = 0 and bisection (in log(1 + x)) narrows it down.
+    """
+    days = _as_days(dates)
+    flows = np.asarray([float(cf) for cf in cashflows], dtype=np.float64)
+    if days.shape != flows.shape:
+        raise ValueError("dates and cashflows must have the same length")
+    keep = flows != 0
+    days, flows = days[keep], flows[keep]
+    if flows.size < 2 or not (np.any(flows > 0) and np.any(flows < 0)):
+        return XirrResult(None, "needs at least one negative and one positive cash flow")
+    years = (days - days.min()).astype(np.float64) / DAYS_PER_YEAR
+    if float(years.max()) == 0.0:
+        return XirrResult(None, "all cash flows fall on one day")
+    scale = float(np.abs(flows).sum())
+    tolerance = 1e-10 * scale
+
+    rate = guess
+    for _ in range(50):
+        discount = np.power(1.0 + rate, -years)
+        value = float(np.sum(flows * discount))
+        slope = float(np.sum(-years * flows * discount / (1.0 + rate)))
+        if slope == 0.0 or not math.isfinite(slope):
+            break
+        step = value / slope
+        rate -= step
+        if not math.isfinite(rate) or rate <= -1.0:
+            break
+        if abs(step) < 1e-12 * max(1.0, abs(rate)):
+            if abs(_npv(rate, years, flows)) <= tolerance:
+                return XirrResult(rate)
+            break
+    return _xirr_bracketed(years, flows)
+
+
+def _xirr_bracketed(years: FloatArray, flows: FloatArray) -> XirrResult:
+    log_growth = np.linspace(-20.0, 20.0, 801)  # 1 + x from e^-20 to e^20
+    with np.errstate(over="ignore", invalid="ignore"):
+        npv = (flows[None, :] * np.exp(-np.outer(log_growth, years))).sum(axis=1)
+    sign = np.sign(npv)
+    changes = np.flatnonzero((sign[:-1] * sign[1:] <= 0) & np.isfinite(npv[:-1] + npv[1:]))
+    if changes.size == 0:
+        return XirrResult(None, "no rate makes the cash flows' net present value zero")
+    nearest = changes[np.argmin(np.abs(log_growth[changes]))]
+    low, high = float(log_growth[nearest]), float(log_growth[nearest + 1])
+    low_value = float(npv[nearest])
+    for _ in range(200):
+        middle = (low + high) / 2
+        value = _npv(math.expm1(middle), years, flows)
+        if (value < 0) == (low_value < 0) and value != 0:
+            low, low_value = middle, value
+        else:
+            high = middle
+        if high - low < 1e-15:
+            break
+    return XirrResult(math.expm1((low + high) / 2))
+
+
+def max_drawdown(index: FloatArray | Sequence[float]) -> float:
+    """max over t of 1 - I_t / max_{s<=t} I_s (0 for an empty or rising series)."""
+    series = np.asarray(index, dtype=np.float64)
+    if series.size == 0:
+        return 0.0
+    peaks = np.maximum.accumulate(series)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        drawdowns = np.where(peaks > 0, 1.0 - series / peaks, 0.0)
+    return float(max(drawdowns.max(), 0.0))
+
+
+def volatility(returns: FloatArray, counted: npt.NDArray[np.bool_]) -> float | None:
+    """Annualised volatility of the counted daily returns; None with fewer than two."""
+    sample = returns[counted]
+    if sample.size < 2:
+        return None
+    return float(np.std(sample, ddof=1) * math.sqrt(TRADING_DAYS_PER_YEAR))
+
+
+def annualised_return(total: float, *, days: int) -> float | None:
+    """(1 + total) ** (365 / days) - 1 for ranges of at least a year, else None."""
+    if days < DAYS_PER_YEAR or total <= -1.0:
+        return None
+    return float((1.0 + total) ** (DAYS_PER_YEAR / days) - 1.0)
+
+
+def rebase(
+    series: Mapping[date, Decimal | float], dates: DateArray
+) -> tuple[FloatArray, float] | None:
+    """A close series forward-filled onto `dates` and divided by its value on the first date.
+
+    Before the series' first close, the first close stands in. None when the series has no
+    close on or before the last date.
+    """
+    if not series or len(dates) == 0:
+        return None
+    days = _as_days(sorted(series))
+    closes = np.asarray([float(series[d]) for d in sorted(series)], dtype=np.float64)
+    position = np.searchsorted(days, dates, side="right") - 1
+    if position[-1] < 0:
+        return None
+    aligned = closes[np.maximum(position, 0)]
+    if aligned[0] <= 0:
+        return None
+    index = aligned / aligned[0]
+    return index, float(index[-1] - 1.0)
+
+
+def vnd(value: float) -> Decimal:
+    """A float amount as whole VND, half-up."""
+    return Decimal(repr(float(value))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class PerformanceResult:
+    start: date
+    end: date
+    dates: list[date]
+    values: list[Decimal]
+    flows: list[Decimal]  # F_t per date; 0 on the first date (its flows are in start_value)
+    twr_index: list[float]
+    twr: float
+    xirr: float | None
+    xirr_note: str | None
+    annualised: float | None
+    volatility: float | None
+    max_drawdown: float
+    benchmark_index: list[float] | None
+    benchmark_return: float | None
+    start_value: Decimal
+    end_value: Decimal
+    net_flows: Decimal  # sum of F_t after the first date
+    gain: Decimal  # end_value - start_value - net_flows
+    cash_tracked: bool
+
+
+def compute_performance(
+    *,
+    entries: Iterable[LedgerEntry] | EntryColumns,
+    prices: PriceTable,
+    start: date,
+    end: date,
+    config: LedgerConfig,
+    benchmark: Mapping[date, Decimal | float] | None = None,
+) -> PerformanceResult:
+    """Value series, returns and risk figures for the portfolio between `start` and `end`."""
+    if end < start:
+        raise ValueError(f"end {end.isoformat()} precedes start {start.isoformat()}")
+    series = daily_values(
+        entries=entries, prices=prices, start=start, end=end, track_cash=config.track_cash
+    )
+    flows = series.flows.copy()
+    if flows.size:
+        flows[0] = 0.0
+    result = twr(series.values, flows)
+    dates = [d.item() for d in series.dates]
+    values = [vnd(v) for v in series.values]
+    flow_amounts = [vnd(f) for f in flows]
+    start_value = values[0] if values else Decimal(0)
+    end_value = values[-1] if values else Decimal(0)
+    net_flows = sum(flow_amounts, Decimal(0))
+
+    if len(dates) >= 2:
+        investor = -flows
+        investor[0] -= series.values[0]
+        investor[-1] += series.values[-1]
+        money_weighted = xirr(series.dates, investor)
+    else:
+        money_weighted = XirrResult(None, "needs at least two trading days in the range")
+    rebased = rebase(benchmark, series.dates) if benchmark else None
+    return PerformanceResult(
+        start=start,
+        end=end,
+        dates=dates,
+        values=values,
+        flows=flow_amounts,
+        twr_index=result.index.tolist(),
+        twr=result.twr,
+        xirr=money_weighted.rate,
+        xirr_note=money_weighted.note,
+        annualised=annualised_return(result.twr, days=(end - start).days),
+        volatility=volatility(result.returns, result.counted),
+        max_drawdown=max_drawdown(result.index),
+        benchmark_index=rebased[0].tolist() if rebased else None,
+        benchmark_return=rebased[1] if rebased else None,
+        start_value=start_value,
+        end_value=end_value,
+        net_flows=net_flows,
+        gain=end_value - start_value - net_flows,
+        cash_tracked=config.track_cash,
+    )
+
+
+def _months_before(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def range_bounds(range_code: str, *, today: date, first_date: date | None) -> tuple[date, date]:
+    """(start, end) for 1W, 1M, 3M, 6M, YTD, 1Y, 3Y or ALL, ending today.
+
+    YTD starts on 31 December of the previous year, so its base is the last close of that year.
+    The start never precedes `first_date` (the portfolio's first transaction), and ALL starts
+    there (today when there is none). ValueError for an unknown code.
+    """
+    code = range_code.strip().upper()
+    starts = {
+        "1W": lambda: today - timedelta(days=7),
+        "1M": lambda: _months_before(today, 1),
+        "3M": lambda: _months_before(today, 3),
+        "6M": lambda: _months_before(today, 6),
+        "YTD": lambda: date(today.year - 1, 12, 31),
+        "1Y": lambda: _months_before(today, 12),
+        "3Y": lambda: _months_before(today, 36),
+        "ALL": lambda: first_date or today,
+    }
+    if code not in starts:
+        raise ValueError(f"unknown range {range_code!r}; use one of {', '.join(RANGE_CODES)}")
+    start = starts[code]()
+    if first_date is not None and first_date > start:
+        start = min(first_date, today)
+    return start, today

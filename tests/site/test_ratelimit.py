@@ -1,0 +1,60 @@
+"""The shared sliding-window limiter against real Redis: exact under concurrency, window slides."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import redis
+from django.conf import settings
+
+from portfolio_site.ratelimit import SlidingWindowLimiter
+
+
+@pytest.fixture
+def limiter():  # type: ignore[no-untyped-def]
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    prefix = f"{settings.REDIS_KEY_PREFIX}:rltest:{uuid.uuid4().hex}"
+    yield SlidingWindowLimiter(client, prefix=prefix)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+def test_allows_up_to_the_limit_then_refuses_with_retry_after(limiter) -> None:  # type: ignore[no-untyped-def]
+    decisions = [limiter.hit("ip:1", limit=3, window_seconds=60) for _ in range(4)]
+    assert [d.allowed for d in decisions] == [True, True, True, False]
+    assert [d.remaining for d in decisions] == [2, 1, 0, 0]
+    refused = decisions[-1]
+    assert 0 < refused.retry_after <= 60
+    assert refused.retry_after_header.isdigit()
+
+
+def test_keys_are_independent(limiter) -> None:  # type: ignore[no-untyped-def]
+    assert limiter.hit("user:a", limit=1, window_seconds=60).allowed
+    assert limiter.hit("user:b", limit=1, window_seconds=60).allowed
+    assert not limiter.hit("user:a", limit=1, window_seconds=60).allowed
+
+
+def test_window_slides(limiter) -> None:  # type: ignore[no-untyped-def]
+    assert limiter.hit("k", limit=1, window_seconds=0.3).allowed
+    assert not limiter.hit("k", limit=1, window_seconds=0.3).allowed
+    time.sleep(0.35)
+    assert limiter.hit("k", limit=1, window_seconds=0.3).allowed
+
+
+def test_two_hundred_concurrent_hits_on_a_quota_of_fifty_let_exactly_fifty_through(limiter) -> None:  # type: ignore[no-untyped-def]
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        results = list(
+            pool.map(
+                lambda _: limiter.hit("burst", limit=50, window_seconds=60).allowed, range(200)
+            )
+        )
+    assert sum(results) == 50
+
+
+def test_cost_above_what_is_left_is_refused_without_consuming(limiter) -> None:  # type: ignore[no-untyped-def]
+    assert limiter.hit("c", limit=5, window_seconds=60, cost=4).allowed
+    assert not limiter.hit("c", limit=5, window_seconds=60, cost=2).allowed
+    assert limiter.hit("c", limit=5, window_seconds=60, cost=1).allowed
