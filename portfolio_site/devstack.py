@@ -10,7 +10,6 @@ A second ``make run`` reuses a private Redis that is still running.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import signal
@@ -138,7 +137,7 @@ def _supervise(command: list[str], env: dict[str, str]) -> int:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: list[str]) -> int:
     env = dict(os.environ)
     env.setdefault("MARKET_DATA_PROVIDER", "auto")
     env.setdefault("SIMULATED_ALWAYS_OPEN", "1")
@@ -163,23 +162,21 @@ def run(args: argparse.Namespace) -> int:
         return _supervise(honcho, env)
 
 
-def test(args: argparse.Namespace) -> int:
+def test(pytest_args: list[str]) -> int:
     env = dict(os.environ)
     with private_redis() as redis_url:
         env["REDIS_URL"] = redis_url
-        command = [sys.executable, "-m", "pytest", *args.pytest_args]
+        command = [sys.executable, "-m", "pytest", *pytest_args]
         result = subprocess.run(command, env=env, cwd=BASE_DIR, check=False)  # noqa: S603
         return result.returncode
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="devstack", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="migrate, seed and run web + worker + beat")
-    test_parser = sub.add_parser("test", help="run the test suite")
-    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
-    return run(args) if args.command == "run" else test(args)
+    commands = {"run": run, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__, file=sys.stderr)  # noqa: T201
+        return 2
+    return commands[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

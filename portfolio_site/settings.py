@@ -226,6 +226,11 @@ SIMULATED_STEP_SECONDS = env.number("SIMULATED_STEP_SECONDS", 1.0, minimum=0.1)
 QUOTE_POLL_SECONDS = env.number("QUOTE_POLL_SECONDS", 0.0, minimum=0.0)  # 0 = fit the provider
 TICK_RETENTION_DAYS = env.integer("TICK_RETENTION_DAYS", 30, minimum=1)
 
+# Decimal precision of stored numbers. Stock prices are whole VND; index levels keep 2 decimals.
+PRICE_MAX_DIGITS, PRICE_DECIMAL_PLACES = 18, 2
+MONEY_MAX_DIGITS, MONEY_DECIMAL_PLACES = 24, 0  # whole VND: VND has no minor unit
+QUOTE_STALE_SECONDS = env.integer("QUOTE_STALE_SECONDS", 60, minimum=1)
+
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
