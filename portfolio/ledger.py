@@ -204,10 +204,12 @@ class Position:
         return self.quantity > 0
 
     def market_value(self, close: Decimal) -> Decimal:
-        return close * self.quantity
+        with localcontext(prec=LEDGER_PRECISION):
+            return close * self.quantity
 
     def unrealized(self, close: Decimal) -> Decimal:
-        return self.market_value(close) - self.cost
+        with localcontext(prec=LEDGER_PRECISION):
+            return self.market_value(close) - self.cost
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,8 @@ class LedgerState:
 
     @property
     def cost_basis(self) -> Decimal:
-        return sum((p.cost for p in self.positions.values()), ZERO)
+        with localcontext(prec=LEDGER_PRECISION):
+            return sum((p.cost for p in self.positions.values()), ZERO)
 
     @property
     def open_positions(self) -> dict[str, Position]:
@@ -243,15 +246,18 @@ class LedgerState:
         missing = sorted(s for s in self.open_positions if s not in prices)
         if missing:
             raise KeyError(f"no price for {', '.join(missing)}")
-        return sum((prices[s] * p.quantity for s, p in self.open_positions.items()), ZERO)
+        with localcontext(prec=LEDGER_PRECISION):
+            return sum((prices[s] * p.quantity for s, p in self.open_positions.items()), ZERO)
 
     def unrealized(self, prices: Mapping[str, Decimal]) -> Decimal:
-        return self.market_value(prices) - self.cost_basis
+        with localcontext(prec=LEDGER_PRECISION):
+            return self.market_value(prices) - self.cost_basis
 
     def total_value(self, prices: Mapping[str, Decimal]) -> Decimal:
         """Market value plus cash, or market value alone when cash is not tracked."""
-        value = self.market_value(prices)
-        return value + self.cash if self.cash_tracked else value
+        with localcontext(prec=LEDGER_PRECISION):
+            value = self.market_value(prices)
+            return value + self.cash if self.cash_tracked else value
 
     def total_return(self, prices: Mapping[str, Decimal]) -> Decimal:
         """realized + unrealized + dividends + interest - FEE rows.

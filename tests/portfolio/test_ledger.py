@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import pytest
@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portfolio.ledger import (
+    LEDGER_PRECISION,
     Kind,
     LedgerConfig,
     LedgerEntry,
@@ -24,78 +25,21 @@ from portfolio.ledger import (
     derive_tax,
     fold,
 )
+from tests.portfolio.ledger_builders import (
+    DIVIDEND_TAX_RATE,
+    FEE_RATE,
+    SELL_TAX_RATE,
+    START,
+    SYMBOLS,
+    entry,
+    ledgers,
+    trade,
+)
 
 D = Decimal
-FEE_RATE = D("0.0015")
-SELL_TAX_RATE = D("0.001")
-DIVIDEND_TAX_RATE = D("0.05")
 AVERAGE = LedgerConfig()
 FIFO = LedgerConfig(cost_method="fifo")
 LOOSE = LedgerConfig(enforce_settlement=False, track_cash=False)
-
-
-def entry(
-    entry_id: object,
-    kind: Kind | str,
-    trade_date: date,
-    symbol: str = "",
-    quantity: int = 0,
-    price: Decimal | str = "0",
-    *,
-    amount: Decimal | str = "0",
-    fee: Decimal | str = "0",
-    tax: Decimal | str = "0",
-    settle_date: date | None = None,
-    sequence: int = 0,
-) -> LedgerEntry:
-    return LedgerEntry(
-        id=entry_id,
-        kind=Kind(kind),
-        symbol=symbol,
-        quantity=quantity,
-        price=D(price),
-        amount=D(amount),
-        fee=D(fee),
-        tax=D(tax),
-        trade_date=trade_date,
-        settle_date=settle_date or trade_date,
-        sequence=sequence,
-    )
-
-
-def trade(
-    entry_id: object,
-    kind: Kind,
-    trade_date: date,
-    symbol: str,
-    quantity: int,
-    price: int,
-    *,
-    settle_date: date | None = None,
-    sequence: int = 0,
-) -> LedgerEntry:
-    """A BUY or SELL with fee and tax derived at the scenario's rates, settling T+2 calendar days."""
-    fee = derive_fee(kind=kind, quantity=quantity, price=D(price), amount=D(0), fee_rate=FEE_RATE)
-    tax = derive_tax(
-        kind=kind,
-        quantity=quantity,
-        price=D(price),
-        amount=D(0),
-        sell_tax_rate=SELL_TAX_RATE,
-        dividend_tax_rate=DIVIDEND_TAX_RATE,
-    )
-    return entry(
-        entry_id,
-        kind,
-        trade_date,
-        symbol,
-        quantity,
-        D(price),
-        fee=fee,
-        tax=tax,
-        settle_date=settle_date or trade_date + timedelta(days=2),
-        sequence=sequence,
-    )
 
 
 def scenario() -> list[LedgerEntry]:
@@ -489,17 +433,19 @@ def test_share_kinds_need_a_symbol(kind: Kind, symbol: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "code"),
+    ("changes", "code"),
     [
-        ("fee", D("-1"), LedgerErrorCode.INVALID_FEE),
-        ("tax", D("-1"), LedgerErrorCode.INVALID_TAX),
-        ("settle_date", date(2024, 1, 1), LedgerErrorCode.INVALID_SETTLE_DATE),
+        ({"fee": "-1"}, LedgerErrorCode.INVALID_FEE),
+        ({"tax": "-1"}, LedgerErrorCode.INVALID_TAX),
+        ({"settle_date": date(2024, 1, 1)}, LedgerErrorCode.INVALID_SETTLE_DATE),
     ],
 )
-def test_fee_tax_and_settle_date_are_checked(field: str, value: object, code: str) -> None:
-    bad = replace(entry(11, Kind.BUY, date(2024, 1, 2), "FPT", 100, "50000"), **{field: value})
+def test_fee_tax_and_settle_date_are_checked(changes: dict[str, str], code: str) -> None:
+    bad = entry(11, Kind.BUY, date(2024, 1, 2), "FPT", 100, "50000", **changes)  # type: ignore[arg-type]
 
-    assert refused([bad], LOOSE).code == code
+    error = refused([bad], LOOSE)
+
+    assert (error.code, error.entry_id) == (code, 11)
 
 
 def test_unknown_kind_is_refused_when_the_entry_is_made() -> None:
@@ -565,8 +511,6 @@ def test_derived_taxes_round_half_up_and_apply_only_where_due() -> None:
 
 # --- properties ------------------------------------------------------------------------------
 
-SYMBOLS = ("AAA", "BBB", "CCC")
-START = date(2024, 1, 1)
 
 raw_trade = st.tuples(
     st.sampled_from([Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND]),
@@ -605,79 +549,6 @@ def test_fold_refuses_exactly_when_holdings_would_go_negative(
         assert (error.code, error.entry_id) == (LedgerErrorCode.OVERSELL, first_negative)
 
 
-ACTIONS = ("deposit", "withdraw", "buy", "sell", "bonus", "dividend", "fee", "interest")
-# (action, symbol, size, unit): each action reads size and unit in its own way.
-intent = st.tuples(
-    st.sampled_from(ACTIONS),
-    st.sampled_from(SYMBOLS),
-    st.integers(1, 10**9),
-    st.integers(1, 2000),
-)
-
-
-def valid_ledger(intents: list[tuple[str, str, int, int]], gaps: list[int]) -> list[LedgerEntry]:
-    """Turn intents into a valid ledger: sells take a share of the holding, deposits cover buys."""
-    entries: list[LedgerEntry] = []
-    held = dict.fromkeys(SYMBOLS, 0)
-    cash = 0
-    day = START
-
-    def add(made: LedgerEntry) -> None:
-        nonlocal cash
-        delta = int(cash_effect(made))
-        if cash + delta < 0:  # top up first, the same day
-            entries.append(
-                entry(
-                    len(entries),
-                    Kind.DEPOSIT,
-                    day,
-                    amount=D(-(cash + delta)),
-                    sequence=len(entries),
-                )
-            )
-            cash = -delta
-        entries.append(replace(made, id=len(entries), sequence=len(entries), settle_date=day))
-        cash += delta
-        if made.kind is Kind.SELL:
-            held[made.symbol] -= made.quantity
-        elif made.kind in (Kind.BUY, Kind.STOCK_DIVIDEND):
-            held[made.symbol] += made.quantity
-
-    for n, (action, symbol, size, unit) in enumerate(intents):
-        day = day + timedelta(days=gaps[n % len(gaps)])
-        if action == "deposit":
-            add(entry(0, Kind.DEPOSIT, day, amount=D(size)))
-        elif action == "withdraw" and cash * (size % 101) // 100 > 0:
-            add(entry(0, Kind.WITHDRAWAL, day, amount=D(cash * (size % 101) // 100)))
-        elif action == "buy":
-            add(trade(0, Kind.BUY, day, symbol, size % 2000 + 1, unit * 100))
-        elif action == "sell" and held[symbol] * (size % 101) // 100 > 0:
-            add(trade(0, Kind.SELL, day, symbol, held[symbol] * (size % 101) // 100, unit * 100))
-        elif action == "bonus":
-            add(entry(0, Kind.STOCK_DIVIDEND, day, symbol, size % 100 + 1))
-        elif action == "dividend":
-            amount = D(size % 10**7 + 1)
-            tax = derive_tax(
-                kind=Kind.DIVIDEND,
-                quantity=0,
-                price=D(0),
-                amount=amount,
-                sell_tax_rate=SELL_TAX_RATE,
-                dividend_tax_rate=DIVIDEND_TAX_RATE,
-            )
-            add(entry(0, Kind.DIVIDEND, day, symbol, amount=amount, tax=tax))
-        elif action == "fee":
-            add(entry(0, Kind.FEE, day, amount=D(size % 10**6 + 1)))
-        elif action == "interest":
-            add(entry(0, Kind.INTEREST, day, amount=D(size % 10**6 + 1)))
-    return entries
-
-
-ledgers = st.builds(
-    valid_ledger,
-    st.lists(intent, max_size=40),
-    st.lists(st.integers(0, 5), min_size=1, max_size=5),
-)
 STRICT_CASH = {
     "average": LedgerConfig(enforce_settlement=False),
     "fifo": LedgerConfig(cost_method="fifo", enforce_settlement=False),
@@ -747,7 +618,9 @@ def test_cost_basis_realized_and_cash_reconcile_with_the_transactions(
         assert close_to(position.cost, cost[symbol])
         assert close_to(position.realized, realized[symbol])
         if method == "fifo":
-            assert close_to(sum((lot.cost for lot in position.lots), D(0)), cost[symbol])
+            with localcontext(prec=LEDGER_PRECISION):
+                lot_cost = sum((lot.cost for lot in position.lots), D(0))
+            assert close_to(lot_cost, cost[symbol])
             assert sum(lot.quantity for lot in position.lots) == position.quantity
     assert state.fees == sum(e.fee for e in entries) + sum(
         e.amount for e in entries if e.kind is Kind.FEE
@@ -769,5 +642,6 @@ def test_total_return_identity_and_realized_sum_hold(
     # total_return = total_value - net_flows = realized + unrealized + dividends + interest - FEE rows
     identity_gap = (state.total_value(prices) - state.net_flows) - state.total_return(prices)
     assert abs(identity_gap) < D("1e-20")
-    assert state.realized == sum((p.realized for p in state.positions.values()), D(0))
-    assert state.dividends == sum((p.dividends for p in state.positions.values()), D(0))
+    with localcontext(prec=LEDGER_PRECISION):
+        assert state.realized == sum((p.realized for p in state.positions.values()), D(0))
+        assert state.dividends == sum((p.dividends for p in state.positions.values()), D(0))
