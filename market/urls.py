@@ -1,0 +1,5 @@
+"""market API routes (mounted by portfolio_site/urls.py)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
