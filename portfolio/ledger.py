@@ -587,14 +587,13 @@ def _invalid(entry: LedgerEntry, code: LedgerErrorCode, detail: str) -> LedgerEr
     return LedgerError(entry=entry, code=code, detail=detail)
 
 
-def _is_positive(value: object) -> bool:
-    return isinstance(value, Decimal | int) and not isinstance(value, bool) and _finite(value) > 0
-
-
-def _finite(value: Decimal | int) -> Decimal | int:
+def _in_range(value: object, *, allow_zero: bool) -> bool:
+    """value is a finite Decimal or int that is positive (or zero, if allowed)."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        return False
     if isinstance(value, Decimal) and not value.is_finite():
-        return -1
-    return value
+        return False
+    return value >= 0 if allow_zero else value > 0
 
 
 def _checked_quantity(entry: LedgerEntry) -> int:
@@ -630,17 +629,17 @@ def _validate(entry: LedgerEntry) -> int:
     if kind in SYMBOL_KINDS and not (entry.symbol and entry.symbol.strip()):
         raise _invalid(entry, LedgerErrorCode.MISSING_SYMBOL, f"a {kind} needs a symbol")
     quantity = _checked_quantity(entry)
-    if kind in TRADE_KINDS and not _is_positive(entry.price):
+    if kind in TRADE_KINDS and not _in_range(entry.price, allow_zero=False):
         raise _invalid(
             entry, LedgerErrorCode.INVALID_PRICE, f"price must be positive, not {entry.price}"
         )
-    if kind in AMOUNT_KINDS and not _is_positive(entry.amount):
+    if kind in AMOUNT_KINDS and not _in_range(entry.amount, allow_zero=False):
         raise _invalid(
             entry, LedgerErrorCode.INVALID_AMOUNT, f"amount must be positive, not {entry.amount}"
         )
-    if not (_is_positive(entry.fee) or entry.fee == 0):
+    if not _in_range(entry.fee, allow_zero=True):
         raise _invalid(entry, LedgerErrorCode.INVALID_FEE, f"fee must not be negative: {entry.fee}")
-    if not (_is_positive(entry.tax) or entry.tax == 0):
+    if not _in_range(entry.tax, allow_zero=True):
         raise _invalid(entry, LedgerErrorCode.INVALID_TAX, f"tax must not be negative: {entry.tax}")
     if entry.settle_date < entry.trade_date:
         raise _invalid(

@@ -142,8 +142,10 @@ def valid_ledger(intents: list[tuple[str, str, int, int]], gaps: list[int]) -> l
             add(entry(0, Kind.WITHDRAWAL, day, amount=D(cash * (size % 101) // 100)))
         elif action == "buy":
             add(trade(0, Kind.BUY, day, symbol, size % 2000 + 1, unit * 100))
-        elif action == "sell" and held[symbol] * (size % 101) // 100 > 0:
-            add(trade(0, Kind.SELL, day, symbol, held[symbol] * (size % 101) // 100, unit * 100))
+        elif action == "sell" and held[symbol] * min(size % 130, 100) // 100 > 0:
+            # about one sale in four sells out the whole holding
+            quantity = held[symbol] * min(size % 130, 100) // 100
+            add(trade(0, Kind.SELL, day, symbol, quantity, unit * 100))
         elif action == "bonus":
             add(entry(0, Kind.STOCK_DIVIDEND, day, symbol, size % 100 + 1))
         elif action == "dividend":

@@ -177,6 +177,23 @@ def test_scenario_total_return_identity_holds(config: LedgerConfig) -> None:
     assert state.total_return(prices) == D("28477850")
 
 
+@pytest.mark.parametrize("config", [AVERAGE, FIFO], ids=["average", "fifo"])
+def test_selling_out_in_pieces_leaves_exactly_zero_cost(config: LedgerConfig) -> None:
+    # given 3 shares costing 10 VND (an average cost of 3.333...)
+    entries = [
+        entry(1, Kind.BUY, date(2024, 1, 2), "ABC", 3, "3", fee="1"),
+        entry(2, Kind.SELL, date(2024, 1, 8), "ABC", 1, "4"),
+        entry(3, Kind.SELL, date(2024, 1, 9), "ABC", 2, "4"),
+    ]
+
+    # when all are sold, one then two
+    position = fold(entries, config=replace(config, track_cash=False)).positions["ABC"]
+
+    # then no rounding residue is left and realized is exactly 12 - 10
+    assert position.cost == 0
+    assert position.realized == 2
+
+
 def test_missing_price_for_an_open_position_is_named() -> None:
     state = fold(scenario(), config=AVERAGE)
 
@@ -226,11 +243,14 @@ def test_as_of_before_the_last_entry_is_refused() -> None:
         fold(scenario(), config=AVERAGE, as_of=date(2024, 2, 1))
 
 
-def test_as_of_after_settlement_counts_everything_settled() -> None:
-    state = fold(scenario(), config=AVERAGE, as_of=date(2024, 2, 16))
+def test_as_of_on_settlement_days_counts_what_has_settled() -> None:
+    # VNM's proceeds settle on 15 Feb, the last FPT buy on 16 Feb
+    on_15th = fold(scenario(), config=AVERAGE, as_of=date(2024, 2, 15))
+    on_16th = fold(scenario(), config=AVERAGE, as_of=date(2024, 2, 16))
 
-    assert state.positions["FPT"].settled_quantity == 880
-    assert (state.pending_cash, state.settled_cash) == (0, state.cash)
+    assert (on_15th.pending_cash, on_15th.settled_cash) == (0, on_15th.cash)
+    assert on_15th.positions["FPT"].settled_quantity == 780
+    assert on_16th.positions["FPT"].settled_quantity == 880
 
 
 # --- rejections ------------------------------------------------------------------------------
@@ -615,6 +635,8 @@ def test_cost_basis_realized_and_cash_reconcile_with_the_transactions(
     assert state.cash >= 0
     for symbol, position in state.positions.items():
         assert position.quantity >= 0
+        if position.quantity == 0:
+            assert position.cost == 0  # exactly: selling out leaves no rounding residue
         assert close_to(position.cost, cost[symbol])
         assert close_to(position.realized, realized[symbol])
         if method == "fifo":
