@@ -149,10 +149,10 @@ class EntryColumns:
                 _KIND_CODE[e.kind],
                 symbols.setdefault(e.symbol, len(symbols)) if e.symbol else -1,
                 float(e.quantity),
-                float(e.price),
-                float(e.amount),
-                float(e.fee),
-                float(e.tax),
+                float(e.price or 0),  # a nullable column may hand over None
+                float(e.amount or 0),
+                float(e.fee or 0),
+                float(e.tax or 0),
             )
             for e in entries
         ]
@@ -328,9 +328,10 @@ def twr(values: FloatArray | Sequence[float], flows: FloatArray | Sequence[float
     previous = v[:-1]
     counted = np.abs(previous) >= ZERO_VALUE
     safe = np.where(counted, previous, 1.0)
-    returns = np.where(counted, (v[1:] - f[1:]) / safe - 1.0, 0.0)
-    index = np.concatenate([[1.0], np.cumprod(1.0 + returns)])
-    return TwrResult(index=index, returns=returns, counted=counted, twr=float(index[-1] - 1.0))
+    # Chain the growth factors themselves: 1 + (g - 1) would lose digits when g is small.
+    growth = np.where(counted, (v[1:] - f[1:]) / safe, 1.0)
+    index = np.concatenate([[1.0], np.cumprod(growth)])
+    return TwrResult(index=index, returns=growth - 1.0, counted=counted, twr=float(index[-1] - 1.0))
 
 
 @dataclass(frozen=True)
