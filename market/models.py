@@ -109,9 +109,9 @@ class Quote(models.Model):
         Instrument, on_delete=models.CASCADE, primary_key=True, related_name="quote"
     )
     reference = price_field()
-    ceiling = price_field()
-    floor = price_field()
-    price = price_field(help_text="Last matched price")
+    ceiling = price_field(null=True, blank=True, help_text="None for indices")
+    floor = price_field(null=True, blank=True, help_text="None for indices")
+    price = price_field(help_text="Last matched price (the level for an index)")
     open = price_field(null=True, blank=True)
     high = price_field(null=True, blank=True)
     low = price_field(null=True, blank=True)
