@@ -1,0 +1,93 @@
+"""Run-wide settings of a benchmark run, from the environment, and the Django set-up for it.
+
+Environment (all optional):
+  BENCH_QUICK=1          about 2 minutes instead of about 15
+  BENCH_DATABASE_URL     PostgreSQL database the API/ingestion sections may wipe and fill
+                         (default postgres://postgres@127.0.0.1:5432/bench_portfolio, created if missing)
+  BENCH_REDIS_URL        Redis database for the channel layer, cache and limiter keys
+                         (default redis://127.0.0.1:6379/8); only keys under the run's prefix are
+                         written, and they are deleted at the end
+  BENCH_SERVER_CPUS      CPU list the servers are pinned to with taskset (default 0)
+  BENCH_CLIENT_CPUS      CPU list the load generators are pinned to (default 1)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Context:
+    quick: bool = field(default_factory=lambda: _flag("BENCH_QUICK"))
+    database_url: str = field(
+        default_factory=lambda: os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_portfolio"
+        )
+    )
+    redis_url: str = field(
+        default_factory=lambda: os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+    )
+    server_cpus: str = field(default_factory=lambda: os.environ.get("BENCH_SERVER_CPUS", "0"))
+    client_cpus: str = field(default_factory=lambda: os.environ.get("BENCH_CLIENT_CPUS", "1"))
+    key_prefix: str = field(default_factory=lambda: f"bench{os.getpid()}")
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    started: float = field(default_factory=time.monotonic)
+
+    def django_env(self, **extra: str) -> dict[str, str]:
+        """Environment for a process running our Django project against the bench services."""
+        env = dict(os.environ)
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "bench.settings",
+                "DJANGO_ENV": "development",
+                "DEBUG": "false",
+                "SECRET_KEY": self.secret_key,
+                "DATABASE_URL": self.database_url,
+                "REDIS_URL": self.redis_url,
+                "CELERY_BROKER_URL": self.redis_url,
+                "REDIS_KEY_PREFIX": self.key_prefix,
+                "MARKET_DATA_PROVIDER": "simulated",
+                "LOG_LEVEL": "WARNING",
+                "PYTHONPATH": str(BASE_DIR),
+                "PYTHONUNBUFFERED": "1",
+                "VNSTOCK_DISABLE_AGENT_SETUP": "1",
+                "VNSTOCK_TELEMETRY": "off",
+            }
+        )
+        env.update(extra)
+        return env
+
+    def setup_django(self, **extra: str) -> None:
+        """Configure Django in this process (idempotent)."""
+        import django
+        from django.apps import apps
+
+        if apps.ready:
+            return
+        os.environ.update(self.django_env(**extra))
+        django.setup()
+
+    def taskset(self, cpus: str) -> list[str]:
+        """Prefix that pins a command to `cpus` (empty if taskset is missing)."""
+        from shutil import which
+
+        return ["taskset", "-c", cpus] if which("taskset") else []
