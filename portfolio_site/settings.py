@@ -151,6 +151,17 @@ CHANNEL_LAYERS = {
     }
 }
 
+# Websockets (realtime/): limits, coalescing and credential checks.
+WS_MAX_SYMBOLS = env.integer("WS_MAX_SYMBOLS", 200, minimum=1)
+WS_CONNECT_LIMIT = env.integer("WS_CONNECT_LIMIT", 60, minimum=1)
+WS_CONNECT_WINDOW_SECONDS = env.number("WS_CONNECT_WINDOW_SECONDS", 60.0, minimum=1.0)
+WS_MESSAGE_LIMIT = env.integer("WS_MESSAGE_LIMIT", 30, minimum=1)
+WS_MESSAGE_WINDOW_SECONDS = env.number("WS_MESSAGE_WINDOW_SECONDS", 10.0, minimum=1.0)
+WS_VALUATION_INTERVAL_SECONDS = env.number("WS_VALUATION_INTERVAL_SECONDS", 0.5, minimum=0.05)
+WS_AUTH_RECHECK_SECONDS = env.number("WS_AUTH_RECHECK_SECONDS", 30.0, minimum=1.0)
+WS_TICKET_TTL_SECONDS = env.integer("WS_TICKET_TTL_SECONDS", 30, minimum=5)
+REALTIME_PUBLISH_TIMEOUT = env.number("REALTIME_PUBLISH_TIMEOUT", 5.0, minimum=0.1)
+
 CELERY_BROKER_URL = env.url("CELERY_BROKER_URL", REDIS_URL, schemes=("redis", "rediss", "amqp"))
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)

@@ -1,0 +1,62 @@
+"""Websocket test plumbing: a communicator through the real ASGI application and Redis layer."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+
+from portfolio_site.asgi import application
+from portfolio_site.redis_client import get_redis
+
+ORIGIN = (b"origin", b"http://localhost")
+_addresses = itertools.count(1)
+
+
+def communicator(
+    path: str,
+    *,
+    subprotocols: list[str] | None = None,
+    client_ip: str | None = None,
+    origin: bool = True,
+) -> WebsocketCommunicator:
+    """A client of ``portfolio_site.asgi.application``; each gets its own address by default."""
+    number = next(_addresses)
+    address = client_ip or f"10.1.{number // 250}.{number % 250 + 1}"
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        return await application({**scope, "client": (address, 50000)}, receive, send)
+
+    return WebsocketCommunicator(
+        app, path, headers=[ORIGIN] if origin else [], subprotocols=subprotocols
+    )
+
+
+async def receive_type(client: WebsocketCommunicator, kind: str, timeout: float = 3) -> dict:
+    """The next message of type ``kind``, skipping others (e.g. valuations around an alert)."""
+    while True:
+        message = await client.receive_json_from(timeout=timeout)
+        if message["type"] == kind:
+            return message
+
+
+async def closed_with(client: WebsocketCommunicator, timeout: float = 3) -> int:
+    output = await client.receive_output(timeout=timeout)
+    assert output["type"] == "websocket.close", output
+    return int(output.get("code", 1000))
+
+
+def asgi_keys(pattern: str = "*") -> list[bytes]:
+    return list(get_redis().scan_iter(f"{settings.REDIS_KEY_PREFIX}:asgi{pattern}"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _delete_our_redis_keys() -> Iterator[None]:
+    yield
+    client = get_redis()
+    for key in client.scan_iter(f"{settings.REDIS_KEY_PREFIX}:*"):
+        client.delete(key)
