@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class PortfolioConfig(AppConfig):
     name = "portfolio"
     verbose_name = "Portfolios"
+
+    def ready(self) -> None:
+        from market.signals import daily_close_updated
+        from portfolio.snapshot_cache import on_daily_close_updated
+
+        daily_close_updated.connect(
+            on_daily_close_updated, dispatch_uid="portfolio.snapshot_cache.daily_close"
+        )

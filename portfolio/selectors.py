@@ -1,0 +1,527 @@
+"""Reads of the portfolio app: portfolios, transactions, holdings, summary, performance, allocation.
+
+Owner checks live here: every getter takes the requesting user and raises ``NotFound`` for anyone
+else's object, so another user's id looks exactly like a missing one.
+
+Valuation (holdings, summary, allocation) = the folded ledger (cached per portfolio version) x the
+latest stored quotes (``market.selectors.quote_map``, one query, always live). A holding without a
+quote is priced at its last daily close, and without either at its cost (``price_source`` says
+which). Display rounding happens here, at the edge: money half-up to whole VND, percentages to two
+decimals (``weight`` is a percentage of total value, cash included when tracked), ratios in the
+performance figures to six decimals.
+
+Performance is computed by ``portfolio.performance`` from the daily closes
+(``market.selectors.daily_closes``: one query for every symbol and the benchmark) and cached until a
+transaction or a daily close changes. Its series ends at the last daily close; today's live moves
+are in the summary.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from market.calendar import trading_days_between
+from market.models import Bar, BarInterval, Instrument
+from portfolio import snapshot_cache
+from portfolio.ledger import SHARE_KINDS, Kind, LedgerError, LedgerState, fold
+from portfolio.models import Alert, Portfolio, Transaction, WatchlistItem
+from portfolio.performance import RANGE_CODES, PriceTable, compute_performance, range_bounds
+from portfolio.services import ledger_config, ledger_entries, market_today
+from portfolio_site.errors import Conflict, DomainError, NotFound
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal(0)
+WHOLE = Decimal(1)
+CENT = Decimal("0.01")
+RATIO = Decimal("0.000001")
+DEFAULT_BENCHMARK = "VNINDEX"
+ALLOCATION_KEYS = ("symbol", "industry", "exchange", "type")
+CASH_KEY = "CASH"
+UNCLASSIFIED = "Unclassified"
+# Closes fetched before a range starts (the first point needs the last close before it).
+CLOSE_LOOKBACK_DAYS = 14
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(WHOLE, rounding=ROUND_HALF_UP)
+
+
+def percent(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    if denominator == 0:
+        return None
+    return (numerator * 100 / denominator).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def ratio(value: float | None) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(repr(float(value))).quantize(RATIO, rounding=ROUND_HALF_UP)
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- portfolios and rows ----------------------------------------------------------------------
+
+
+def portfolio_list(*, user: Any) -> QuerySet[Portfolio]:
+    return Portfolio.objects.filter(owner=user).order_by("name", "id")
+
+
+def portfolio_get(*, user: Any, portfolio_id: int | str) -> Portfolio:
+    """The user's portfolio; NotFound for a missing id and for anyone else's portfolio alike."""
+    try:
+        return Portfolio.objects.get(pk=int(portfolio_id), owner=user)
+    except (Portfolio.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Portfolio not found.") from None
+
+
+def transaction_list(*, portfolio: Portfolio) -> QuerySet[Transaction]:
+    return (
+        Transaction.objects.filter(portfolio=portfolio)
+        .select_related("instrument")
+        .order_by("-trade_date", "-id")
+    )
+
+
+def transaction_get(*, portfolio: Portfolio, transaction_id: int | str) -> Transaction:
+    try:
+        return Transaction.objects.select_related("instrument", "portfolio").get(
+            pk=int(transaction_id), portfolio=portfolio
+        )
+    except (Transaction.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Transaction not found.") from None
+
+
+def watchlist_list(*, user: Any) -> QuerySet[WatchlistItem]:
+    return (
+        WatchlistItem.objects.filter(user=user)
+        .select_related("instrument")
+        .order_by("instrument__symbol")
+    )
+
+
+def alert_list(*, user: Any) -> QuerySet[Alert]:
+    return Alert.objects.filter(user=user).select_related("instrument").order_by("-created_at")
+
+
+def alert_get(*, user: Any, alert_id: int | str) -> Alert:
+    try:
+        return Alert.objects.select_related("instrument").get(pk=int(alert_id), user=user)
+    except (Alert.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Alert not found.") from None
+
+
+# --- the folded ledger --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerSnapshot:
+    state: LedgerState
+    first_date: date | None
+    invested: Decimal  # gross cost of every BUY incl. fees (the return base without cash)
+    computed_at: datetime
+
+
+def _cache_stamp(portfolio: Portfolio) -> str:
+    """Changes whenever the ledger or the portfolio's settings change (see services)."""
+    version = snapshot_cache.portfolio_version(portfolio.pk)
+    return f"{portfolio.pk}:{version}:{portfolio.updated_at.timestamp():.6f}"
+
+
+def ledger_snapshot(*, portfolio: Portfolio, today: date | None = None) -> LedgerSnapshot:
+    """The portfolio's folded ledger, settled as of today (cached)."""
+    today = today or market_today()
+    key = f"portfolio:ledger:{_cache_stamp(portfolio)}:{today.isoformat()}"
+    return snapshot_cache.cached(
+        key,
+        lambda: _fold_ledger(portfolio, today),
+        timeout=snapshot_cache.LEDGER_TIMEOUT,
+    )
+
+
+def _fold_ledger(portfolio: Portfolio, today: date) -> LedgerSnapshot:
+    entries = ledger_entries(portfolio=portfolio)
+    first = min((e.trade_date for e in entries), default=None)
+    last = max((e.trade_date for e in entries), default=today)
+    try:
+        state = fold(entries, config=ledger_config(portfolio), as_of=max(today, last))
+    except LedgerError as exc:
+        # Stored rows were checked when written; this means a rule or the calendar changed since.
+        raise Conflict(
+            f"The stored ledger no longer passes the rules: {exc.message}",
+            code="ledger_inconsistent",
+        ) from exc
+    invested = sum(
+        (e.price * e.quantity + e.fee for e in entries if e.kind is Kind.BUY),
+        ZERO,
+    )
+    return LedgerSnapshot(
+        state=state, first_date=first, invested=invested, computed_at=timezone.now()
+    )
+
+
+# --- valuation ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Holding:
+    symbol: str
+    name: str
+    exchange: str
+    industry: str
+    type: str
+    quantity: int
+    settled_quantity: int
+    avg_cost: Decimal
+    cost_basis: Decimal
+    last_price: Decimal | None
+    price_source: str  # "quote", "close" or "cost" (no price known: valued at cost)
+    price_as_of: str | None
+    market_value: Decimal
+    unrealized_pnl: Decimal
+    unrealized_pnl_pct: Decimal | None
+    realized_pnl: Decimal
+    day_change: Decimal | None
+    weight: Decimal | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    cash: Decimal | None
+    settled_cash: Decimal | None
+    cost_basis: Decimal
+    market_value: Decimal
+    total_value: Decimal
+    net_flows: Decimal
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    dividends: Decimal
+    interest: Decimal
+    fees: Decimal
+    taxes: Decimal
+    total_return: Decimal
+    total_return_pct: Decimal | None
+    day_change: Decimal
+    day_change_pct: Decimal | None
+    holdings_count: int
+    transactions_count: int
+    cash_tracked: bool
+    as_of: str
+
+
+@dataclass(frozen=True)
+class Valuation:
+    holdings: list[Holding]
+    summary: Summary
+
+
+@dataclass(frozen=True)
+class _Price:
+    price: Decimal
+    reference: Decimal | None
+    as_of: datetime
+    source: str
+
+
+def _live_prices(symbols: Iterable[str]) -> dict[str, _Price]:
+    """Latest quote of each symbol; the last daily close for those without a quote."""
+    from market.selectors import quote_map
+
+    wanted = sorted(set(symbols))
+    prices = {
+        symbol: _Price(row.price, row.reference, row.as_of, "quote")
+        for symbol, row in quote_map(symbols=wanted).items()
+    }
+    for symbol in wanted:
+        if symbol in prices:
+            continue
+        bar = (
+            Bar.objects.filter(instrument__symbol=symbol, interval=BarInterval.D1)
+            .order_by("-start")
+            .values_list("close", "start")
+            .first()
+        )
+        if bar is not None:
+            prices[symbol] = _Price(bar[0], None, bar[1], "close")
+    return prices
+
+
+def portfolio_valuation(*, portfolio: Portfolio) -> Valuation:
+    """Holdings and summary valued at the latest prices."""
+    snapshot = ledger_snapshot(portfolio=portfolio)
+    state = snapshot.state
+    positions = state.open_positions
+    prices = _live_prices(positions)
+    instruments = {
+        i.symbol: i
+        for i in Instrument.objects.filter(symbol__in=list(positions)).only(
+            "symbol", "name", "exchange", "industry", "type"
+        )
+    }
+
+    rows: list[tuple[Any, ...]] = []
+    market_value = day_change = reference_value = ZERO
+    newest: datetime | None = None
+    for symbol in sorted(positions):
+        position = positions[symbol]
+        live = prices.get(symbol)
+        value = live.price * position.quantity if live else position.cost
+        change = None
+        if live is not None and live.reference is not None:
+            change = (live.price - live.reference) * position.quantity
+            day_change += change
+            reference_value += live.reference * position.quantity
+        if live is not None and (newest is None or live.as_of > newest):
+            newest = live.as_of
+        market_value += value
+        rows.append((symbol, position, live, value, change))
+
+    cash = state.cash if state.cash_tracked else None
+    total_value = market_value + (cash or ZERO)
+    holdings = []
+    for symbol, position, live, value, change in rows:
+        instrument = instruments.get(symbol)
+        unrealized = value - position.cost
+        holdings.append(
+            Holding(
+                symbol=symbol,
+                name=instrument.name if instrument else "",
+                exchange=instrument.exchange if instrument else "",
+                industry=instrument.industry if instrument else "",
+                type=instrument.type if instrument else "",
+                quantity=position.quantity,
+                settled_quantity=position.settled_quantity,
+                avg_cost=money(position.avg_cost),
+                cost_basis=money(position.cost),
+                last_price=live.price if live else None,
+                price_source=live.source if live else "cost",
+                price_as_of=iso_utc(live.as_of) if live else None,
+                market_value=money(value),
+                unrealized_pnl=money(unrealized),
+                unrealized_pnl_pct=percent(unrealized, position.cost),
+                realized_pnl=money(position.realized),
+                day_change=money(change) if change is not None else None,
+                weight=percent(value, total_value),
+            )
+        )
+
+    cost_basis = state.cost_basis
+    unrealized_total = market_value - cost_basis
+    # Buy fees sit in the cost basis and sell fees/taxes in realized P&L: only FEE rows remain.
+    total_return = (
+        state.realized + unrealized_total + state.dividends + state.interest - state.fee_rows
+    )
+    base = state.net_flows if state.cash_tracked else snapshot.invested
+    summary = Summary(
+        cash=money(cash) if cash is not None else None,
+        settled_cash=money(state.settled_cash) if cash is not None else None,
+        cost_basis=money(cost_basis),
+        market_value=money(market_value),
+        total_value=money(total_value),
+        net_flows=money(state.net_flows),
+        realized_pnl=money(state.realized),
+        unrealized_pnl=money(unrealized_total),
+        dividends=money(state.dividends),
+        interest=money(state.interest),
+        fees=money(state.fees),
+        taxes=money(state.taxes),
+        total_return=money(total_return),
+        total_return_pct=percent(total_return, base) if base > 0 else None,
+        day_change=money(day_change),
+        day_change_pct=percent(day_change, reference_value),
+        holdings_count=len(holdings),
+        transactions_count=state.entry_count,
+        cash_tracked=state.cash_tracked,
+        as_of=iso_utc(newest or snapshot.computed_at),
+    )
+    return Valuation(holdings=holdings, summary=summary)
+
+
+def portfolio_holdings(*, portfolio: Portfolio) -> tuple[list[Holding], str]:
+    valuation = portfolio_valuation(portfolio=portfolio)
+    return valuation.holdings, valuation.summary.as_of
+
+
+def portfolio_summary(*, portfolio: Portfolio) -> Summary:
+    return portfolio_valuation(portfolio=portfolio).summary
+
+
+# --- allocation ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AllocationSlice:
+    key: str
+    label: str
+    market_value: Decimal
+    weight: Decimal | None
+
+
+def portfolio_allocation(*, portfolio: Portfolio, by: str = "symbol") -> dict[str, Any]:
+    """Market value by symbol, industry, exchange or type, plus a cash slice when cash is tracked."""
+    by = (by or "symbol").strip().lower()
+    if by not in ALLOCATION_KEYS:
+        raise DomainError(
+            f"Unknown allocation {by!r}; use one of {', '.join(ALLOCATION_KEYS)}.",
+            code="invalid_allocation",
+            fields={"by": [f"Use one of {', '.join(ALLOCATION_KEYS)}."]},
+        )
+    valuation = portfolio_valuation(portfolio=portfolio)
+    groups: dict[str, Decimal] = defaultdict(Decimal)
+    labels: dict[str, str] = {}
+    for holding in valuation.holdings:
+        key = getattr(holding, by) or UNCLASSIFIED
+        groups[key] += holding.market_value
+        labels[key] = holding.name if by == "symbol" and holding.name else key
+    total = valuation.summary.total_value
+    slices = [
+        AllocationSlice(key, labels[key], value, percent(value, total))
+        for key, value in sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    cash = valuation.summary.cash
+    if cash is not None and cash > 0:
+        slices.append(AllocationSlice(CASH_KEY, "Cash", cash, percent(cash, total)))
+    return {
+        "by": by,
+        "total_value": total,
+        "as_of": valuation.summary.as_of,
+        "results": slices,
+    }
+
+
+# --- performance --------------------------------------------------------------------------------
+
+
+def _benchmark_symbol(benchmark: str | None) -> str | None:
+    symbol = (benchmark if benchmark is not None else DEFAULT_BENCHMARK).strip().upper()
+    if not symbol or symbol == "NONE":
+        return None
+    if not Instrument.objects.filter(symbol=symbol).exists():
+        raise DomainError(
+            f"Unknown benchmark {symbol!r}; use VNINDEX, VN30 or any instrument's symbol.",
+            code="unknown_benchmark",
+            fields={"benchmark": [f"No instrument {symbol!r}."]},
+        )
+    return symbol
+
+
+def portfolio_performance(
+    *,
+    portfolio: Portfolio,
+    range_code: str = "1Y",
+    benchmark: str | None = DEFAULT_BENCHMARK,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """Daily value series, TWR, XIRR, annualised return, volatility, drawdown and a benchmark.
+
+    ``range_code`` is one of 1W, 1M, 3M, 6M, YTD, 1Y, 3Y, ALL (400 ``invalid_range`` otherwise);
+    ``benchmark`` any instrument's symbol (400 ``unknown_benchmark``), "" or "none" for none.
+    Cached until a transaction or a daily close changes.
+    """
+    code = (range_code or "").strip().upper()
+    if code not in RANGE_CODES:
+        raise DomainError(
+            f"Unknown range {range_code!r}; use one of {', '.join(RANGE_CODES)}.",
+            code="invalid_range",
+            fields={"range": [f"Use one of {', '.join(RANGE_CODES)}."]},
+        )
+    benchmark_symbol = _benchmark_symbol(benchmark)
+    today = today or market_today()
+    key = (
+        f"portfolio:performance:{_cache_stamp(portfolio)}:{snapshot_cache.closes_version()}:"
+        f"{code}:{benchmark_symbol or '-'}:{today.isoformat()}"
+    )
+    return snapshot_cache.cached(
+        key,
+        lambda: _compute_performance(portfolio, code, benchmark_symbol, today),
+        timeout=snapshot_cache.PERFORMANCE_TIMEOUT,
+    )
+
+
+def _compute_performance(
+    portfolio: Portfolio, code: str, benchmark: str | None, today: date
+) -> dict[str, Any]:
+    from market.selectors import daily_closes
+
+    entries = ledger_entries(portfolio=portfolio)
+    first_date = min((e.trade_date for e in entries), default=None)
+    start, end = range_bounds(code, today=today, first_date=first_date)
+    symbols = {e.symbol for e in entries if e.kind in SHARE_KINDS and e.symbol}
+    if benchmark:
+        symbols.add(benchmark)
+    lookback = start - timedelta(days=CLOSE_LOOKBACK_DAYS)
+    rows = daily_closes(symbols=symbols, start=lookback, end=end)
+    prices = PriceTable.from_rows(rows, dates=trading_days_between(lookback, end))
+    benchmark_closes = (
+        {day: close for symbol, day, close in rows if symbol == benchmark} if benchmark else None
+    )
+    result = compute_performance(
+        entries=entries,
+        prices=prices,
+        start=start,
+        end=end,
+        config=ledger_config(portfolio),
+        benchmark=benchmark_closes or None,
+    )
+    bench_index = result.benchmark_index or []
+    series = [
+        {
+            "date": day.isoformat(),
+            "value": str(value),
+            "flow": str(flow),
+            "twr_index": str(ratio(index)),
+            "benchmark_index": str(ratio(bench_index[i])) if i < len(bench_index) else None,
+        }
+        for i, (day, value, flow, index) in enumerate(
+            zip(result.dates, result.values, result.flows, result.twr_index, strict=True)
+        )
+    ]
+
+    def text(value: float | None) -> str | None:
+        number = ratio(value)
+        return None if number is None else str(number)
+
+    return {
+        "range": code,
+        "start": result.start.isoformat(),
+        "end": result.end.isoformat(),
+        "benchmark": benchmark,
+        "cash_tracked": result.cash_tracked,
+        "as_of": result.dates[-1].isoformat() if result.dates else None,
+        "computed_at": iso_utc(timezone.now()),
+        "start_value": str(result.start_value),
+        "end_value": str(result.end_value),
+        "net_flows": str(result.net_flows),
+        "gain": str(result.gain),
+        "twr": text(result.twr),
+        "xirr": text(result.xirr),
+        "xirr_note": result.xirr_note,
+        "annualised_return": text(result.annualised),
+        "volatility": text(result.volatility),
+        "max_drawdown": text(result.max_drawdown),
+        "benchmark_return": text(result.benchmark_return),
+        "series": series,
+    }
+
+
+def portfolios_holding(*, symbols: Iterable[str]) -> list[int]:
+    """Ids of portfolios with share transactions in any of ``symbols``."""
+    return list(
+        Transaction.objects.filter(
+            instrument__symbol__in=list(symbols), kind__in=[k.value for k in SHARE_KINDS]
+        )
+        .values_list("portfolio_id", flat=True)
+        .distinct()
+    )

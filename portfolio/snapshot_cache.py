@@ -1,0 +1,109 @@
+"""Cached portfolio snapshots (folded ledger, performance) in the Django cache (Redis).
+
+Keys carry a per-portfolio version (bumped after every committed transaction change and when a
+daily close of a held symbol changes) and, for performance, a market-wide "closes" version (bumped
+on every ``market.signals.daily_close_updated``, so benchmark series refresh too). Bumping makes
+old snapshots unreachable; they expire on their own.
+
+The cache is an optimisation only: every call here swallows Redis errors (logged as warnings), so a
+cache outage means computing directly, never an error response.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+import redis.exceptions
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CACHE_ERRORS: tuple[type[BaseException], ...] = (
+    redis.exceptions.RedisError,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+)
+LEDGER_TIMEOUT = 24 * 3600
+PERFORMANCE_TIMEOUT = 6 * 3600
+VERSION_TIMEOUT = None  # versions never expire (a lost version would resurrect old snapshots)
+_CLOSES_VERSION_KEY = "portfolio:closes:version"
+
+
+def _version_key(portfolio_id: int) -> str:
+    return f"portfolio:{portfolio_id}:version"
+
+
+def _read_version(key: str) -> int:
+    try:
+        value = cache.get(key)
+        if value is None:
+            cache.add(key, 1, timeout=VERSION_TIMEOUT)
+            value = cache.get(key, 1)
+        return int(value)
+    except CACHE_ERRORS as exc:
+        logger.warning("portfolio cache unavailable (version read): %s", exc)
+        return 0
+
+
+def _bump(key: str) -> None:
+    try:
+        try:
+            cache.incr(key)
+        except ValueError:  # missing: start above the implicit 1 readers may have used
+            if not cache.add(key, 2, timeout=VERSION_TIMEOUT):
+                cache.incr(key)
+    except CACHE_ERRORS as exc:
+        logger.warning("portfolio cache unavailable (version bump of %s): %s", key, exc)
+
+
+def portfolio_version(portfolio_id: int) -> int:
+    return _read_version(_version_key(portfolio_id))
+
+
+def closes_version() -> int:
+    return _read_version(_CLOSES_VERSION_KEY)
+
+
+def invalidate_portfolio(portfolio_id: int) -> None:
+    """Make every cached snapshot of the portfolio stale."""
+    _bump(_version_key(portfolio_id))
+
+
+def invalidate_portfolios(portfolio_ids: Iterable[int]) -> None:
+    for portfolio_id in set(portfolio_ids):
+        invalidate_portfolio(portfolio_id)
+
+
+def invalidate_closes() -> None:
+    """Daily closes changed: every performance snapshot (and its benchmark) is stale."""
+    _bump(_CLOSES_VERSION_KEY)
+
+
+def cached(key: str, compute: Callable[[], T], *, timeout: int) -> T:
+    """``compute()`` through the cache; on any cache error just compute."""
+    try:
+        hit = cache.get(key)
+    except CACHE_ERRORS as exc:
+        logger.warning("portfolio cache unavailable (get): %s", exc)
+        return compute()
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    value = compute()
+    try:
+        cache.set(key, value, timeout=timeout)
+    except CACHE_ERRORS as exc:
+        logger.warning("portfolio cache unavailable (set): %s", exc)
+    return value
+
+
+def on_daily_close_updated(sender: object, symbols: Iterable[str] = (), **kwargs: object) -> None:
+    """Receiver of ``market.signals.daily_close_updated``: stale performance for holders."""
+    from portfolio.selectors import portfolios_holding
+
+    invalidate_closes()
+    invalidate_portfolios(portfolios_holding(symbols=list(symbols)))
