@@ -286,11 +286,11 @@ def bar_list(
     end: datetime,
     limit: int = BARS_MAX,
 ) -> BarPage:
-    """Bars of ``interval`` starting in ``[start, end]``, oldest first. When more than ``limit``
+    """Bars of ``interval`` starting in ``[start, end)``, oldest first. When more than ``limit``
     match, the most recent ``limit`` are returned and ``truncated`` is true."""
     recent = list(
         Bar.objects.filter(
-            instrument=instrument, interval=interval, start__gte=start, start__lte=end
+            instrument=instrument, interval=interval, start__gte=start, start__lt=end
         ).order_by("-start")[: limit + 1]
     )
     truncated = len(recent) > limit
@@ -307,6 +307,15 @@ def tick_list(
     if after_seq is not None:
         ticks = ticks.filter(seq__gt=after_seq)
     return ticks.order_by("seq")
+
+
+def tick_latest_time(*, instrument: Instrument) -> datetime | None:
+    return (
+        Tick.objects.filter(instrument=instrument)
+        .order_by("-seq")
+        .values_list("time", flat=True)
+        .first()
+    )
 
 
 def daily_closes(

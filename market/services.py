@@ -476,6 +476,18 @@ def quotes_mark_seen(*, symbols: Sequence[str], at: datetime) -> None:
         logger.warning("could not record quote freshness: %s", exc)
 
 
+REFRESH_MAX = 100
+
+
+def quotes_refresh(
+    *, symbols: Sequence[str], provider: MarketDataProvider | None = None
+) -> IngestResult:
+    """Fetch the price board of ``symbols`` (at most ``REFRESH_MAX``) now and ingest it. Provider
+    errors propagate."""
+    board = (provider or get_provider()).price_board(list(symbols)[:REFRESH_MAX])
+    return quotes_ingest(snapshots=board)
+
+
 def _lock_targets(latest: Mapping[str, QuoteSnapshot]) -> dict[str, _Target]:
     """Lock the instruments' rows (PostgreSQL; SQLite serialises writers anyway) in id order and
     read each one's last tick seq through the (instrument, seq) index."""

@@ -1,5 +1,26 @@
-"""market API routes (mounted by portfolio_site/urls.py)."""
+"""market API routes (mounted at /api/market/ by portfolio_site/urls.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from market import apis
+
+urlpatterns = [
+    path("instruments/", apis.InstrumentListApi.as_view(), name="market-instruments"),
+    path(
+        "instruments/<str:symbol>/",
+        apis.InstrumentDetailApi.as_view(),
+        name="market-instrument",
+    ),
+    path(
+        "instruments/<str:symbol>/bars/",
+        apis.BarListApi.as_view(),
+        name="market-instrument-bars",
+    ),
+    path(
+        "instruments/<str:symbol>/ticks/",
+        apis.TickListApi.as_view(),
+        name="market-instrument-ticks",
+    ),
+    path("quotes/", apis.QuoteListApi.as_view(), name="market-quotes"),
+    path("summary/", apis.SummaryApi.as_view(), name="market-summary"),
+]

@@ -1,0 +1,121 @@
+"""Admin for market data: instruments (with backfill and refresh actions), read-only quotes, ticks
+and bars with date navigation. The periodic tasks are django-celery-beat's own admin pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from market import services
+from market.models import Bar, Instrument, InstrumentGroup, Quote, Tick
+from market.providers.base import ProviderError, get_provider
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the pipeline only: viewable, never edited or added by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(InstrumentGroup)
+class InstrumentGroupAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "member_count")
+    search_fields = ("code", "name")
+
+    @admin.display(description="members")
+    def member_count(self, group: InstrumentGroup) -> int:
+        return group.instruments.count()
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(admin.ModelAdmin):
+    list_display = ("symbol", "name", "exchange", "type", "industry", "group_codes", "is_active")
+    list_filter = ("exchange", "type", "groups", "is_active")
+    search_fields = ("symbol", "name", "name_en")
+    filter_horizontal = ("groups",)
+    readonly_fields = ("created_at", "updated_at")
+    actions = ("backfill_history", "refresh_quote")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Instrument]:
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="groups")
+    def group_codes(self, instrument: Instrument) -> str:
+        return ", ".join(group.code for group in instrument.groups.all())
+
+    @admin.action(description="Backfill two years of daily history (in the worker)")
+    def backfill_history(self, request: HttpRequest, queryset: QuerySet[Instrument]) -> None:
+        from market.tasks import backfill_history
+
+        symbols = list(queryset.values_list("symbol", flat=True))
+        try:
+            backfill_history.delay(symbols=symbols, days=730)
+        except Exception as exc:  # the broker may be down: say so instead of a 500
+            self.message_user(request, f"Could not queue the backfill: {exc}", messages.ERROR)
+            return
+        self.message_user(
+            request, f"Queued a history backfill of {len(symbols)} instrument(s).", messages.INFO
+        )
+
+    @admin.action(description="Refresh the quote now")
+    def refresh_quote(self, request: HttpRequest, queryset: QuerySet[Instrument]) -> None:
+        symbols = list(queryset.values_list("symbol", flat=True)[: services.REFRESH_MAX])
+        try:
+            result = services.quotes_refresh(symbols=symbols, provider=get_provider())
+        except ProviderError as exc:
+            self.message_user(request, f"The provider failed: {exc}", messages.ERROR)
+            return
+        level = messages.WARNING if result.rejected else messages.INFO
+        self.message_user(
+            request,
+            f"{result.stored} quote(s) stored, {result.unchanged} unchanged, "
+            f"{result.rejected} rejected, {result.ticks} tick(s).",
+            level,
+        )
+
+
+@admin.register(Quote)
+class QuoteAdmin(ReadOnlyAdmin):
+    list_display = (
+        "instrument",
+        "price",
+        "reference",
+        "change",
+        "change_pct",
+        "volume",
+        "as_of",
+        "source",
+    )
+    list_filter = ("source", "instrument__exchange", "instrument__type")
+    search_fields = ("instrument__symbol",)
+    date_hierarchy = "as_of"
+    list_select_related = ("instrument",)
+
+
+@admin.register(Tick)
+class TickAdmin(ReadOnlyAdmin):
+    list_display = ("instrument", "seq", "time", "price", "volume", "side", "source")
+    list_filter = ("source", "side")
+    search_fields = ("instrument__symbol",)
+    date_hierarchy = "time"
+    list_select_related = ("instrument",)
+    show_full_result_count = False
+    ordering = ("-time",)
+
+
+@admin.register(Bar)
+class BarAdmin(ReadOnlyAdmin):
+    list_display = ("instrument", "interval", "start", "open", "high", "low", "close", "volume")
+    list_filter = ("interval", "source")
+    search_fields = ("instrument__symbol",)
+    date_hierarchy = "start"
+    list_select_related = ("instrument",)
+    show_full_result_count = False
+    ordering = ("-start",)

@@ -1,0 +1,257 @@
+"""The market API: public (AllowAny), read-only, throttled under the ``market_read`` scope.
+
+Limits: ``/quotes/`` takes at most 100 symbols; ``/bars/`` returns at most 5,000 bars (the most
+recent of the range when more match, flagged ``truncated``); lists are paginated with ``?page=``
+and ``?page_size=`` (at most 500).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from market import selectors
+from market.calendar import market_date, vn_midnight_utc
+from market.serializers import (
+    SYMBOLS_MAX,
+    ApiErrorSerializer,
+    BarSerializer,
+    BarsQuery,
+    BarsResponseSerializer,
+    InstrumentDetailSerializer,
+    InstrumentQuery,
+    InstrumentSerializer,
+    QuoteSerializer,
+    QuotesQuery,
+    SummarySerializer,
+    TickSerializer,
+    TicksQuery,
+    utc_iso,
+)
+
+TAGS = ["market"]
+BAD_REQUEST = OpenApiResponse(ApiErrorSerializer, description="A query parameter is invalid.")
+UNKNOWN_SYMBOL = OpenApiResponse(ApiErrorSerializer, description="Unknown symbol.")
+
+_QUOTE_EXAMPLE = {
+    "symbol": "FPT",
+    "name": "Công ty CP FPT",
+    "exchange": "HOSE",
+    "type": "stock",
+    "price": "96500",
+    "reference_price": "95000",
+    "ceiling_price": "101600",
+    "floor_price": "88400",
+    "open": "95200",
+    "high": "96800",
+    "low": "94900",
+    "change": "1500",
+    "change_pct": "1.58",
+    "volume": 2345600,
+    "value": "224875120000",
+    "bids": [["96400", 1200], ["96300", 5000], ["96200", 800]],
+    "asks": [["96500", 300], ["96600", 2100], ["96700", 4000]],
+    "foreign_buy": 120000,
+    "foreign_sell": 98000,
+    "as_of": "2026-01-05T03:15:02Z",
+    "stale": False,
+    "age_seconds": 2,
+    "source": "simulated",
+}
+
+
+class MarketPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class MarketAPIView(APIView):
+    permission_classes = [AllowAny]
+    throttle_scope = "market_read"
+
+
+class MarketListAPIView(GenericAPIView):
+    permission_classes = [AllowAny]
+    throttle_scope = "market_read"
+    pagination_class = MarketPagination
+
+    def paginated(self, items: Any, serializer: type, **context: Any) -> Response:
+        page = self.paginate_queryset(items)
+        data = serializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)
+
+
+_PAGE_PARAMS = [
+    OpenApiParameter("page", int, description="Page number (from 1)."),
+    OpenApiParameter("page_size", int, description="Items per page (default 50, at most 500)."),
+]
+
+
+class InstrumentListApi(MarketListAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="List instruments",
+        parameters=[
+            OpenApiParameter("exchange", str, enum=["HOSE", "HNX", "UPCOM"]),
+            OpenApiParameter("type", str, enum=["stock", "etf", "index", "cw", "fund"]),
+            OpenApiParameter("group", str, description="Index basket code, e.g. VN30."),
+            OpenApiParameter("search", str, description="Symbol prefix or part of a name."),
+            *_PAGE_PARAMS,
+        ],
+        responses={200: InstrumentSerializer(many=True), 400: BAD_REQUEST},
+    )
+    def get(self, request: Request) -> Response:
+        query = InstrumentQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        instruments = selectors.instrument_list(
+            exchange=params.get("exchange"),
+            type=params.get("type"),
+            group=params.get("group"),
+            search=params.get("search"),
+        )
+        return self.paginated(instruments, InstrumentSerializer)
+
+
+class InstrumentDetailApi(MarketAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="One instrument with its latest quote",
+        responses={200: InstrumentDetailSerializer, 404: UNKNOWN_SYMBOL},
+    )
+    def get(self, request: Request, symbol: str) -> Response:
+        instrument = selectors.instrument_get(symbol=symbol)
+        quote = selectors.quote_map(symbols=[instrument.symbol]).get(instrument.symbol)
+        data = InstrumentSerializer(instrument).data
+        data["quote"] = QuoteSerializer(quote).data if quote is not None else None
+        return Response(data)
+
+
+class QuoteListApi(MarketAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Latest quotes of some symbols",
+        description=(
+            f"At most {SYMBOLS_MAX} symbols. Quotes come back in the order asked; a known symbol "
+            "that has no quote yet is left out. When the provider is down the last stored quote "
+            "is served with `stale: true` and its `age_seconds`."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "symbols",
+                str,
+                required=True,
+                description=f"Comma-separated symbols (at most {SYMBOLS_MAX}), e.g. FPT,VNM.",
+            )
+        ],
+        responses={200: QuoteSerializer(many=True), 400: BAD_REQUEST, 404: UNKNOWN_SYMBOL},
+        examples=[OpenApiExample("FPT", value=[_QUOTE_EXAMPLE], response_only=True)],
+    )
+    def get(self, request: Request) -> Response:
+        query = QuotesQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        rows = selectors.quote_list(symbols=query.validated_data["symbols"])
+        return Response(QuoteSerializer(rows, many=True).data)
+
+
+class BarListApi(MarketAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="OHLC bars of one instrument",
+        description=(
+            f"Bars whose start lies in [start, end], oldest first, at most {selectors.BARS_MAX}: "
+            "when more match, the most recent ones are returned and `truncated` is true. "
+            "Dates are Vietnam trading dates (start = that day's 00:00 ICT, end = the whole day); "
+            "datetimes need `Z` or an offset. Defaults: end = now; start = end minus 1 day (1m), "
+            "5 days (5m), 10 days (15m), 30 days (1h) or 365 days (1d)."
+        ),
+        parameters=[
+            OpenApiParameter("interval", str, enum=["1m", "5m", "15m", "1h", "1d"], default="1d"),
+            OpenApiParameter("start", OpenApiTypes.STR, description="YYYY-MM-DD or ISO-8601."),
+            OpenApiParameter("end", OpenApiTypes.STR, description="YYYY-MM-DD or ISO-8601."),
+        ],
+        responses={200: BarsResponseSerializer, 400: BAD_REQUEST, 404: UNKNOWN_SYMBOL},
+    )
+    def get(self, request: Request, symbol: str) -> Response:
+        instrument = selectors.instrument_get(symbol=symbol)
+        query = BarsQuery(data=request.query_params.dict(), context={"now": timezone.now()})
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        page = selectors.bar_list(
+            instrument=instrument,
+            interval=params["interval"],
+            start=params["since"],
+            end=params["until"],
+        )
+        return Response(
+            {
+                "symbol": instrument.symbol,
+                "interval": params["interval"],
+                "start": utc_iso(params["since"]),
+                "end": utc_iso(params["until"]),
+                "count": len(page.bars),
+                "limit": selectors.BARS_MAX,
+                "truncated": page.truncated,
+                "results": BarSerializer(page.bars, many=True).data,
+            }
+        )
+
+
+class TickListApi(MarketListAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Ticks (matched trades) of one instrument, oldest first",
+        description=(
+            "Ticks at or after `since` and/or with a sequence number above `after_seq` (to fill a "
+            "gap in the websocket stream). Without either: the ticks of the latest trading day "
+            "that has any. Ticks are kept for TICK_RETENTION_DAYS (30 days by default)."
+        ),
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.STR, description="YYYY-MM-DD or ISO-8601."),
+            OpenApiParameter("after_seq", int, description="Only ticks with a larger seq."),
+            *_PAGE_PARAMS,
+        ],
+        responses={200: TickSerializer(many=True), 400: BAD_REQUEST, 404: UNKNOWN_SYMBOL},
+    )
+    def get(self, request: Request, symbol: str) -> Response:
+        instrument = selectors.instrument_get(symbol=symbol)
+        query = TicksQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        since = query.validated_data.get("since")
+        after_seq = query.validated_data.get("after_seq")
+        if since is None and after_seq is None:
+            latest = selectors.tick_latest_time(instrument=instrument)
+            if latest is not None:
+                since = vn_midnight_utc(market_date(latest))
+        ticks = selectors.tick_list(instrument=instrument, since=since, after_seq=after_seq)
+        return self.paginated(ticks, TickSerializer)
+
+
+class SummaryApi(MarketAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Market summary",
+        description=(
+            "Index levels, top 10 gainers, losers and most active (by traded value), and "
+            "advancers/decliners/unchanged over the latest trading day's quotes. Cached, and "
+            "refreshed by the worker after every poll."
+        ),
+        responses={200: SummarySerializer},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(SummarySerializer(selectors.market_summary()).data)

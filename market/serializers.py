@@ -1,0 +1,316 @@
+"""Serializers of the market API: query-parameter parsers (strict) and response shapes.
+
+Prices, changes and money are strings (Decimal), volumes integers, times ISO-8601 UTC with ``Z``,
+dates ``YYYY-MM-DD``. Every query-parameter error names its parameter both in ``fields`` and in the
+message.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+from rest_framework import serializers
+
+from market.calendar import market_date, vn_midnight_utc
+from market.models import BarInterval, Exchange, InstrumentType
+from portfolio_site.api_serializers import StrictSerializer
+
+SYMBOLS_MAX = 100
+_SYMBOL = re.compile(r"^[A-Za-z0-9]{1,20}$")
+_GROUP = re.compile(r"^[A-Za-z0-9]{1,20}$")
+DEFAULT_SPAN = {
+    "1m": timedelta(days=1),
+    "5m": timedelta(days=5),
+    "15m": timedelta(days=10),
+    "1h": timedelta(days=30),
+    "1d": timedelta(days=365),
+}
+
+
+def utc_iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class UtcDateTimeField(serializers.DateTimeField):
+    def to_representation(self, value: datetime) -> str:  # type: ignore[override]
+        return utc_iso(value)
+
+
+def _choices(name: str, values: list[str]) -> dict[str, str]:
+    return {"invalid_choice": f'{name}: "{{input}}" is not one of {", ".join(values)}.'}
+
+
+# --- query parameters ---------------------------------------------------------------------------
+
+
+class PageQuery(StrictSerializer):
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1)
+
+
+class InstrumentQuery(PageQuery):
+    exchange = serializers.ChoiceField(
+        choices=Exchange.values,
+        required=False,
+        error_messages=_choices("exchange", Exchange.values),
+    )
+    type = serializers.ChoiceField(
+        choices=InstrumentType.values,
+        required=False,
+        error_messages=_choices("type", InstrumentType.values),
+    )
+    group = serializers.CharField(required=False, max_length=20)
+    search = serializers.CharField(required=False, max_length=100)
+
+    def validate_group(self, value: str) -> str:
+        if not _GROUP.match(value):
+            raise serializers.ValidationError("group: letters and digits only (e.g. VN30).")
+        return value.upper()
+
+
+class QuotesQuery(StrictSerializer):
+    symbols = serializers.CharField(
+        help_text=f"Comma-separated symbols, at most {SYMBOLS_MAX}.",
+        error_messages={
+            "required": "symbols: required (e.g. ?symbols=FPT,VNM).",
+            "blank": "symbols: must name at least one symbol.",
+        },
+    )
+
+    def validate_symbols(self, value: str) -> list[str]:
+        symbols = list(dict.fromkeys(s.strip().upper() for s in value.split(",") if s.strip()))
+        if not symbols:
+            raise serializers.ValidationError("symbols: must name at least one symbol.")
+        bad = [s for s in symbols if not _SYMBOL.match(s)]
+        if bad:
+            raise serializers.ValidationError(f"symbols: not a symbol: {', '.join(bad[:5])}.")
+        if len(symbols) > SYMBOLS_MAX:
+            raise serializers.ValidationError(
+                f"symbols: at most {SYMBOLS_MAX} symbols per request ({len(symbols)} given)."
+            )
+        return symbols
+
+
+def parse_moment(name: str, raw: str, *, end_of_day: bool) -> datetime:
+    """A ``YYYY-MM-DD`` date (Vietnam trading date: its start, or with ``end_of_day`` the start of
+    the next day) or an ISO-8601 datetime with ``Z`` or an offset."""
+    raw = raw.strip()
+    if len(raw) == 10:
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            pass
+        else:
+            return vn_midnight_utc(day + timedelta(days=1) if end_of_day else day)
+    try:
+        moment = parse_datetime(raw)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise serializers.ValidationError(
+            {name: [f"{name}: not a date (YYYY-MM-DD) or an ISO-8601 datetime: {raw[:40]!r}."]}
+        )
+    if moment.tzinfo is None:
+        raise serializers.ValidationError(
+            {name: [f"{name}: a datetime needs Z or a UTC offset (e.g. 2026-01-05T02:15:00Z)."]}
+        )
+    return moment.astimezone(UTC)
+
+
+class BarsQuery(StrictSerializer):
+    interval = serializers.ChoiceField(
+        choices=BarInterval.values,
+        default=BarInterval.D1,
+        error_messages=_choices("interval", BarInterval.values),
+    )
+    start = serializers.CharField(required=False, max_length=40)
+    end = serializers.CharField(required=False, max_length=40)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        now = self.context["now"]
+        until = parse_moment("end", attrs["end"], end_of_day=True) if "end" in attrs else now
+        if "end" in attrs and len(attrs["end"].strip()) != 10:
+            until += timedelta(microseconds=1)  # an explicit datetime end is inclusive
+        if "start" in attrs:
+            since = parse_moment("start", attrs["start"], end_of_day=False)
+        else:
+            since = until - DEFAULT_SPAN[attrs["interval"]]
+        if since >= until:
+            raise serializers.ValidationError({"end": ["end: must be after start."]})
+        attrs["since"], attrs["until"] = since, until
+        return attrs
+
+
+class TicksQuery(PageQuery):
+    since = serializers.CharField(required=False, max_length=40)
+    after_seq = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        error_messages={"invalid": "after_seq: must be a whole number."},
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "since" in attrs:
+            attrs["since"] = parse_moment("since", attrs["since"], end_of_day=False)
+        return attrs
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+class QuoteSerializer(serializers.Serializer):
+    """A ``market.selectors.QuoteRow``."""
+
+    symbol = serializers.CharField()
+    name = serializers.CharField()
+    exchange = serializers.CharField()
+    type = serializers.CharField()
+    price = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
+    reference_price = serializers.DecimalField(
+        source="reference", max_digits=18, decimal_places=2, normalize_output=True
+    )
+    ceiling_price = serializers.DecimalField(
+        source="ceiling",
+        max_digits=18,
+        decimal_places=2,
+        allow_null=True,
+        normalize_output=True,
+        help_text="null for indices",
+    )
+    floor_price = serializers.DecimalField(
+        source="floor",
+        max_digits=18,
+        decimal_places=2,
+        allow_null=True,
+        normalize_output=True,
+        help_text="null for indices",
+    )
+    open = serializers.DecimalField(
+        max_digits=18, decimal_places=2, allow_null=True, normalize_output=True
+    )
+    high = serializers.DecimalField(
+        max_digits=18, decimal_places=2, allow_null=True, normalize_output=True
+    )
+    low = serializers.DecimalField(
+        max_digits=18, decimal_places=2, allow_null=True, normalize_output=True
+    )
+    change = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
+    change_pct = serializers.DecimalField(max_digits=9, decimal_places=2)
+    volume = serializers.IntegerField(help_text="Accumulated volume of the session (shares)")
+    value = serializers.DecimalField(
+        max_digits=24, decimal_places=0, help_text="Accumulated traded value (VND)"
+    )
+    bids = serializers.ListField(
+        child=serializers.ListField(), help_text='Best bids, best first: [["price", volume], ...]'
+    )
+    asks = serializers.ListField(
+        child=serializers.ListField(), help_text='Best asks, best first: [["price", volume], ...]'
+    )
+    foreign_buy = serializers.IntegerField()
+    foreign_sell = serializers.IntegerField()
+    as_of = UtcDateTimeField()
+    stale = serializers.BooleanField(
+        help_text="True when the quote stopped updating while its exchange was trading "
+        "(provider down); false after the close for the closing quote."
+    )
+    age_seconds = serializers.IntegerField(
+        help_text="Seconds since the source last confirmed this quote."
+    )
+    source = serializers.CharField(help_text="vnstock or simulated")
+
+
+class InstrumentSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    exchange = serializers.CharField()
+    type = serializers.CharField()
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+    industry = serializers.CharField()
+    lot_size = serializers.IntegerField()
+    listed_shares = serializers.IntegerField(allow_null=True)
+    is_active = serializers.BooleanField()
+    groups = serializers.SerializerMethodField()
+
+    def get_groups(self, instrument: Any) -> list[str]:
+        return sorted(group.code for group in instrument.groups.all())
+
+
+class InstrumentDetailSerializer(InstrumentSerializer):
+    quote = QuoteSerializer(allow_null=True, help_text="null until the first poll")
+
+
+class BarSerializer(serializers.Serializer):
+    start = UtcDateTimeField()
+    date = serializers.SerializerMethodField(help_text="Vietnam trading date of the bar's start")
+    open = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
+    high = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
+    low = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
+    close = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
+    volume = serializers.IntegerField()
+    value = serializers.DecimalField(max_digits=24, decimal_places=0)
+
+    def get_date(self, bar: Any) -> str:
+        return market_date(bar.start).isoformat()
+
+
+class BarsResponseSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    interval = serializers.CharField()
+    start = UtcDateTimeField(help_text="Start of the requested range (inclusive)")
+    end = UtcDateTimeField(help_text="End of the requested range (exclusive)")
+    count = serializers.IntegerField()
+    limit = serializers.IntegerField(help_text="The cap on bars per response")
+    truncated = serializers.BooleanField(
+        help_text="True when more bars matched than the cap: the most recent ones are returned"
+    )
+    results = BarSerializer(many=True, help_text="Oldest first")
+
+
+class TickSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    time = UtcDateTimeField()
+    price = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
+    volume = serializers.IntegerField()
+    side = serializers.CharField(help_text="buy (uptick), sell (downtick) or unknown")
+    source = serializers.CharField()
+
+
+class IndexLevelSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.DecimalField(
+        source="price", max_digits=18, decimal_places=2, normalize_output=True
+    )
+    change = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
+    change_pct = serializers.DecimalField(max_digits=9, decimal_places=2)
+    as_of = UtcDateTimeField()
+    stale = serializers.BooleanField()
+
+
+class BreadthSerializer(serializers.Serializer):
+    advancers = serializers.IntegerField()
+    decliners = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class SummarySerializer(serializers.Serializer):
+    indices = IndexLevelSerializer(many=True)
+    gainers = QuoteSerializer(many=True, help_text="Top 10 by change % (positive only)")
+    losers = QuoteSerializer(many=True, help_text="Top 10 by change % (negative only)")
+    most_active = QuoteSerializer(many=True, help_text="Top 10 by traded value")
+    breadth = BreadthSerializer()
+    as_of = UtcDateTimeField(allow_null=True)
+    source = serializers.CharField(allow_null=True, help_text="vnstock, simulated or mixed")
+
+
+class ApiErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(required=False)
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    error = ApiErrorDetailSerializer()
