@@ -426,6 +426,8 @@ def quotes_ingest(*, snapshots: Sequence[QuoteSnapshot]) -> IngestResult:
             result.bars = _rebuild_minute_bars(touched)
         result.stored = len(quote_rows)
         result.ticks = len(new_ticks)
+        seen_at = timezone.now()
+        transaction.on_commit(lambda: quotes_mark_seen(symbols=seen, at=seen_at), robust=True)
         if published or changed_quotes:
             transaction.on_commit(lambda: _announce_quotes(published, changed_quotes), robust=True)
 
