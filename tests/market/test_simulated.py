@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from market import calendar
 from market.calendar import VN_TZ, Exchange, Session
-from market.providers.base import ProviderDataError
+from market.providers.base import ProviderDataError, QuoteSnapshot
 from market.providers.simulated import UNIVERSE, SimulatedProvider, _bridge
 from market.providers.validation import validate_bar, validate_quote, validate_tick
 
@@ -31,7 +31,7 @@ def provider(now: datetime, **kwargs: object) -> SimulatedProvider:
     return SimulatedProvider(clock=lambda: now, seed=kwargs.pop("seed", 42), **kwargs)  # type: ignore[arg-type]
 
 
-def assert_on_grid_and_in_band(symbol: str, quote) -> None:  # type: ignore[no-untyped-def]
+def assert_on_grid_and_in_band(symbol: str, quote: QuoteSnapshot) -> None:
     kind = TYPES[symbol]
     assert validate_quote(quote, instrument_type=kind) == []
     if kind == "index":
@@ -156,11 +156,10 @@ def test_ticks_add_up_to_the_board_and_pass_validation() -> None:
     assert ticks[-1].price == quote.last
     assert [t.time for t in ticks] == sorted(t.time for t in ticks)
     assert len({t.source_id for t in ticks}) == len(ticks)
+    assert quote.floor is not None
+    assert quote.ceiling is not None
     band = (quote.floor, quote.ceiling)
-    assert all(
-        validate_tick(t, reference_band=band, exchange=Exchange.HOSE) == []
-        for t in ticks  # type: ignore[arg-type]
-    )
+    assert all(validate_tick(t, reference_band=band, exchange=Exchange.HOSE) == [] for t in ticks)
     assert sim.intraday_ticks("TCB", limit=5) == ticks[-5:]
     assert {t.source for t in ticks} == {"simulated"}
 
@@ -275,3 +274,17 @@ def test_the_bridge_always_lands_on_its_end_inside_the_ladder(
     assert (path >= 0).all()
     assert (path <= top).all()
     assert (path[-1] if n else start) == end
+
+
+def test_get_provider_shares_one_simulator_per_process() -> None:
+    from market.providers.base import get_provider, reset_provider_cache
+
+    reset_provider_cache()
+    try:
+        first = get_provider("simulated")
+        assert isinstance(first, SimulatedProvider)
+        assert get_provider("simulated") is first
+        with pytest.raises(ValueError, match="unknown market data provider"):
+            get_provider("bloomberg")
+    finally:
+        reset_provider_cache()
