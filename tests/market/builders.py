@@ -24,7 +24,7 @@ def instrument(
     symbol: str = "FPT",
     *,
     exchange: str = "HOSE",
-    type: str = "stock",  # noqa: A002
+    type: str = "stock",
     groups: tuple[str, ...] = (),
     name: str = "",
     **fields: Any,
@@ -84,7 +84,7 @@ def info(
     symbol: str,
     *,
     exchange: str = "HOSE",
-    type: str = "stock",  # noqa: A002
+    type: str = "stock",
     groups: tuple[str, ...] = (),
     name: str = "",
     **fields: Any,

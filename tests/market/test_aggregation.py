@@ -111,4 +111,4 @@ def test_buckets_are_aligned_on_the_vietnam_clock() -> None:
 
 def test_a_naive_time_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
-        bucket_start(datetime(2026, 1, 5, 9, 0), "1m")  # noqa: DTZ001
+        bucket_start(datetime(2026, 1, 5, 9, 0), "1m")
