@@ -684,53 +684,61 @@ def transactions_apply(
 ) -> list[Transaction]:
     """Apply creates, updates and deletes at once, or nothing if any of them breaks the ledger.
 
-    ``dry_run`` validates only (the admin's form validation uses it). Returns the created and
-    updated rows (unsaved copies when dry_run).
+    ``dry_run`` validates only (the admin's form validation): it uses the given portfolio's
+    in-memory settings (a form may be changing them) and accepts a portfolio not saved yet.
+    Returns the created and updated rows (unsaved copies when dry_run).
     """
     with transaction.atomic():
-        locked = _lock(portfolio)
+        if portfolio.pk is None:
+            if not dry_run:
+                raise ValueError("save the portfolio before adding transactions to it")
+            base, stored = portfolio, []
+        else:
+            locked = _lock(portfolio)
+            base = portfolio if dry_run else locked
+            stored = ledger_entries(portfolio=locked)
         deleted_ids = {row.pk for row in batch.deletes}
         updated: list[tuple[Transaction, PreparedTransaction]] = []
         for row, changes in batch.updates:
-            stored = Transaction.objects.select_related("instrument").get(
-                pk=row.pk, portfolio_id=locked.pk
+            previous = Transaction.objects.select_related("instrument").get(
+                pk=row.pk, portfolio_id=portfolio.pk
             )
-            merged = _merge_changes(stored, changes)
+            merged = _merge_changes(previous, changes)
             updated.append(
-                (stored, transaction_prepare(portfolio=locked, previous=stored, **merged))
+                (previous, transaction_prepare(portfolio=base, previous=previous, **merged))
             )
-        created = [transaction_prepare(portfolio=locked, **dict(c)) for c in batch.creates]
+        created = [transaction_prepare(portfolio=base, **dict(c)) for c in batch.creates]
         _check_external_ids(
-            locked,
+            base,
             [p for _, p in updated] + created,
             exclude=deleted_ids | {row.pk for row, _ in updated},
         )
         replaced = {row.pk: p for row, p in updated}
         entries = [
             replaced[e.id].entry(entry_id=e.id, sequence=e.sequence) if e.id in replaced else e
-            for e in ledger_entries(portfolio=locked)
+            for e in stored
             if e.id not in deleted_ids
         ]
         entries += [
             p.entry(entry_id=None, sequence=NEW_SEQUENCE + i) for i, p in enumerate(created)
         ]
-        _fold_or_refuse(entries, ledger_config(locked))
+        _fold_or_refuse(entries, ledger_config(base))
         results: list[Transaction] = []
         for row, prepared in updated:
             for name, value in prepared.model_fields().items():
                 setattr(row, name, value)
             results.append(row)
-        results += [Transaction(portfolio=locked, **p.model_fields()) for p in created]
+        results += [Transaction(portfolio=base, **p.model_fields()) for p in created]
         if dry_run:
             return results
-        Transaction.objects.filter(pk__in=deleted_ids, portfolio_id=locked.pk).delete()
+        Transaction.objects.filter(pk__in=deleted_ids, portfolio_id=base.pk).delete()
         try:
             with transaction.atomic():
                 for row in results:
                     row.save()
         except IntegrityError as exc:
             raise Conflict(f"The changes clash with stored rows: {exc}") from exc
-        _touch_and_announce(locked.pk)
+        _touch_and_announce(base.pk)
     return results
 
 

@@ -1,5 +1,30 @@
-"""portfolio API routes (mounted by portfolio_site/urls.py)."""
+"""portfolio API routes (mounted under /api/ by portfolio_site/urls.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from portfolio.apis import AlertViewSet, PortfolioViewSet, TransactionViewSet, WatchlistViewSet
+
+router = SimpleRouter()
+router.register("portfolios", PortfolioViewSet, basename="portfolio")
+router.register("watchlist", WatchlistViewSet, basename="watchlist")
+router.register("alerts", AlertViewSet, basename="alert")
+
+transaction_list = TransactionViewSet.as_view({"get": "list", "post": "create"})
+transaction_detail = TransactionViewSet.as_view(
+    {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+)
+
+urlpatterns = [
+    path(
+        "portfolios/<int:portfolio_id>/transactions/",
+        transaction_list,
+        name="portfolio-transaction-list",
+    ),
+    path(
+        "portfolios/<int:portfolio_id>/transactions/<int:pk>/",
+        transaction_detail,
+        name="portfolio-transaction-detail",
+    ),
+    *router.urls,
+]

@@ -1,0 +1,401 @@
+"""Admin for portfolios (transactions inline), watchlists and alerts.
+
+Saving goes through the services: the transaction inline is validated as one batch by
+``services.transactions_apply(dry_run=True)`` in the formset's ``clean`` (a ledger error shows as a
+form error on the page, nothing is written), then applied by the same service in ``save_formset``.
+If the ledger changed in between, the error is shown as an admin message and the whole save is
+rolled back. Holdings and the summary are shown read-only on the portfolio page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from portfolio import selectors, services
+from portfolio.ledger import Kind
+from portfolio.models import Alert, Portfolio, Transaction, WatchlistItem
+from portfolio_site.errors import DomainError
+
+SAVE_FAILED = "_portfolio_admin_save_failed"
+
+
+def _domain_message(exc: DomainError) -> str:
+    details = "; ".join(
+        f"{name}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
+        for name, value in exc.fields.items()
+        if isinstance(value, list)
+    )
+    return f"{exc.message} ({details})" if details else exc.message
+
+
+class TransactionInlineForm(forms.ModelForm):
+    symbol = forms.CharField(required=False, max_length=20, help_text="e.g. FPT")
+    quantity = forms.IntegerField(required=False, min_value=0)
+    fee = forms.DecimalField(
+        required=False, max_digits=24, decimal_places=0, help_text="Blank: derived from the rate"
+    )
+    tax = forms.DecimalField(
+        required=False, max_digits=24, decimal_places=0, help_text="Blank: derived from the rate"
+    )
+
+    class Meta:
+        model = Transaction
+        fields = (
+            "kind",
+            "symbol",
+            "quantity",
+            "price",
+            "amount",
+            "fee",
+            "tax",
+            "trade_date",
+            "note",
+            "external_id",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        row = self.instance
+        if row.pk:
+            self.initial["symbol"] = row.instrument.symbol if row.instrument_id else ""
+            if Kind(row.kind) not in (Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND):
+                self.initial["quantity"] = None
+
+    def service_fields(self, *, only_changed: bool) -> dict[str, Any]:
+        """The form's values as service arguments (blank fee/tax: derive)."""
+        data = self.cleaned_data
+        names = [n for n in services.TRANSACTION_FIELDS if n in self.fields]
+        if only_changed:
+            names = [n for n in names if n in self.changed_data]
+        fields: dict[str, Any] = {}
+        for name in names:
+            value = data.get(name)
+            if name == "quantity" and value == 0:
+                value = None
+            if name in ("note", "external_id", "symbol"):
+                value = value or ""
+            fields[name] = value
+        return fields
+
+
+class TransactionInlineFormSet(BaseInlineFormSet):
+    def batch(self) -> services.TransactionBatch:
+        creates: list[dict[str, Any]] = []
+        updates: list[tuple[Transaction, dict[str, Any]]] = []
+        deletes: list[Transaction] = []
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+                continue
+            row = form.instance
+            if self.can_delete and self._should_delete_form(form):
+                if row.pk:
+                    deletes.append(row)
+            elif row.pk:
+                if form.has_changed():
+                    updates.append((row, form.service_fields(only_changed=True)))
+            elif form.has_changed():
+                creates.append(form.service_fields(only_changed=False))
+        return services.TransactionBatch(creates=creates, updates=updates, deletes=deletes)
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        try:
+            services.transactions_apply(portfolio=self.instance, batch=self.batch(), dry_run=True)
+        except DomainError as exc:
+            raise ValidationError(_domain_message(exc)) from exc
+
+
+class TransactionInline(admin.TabularInline):
+    model = Transaction
+    form = TransactionInlineForm
+    formset = TransactionInlineFormSet
+    extra = 1
+    fields = (
+        "kind",
+        "symbol",
+        "quantity",
+        "price",
+        "amount",
+        "fee",
+        "tax",
+        "trade_date",
+        "settle_date",
+        "note",
+        "external_id",
+    )
+    readonly_fields = ("settle_date",)
+    ordering = ("trade_date", "id")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Transaction]:
+        return super().get_queryset(request).select_related("instrument")
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> SafeString:
+    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
+    body = format_html_join(
+        "",
+        "<tr>{}</tr>",
+        ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in rows),
+    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,}" if not isinstance(value, str) else value
+
+
+class PortfolioAdminForm(forms.ModelForm):
+    class Meta:
+        model = Portfolio
+        fields = ("owner", "name", "description", *services.PORTFOLIO_FIELDS[2:])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.pk and not self.errors:
+            stored = Portfolio.objects.get(pk=self.instance.pk)
+            changes = {k: cleaned[k] for k in services.LEDGER_SETTINGS if k in cleaned}
+            try:
+                services.portfolio_check_settings(portfolio=stored, changes=changes)
+            except DomainError as exc:
+                raise ValidationError(_domain_message(exc)) from exc
+        return cleaned
+
+
+@admin.register(Portfolio)
+class PortfolioAdmin(admin.ModelAdmin):
+    form = PortfolioAdminForm
+    inlines = [TransactionInline]
+    list_display = (
+        "name",
+        "owner",
+        "cost_method",
+        "enforce_settlement",
+        "track_cash",
+        "transaction_count",
+        "updated_at",
+    )
+    list_filter = (
+        "cost_method",
+        "track_cash",
+        "enforce_settlement",
+        ("owner", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("name", "owner__username", "owner__email", "transactions__instrument__symbol")
+    raw_id_fields = ("owner",)
+    readonly_fields = ("summary_table", "holdings_table", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("owner", "name", "description")}),
+        (
+            "Rules",
+            {
+                "fields": (
+                    "fee_rate",
+                    "sell_tax_rate",
+                    "dividend_tax_rate",
+                    "cost_method",
+                    "enforce_settlement",
+                    "track_cash",
+                )
+            },
+        ),
+        ("Valuation (computed, read-only)", {"fields": ("summary_table", "holdings_table")}),
+        ("Timestamps", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Portfolio]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("owner")
+            .annotate(transaction_total=Count("transactions"))
+        )
+
+    @admin.display(description="Transactions", ordering="transaction_total")
+    def transaction_count(self, obj: Portfolio) -> int:
+        return int(getattr(obj, "transaction_total", 0))
+
+    @admin.display(description="Summary")
+    def summary_table(self, obj: Portfolio) -> SafeString | str:
+        if not obj.pk:
+            return "-"
+        try:
+            summary = selectors.portfolio_summary(portfolio=obj)
+        except DomainError as exc:
+            return exc.message
+        names = (
+            "cash",
+            "market_value",
+            "total_value",
+            "cost_basis",
+            "realized_pnl",
+            "unrealized_pnl",
+            "dividends",
+            "interest",
+            "fees",
+            "taxes",
+            "total_return",
+            "total_return_pct",
+            "day_change",
+            "as_of",
+        )
+        return _table(names, [tuple(_show(getattr(summary, n)) for n in names)])
+
+    @admin.display(description="Holdings")
+    def holdings_table(self, obj: Portfolio) -> SafeString | str:
+        if not obj.pk:
+            return "-"
+        try:
+            holdings, _ = selectors.portfolio_holdings(portfolio=obj)
+        except DomainError as exc:
+            return exc.message
+        if not holdings:
+            return "No open positions."
+        names = (
+            "symbol",
+            "quantity",
+            "settled_quantity",
+            "avg_cost",
+            "cost_basis",
+            "last_price",
+            "market_value",
+            "unrealized_pnl",
+            "unrealized_pnl_pct",
+            "realized_pnl",
+            "weight",
+        )
+        return _table(names, [tuple(_show(getattr(h, n)) for n in names) for h in holdings])
+
+    def save_model(
+        self, request: HttpRequest, obj: Portfolio, form: forms.ModelForm, change: bool
+    ) -> None:
+        fields = {n: getattr(obj, n) for n in services.PORTFOLIO_FIELDS}
+        if not change:  # the form has validated the name and the rates
+            name = fields.pop("name")
+            saved = services.portfolio_create(owner=obj.owner, name=name, **fields)
+            obj.pk = saved.pk
+            obj.created_at, obj.updated_at = saved.created_at, saved.updated_at
+            return
+        stored = Portfolio.objects.get(pk=obj.pk)
+        try:
+            if obj.owner_id != stored.owner_id:
+                Portfolio.objects.filter(pk=obj.pk).update(owner_id=obj.owner_id)
+            changes = {n: fields[n] for n in form.changed_data if n in fields}
+            services.portfolio_update(portfolio=stored, changes=changes)
+        except DomainError as exc:
+            transaction.set_rollback(True)
+            setattr(request, SAVE_FAILED, True)
+            self.message_user(
+                request, f"Nothing was saved: {_domain_message(exc)}", level=messages.ERROR
+            )
+
+    def save_formset(
+        self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool
+    ) -> None:
+        if not isinstance(formset, TransactionInlineFormSet):
+            super().save_formset(request, form, formset, change)
+            return
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if getattr(request, SAVE_FAILED, False):
+            return
+        batch = formset.batch()
+        try:
+            rows = services.transactions_apply(portfolio=form.instance, batch=batch)
+        except DomainError as exc:  # the ledger changed since the form was validated
+            transaction.set_rollback(True)
+            self.message_user(
+                request, f"Nothing was saved: {_domain_message(exc)}", level=messages.ERROR
+            )
+            return
+        formset.new_objects = rows[len(batch.updates) :]
+        formset.changed_objects = [(row, list(changes)) for row, changes in batch.updates]
+        formset.deleted_objects = list(batch.deletes)
+
+    def delete_model(self, request: HttpRequest, obj: Portfolio) -> None:
+        services.portfolio_delete(portfolio=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Portfolio]) -> None:
+        for portfolio in queryset:
+            services.portfolio_delete(portfolio=portfolio)
+
+
+@admin.register(Transaction)
+class TransactionAdmin(admin.ModelAdmin):
+    """Search across portfolios; edit transactions on their portfolio's page (ledger-checked)."""
+
+    list_display = (
+        "trade_date",
+        "kind",
+        "instrument",
+        "quantity",
+        "price",
+        "amount",
+        "fee",
+        "tax",
+        "portfolio",
+        "owner",
+    )
+    list_filter = ("kind", "trade_date", ("portfolio__owner", admin.RelatedOnlyFieldListFilter))
+    search_fields = (
+        "instrument__symbol",
+        "portfolio__name",
+        "portfolio__owner__username",
+        "note",
+        "external_id",
+    )
+    date_hierarchy = "trade_date"
+    list_select_related = ("instrument", "portfolio__owner")
+
+    @admin.display(description="Owner", ordering="portfolio__owner__username")
+    def owner(self, obj: Transaction) -> str:
+        return str(obj.portfolio.owner)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WatchlistItem)
+class WatchlistItemAdmin(admin.ModelAdmin):
+    list_display = ("user", "instrument", "created_at")
+    list_filter = (("user", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("user__username", "instrument__symbol")
+    raw_id_fields = ("user", "instrument")
+    list_select_related = ("user", "instrument")
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = (
+        "user",
+        "instrument",
+        "condition",
+        "threshold",
+        "is_active",
+        "triggered_at",
+        "triggered_price",
+        "created_at",
+    )
+    list_filter = ("condition", "is_active", ("user", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("user__username", "instrument__symbol")
+    raw_id_fields = ("user", "instrument")
+    readonly_fields = ("triggered_at", "triggered_price", "created_at")
+    list_select_related = ("user", "instrument")

@@ -1,0 +1,316 @@
+"""Shapes of the portfolio API: input serializers check types only (services check the rules);
+output serializers render money, prices and quantities as strings."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from portfolio.ledger import Kind
+from portfolio.models import Alert, AlertCondition, CostMethod, Portfolio, Transaction
+from portfolio_site.api_serializers import StrictModelSerializer, StrictSerializer
+
+
+class QuantityField(serializers.IntegerField):
+    """Whole shares: accepts 100 or "100", renders "100"."""
+
+    def to_representation(self, value: Any) -> str:
+        return str(int(value))
+
+
+class VndField(serializers.DecimalField):
+    """Whole VND: accepts numbers or strings (fractions are refused by the services), renders
+    "25000" rather than "25000.00"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 26)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        return str(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _vnd(**kwargs: Any) -> VndField:
+    return VndField(read_only=True, **kwargs)
+
+
+def _pct(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=None, decimal_places=2, read_only=True, allow_null=True, **kwargs
+    )
+
+
+def _ratio(**kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(read_only=True, allow_null=True, **kwargs)
+
+
+RATE_HELP = "A fraction: 0.0015 is 0.15%."
+
+
+class PortfolioSerializer(StrictModelSerializer):
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    fee_rate = serializers.DecimalField(
+        max_digits=7, decimal_places=6, required=False, help_text=RATE_HELP
+    )
+    sell_tax_rate = serializers.DecimalField(
+        max_digits=7, decimal_places=6, required=False, help_text=RATE_HELP
+    )
+    dividend_tax_rate = serializers.DecimalField(
+        max_digits=7, decimal_places=6, required=False, help_text=RATE_HELP
+    )
+    cost_method = serializers.ChoiceField(choices=CostMethod.choices, required=False)
+
+    class Meta:
+        model = Portfolio
+        fields = [
+            "id",
+            "name",
+            "description",
+            "owner",
+            "base_currency",
+            "fee_rate",
+            "sell_tax_rate",
+            "dividend_tax_rate",
+            "cost_method",
+            "enforce_settlement",
+            "track_cash",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "owner", "base_currency", "created_at", "updated_at"]
+        validators: list[Any] = []  # name uniqueness per owner: the service answers 409
+
+
+class TransactionSerializer(serializers.ModelSerializer):
+    symbol = serializers.CharField(source="instrument.symbol", read_only=True, allow_null=True)
+    portfolio = serializers.IntegerField(source="portfolio_id", read_only=True)
+    quantity = QuantityField(read_only=True)
+    price = _vnd(allow_null=True)
+    amount = _vnd(allow_null=True)
+    fee = _vnd()
+    tax = _vnd()
+
+    class Meta:
+        model = Transaction
+        fields = [
+            "id",
+            "portfolio",
+            "kind",
+            "symbol",
+            "quantity",
+            "price",
+            "amount",
+            "fee",
+            "tax",
+            "fee_is_derived",
+            "tax_is_derived",
+            "trade_date",
+            "settle_date",
+            "note",
+            "external_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+def _money_input(help_text: str) -> VndField:
+    return VndField(required=False, allow_null=True, help_text=help_text)
+
+
+class TransactionInputSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(choices=[k.value for k in Kind])
+    symbol = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND.",
+    )
+    quantity = QuantityField(
+        required=False,
+        allow_null=True,
+        help_text="Whole shares (BUY, SELL, STOCK_DIVIDEND).",
+    )
+    price = _money_input("VND per share (BUY, SELL).")
+    amount = _money_input("Gross cash amount in VND (cash kinds and DIVIDEND).")
+    fee = _money_input("VND; omitted or null: fee_rate x gross trade value, half-up.")
+    tax = _money_input("VND; omitted or null: derived from the portfolio's tax rates.")
+    trade_date = serializers.DateField()
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    external_id = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Your own id, unique per portfolio (import deduplication).",
+    )
+
+
+class HoldingSerializer(serializers.Serializer):
+    symbol = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    exchange = serializers.CharField(read_only=True)
+    industry = serializers.CharField(read_only=True)
+    type = serializers.CharField(read_only=True)
+    quantity = QuantityField(read_only=True)
+    settled_quantity = QuantityField(read_only=True)
+    avg_cost = _vnd()
+    cost_basis = _vnd()
+    last_price = serializers.DecimalField(
+        max_digits=None, decimal_places=None, read_only=True, allow_null=True
+    )
+    price_source = serializers.ChoiceField(choices=["quote", "close", "cost"], read_only=True)
+    price_as_of = serializers.CharField(read_only=True, allow_null=True)
+    market_value = _vnd()
+    unrealized_pnl = _vnd()
+    unrealized_pnl_pct = _pct()
+    realized_pnl = _vnd()
+    day_change = _vnd(allow_null=True)
+    weight = _pct(help_text="Percent of total value (cash included when tracked).")
+
+
+class HoldingsSerializer(serializers.Serializer):
+    as_of = serializers.CharField(read_only=True)
+    results = HoldingSerializer(many=True, read_only=True)
+
+
+class PortfolioSummarySerializer(serializers.Serializer):
+    cash = _vnd(allow_null=True)
+    settled_cash = _vnd(allow_null=True)
+    cost_basis = _vnd()
+    market_value = _vnd()
+    total_value = _vnd()
+    net_flows = _vnd()
+    realized_pnl = _vnd()
+    unrealized_pnl = _vnd()
+    dividends = _vnd()
+    interest = _vnd()
+    fees = _vnd()
+    taxes = _vnd()
+    total_return = _vnd()
+    total_return_pct = _pct()
+    day_change = _vnd()
+    day_change_pct = _pct()
+    holdings_count = serializers.IntegerField(read_only=True)
+    transactions_count = serializers.IntegerField(read_only=True)
+    cash_tracked = serializers.BooleanField(read_only=True)
+    as_of = serializers.CharField(read_only=True)
+
+
+class PerformancePointSerializer(serializers.Serializer):
+    date = serializers.CharField(read_only=True)
+    value = serializers.CharField(read_only=True)
+    flow = serializers.CharField(read_only=True)
+    twr_index = serializers.CharField(read_only=True)
+    benchmark_index = serializers.CharField(read_only=True, allow_null=True)
+
+
+class PerformanceSerializer(serializers.Serializer):
+    range = serializers.CharField(read_only=True)
+    start = serializers.CharField(read_only=True)
+    end = serializers.CharField(read_only=True)
+    benchmark = serializers.CharField(read_only=True, allow_null=True)
+    cash_tracked = serializers.BooleanField(read_only=True)
+    as_of = serializers.CharField(read_only=True, allow_null=True)
+    computed_at = serializers.CharField(read_only=True)
+    start_value = serializers.CharField(read_only=True)
+    end_value = serializers.CharField(read_only=True)
+    net_flows = serializers.CharField(read_only=True)
+    gain = serializers.CharField(read_only=True)
+    twr = _ratio()
+    xirr = _ratio()
+    xirr_note = serializers.CharField(read_only=True, allow_null=True)
+    annualised_return = _ratio()
+    volatility = _ratio()
+    max_drawdown = _ratio()
+    benchmark_return = _ratio()
+    series = PerformancePointSerializer(many=True, read_only=True)
+
+
+class AllocationSliceSerializer(serializers.Serializer):
+    key = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    market_value = _vnd()
+    weight = _pct()
+
+
+class AllocationSerializer(serializers.Serializer):
+    by = serializers.CharField(read_only=True)
+    total_value = _vnd()
+    as_of = serializers.CharField(read_only=True)
+    results = AllocationSliceSerializer(many=True, read_only=True)
+
+
+class ImportResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(read_only=True)
+    rows = serializers.IntegerField(read_only=True)
+    created = serializers.IntegerField(read_only=True)
+    skipped = serializers.IntegerField(read_only=True, help_text="Rows already in the portfolio.")
+    ignored_columns = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
+class ImportUploadSerializer(StrictSerializer):
+    file = serializers.FileField(help_text="CSV or JSON (an export of this API).")
+
+
+class QuoteBriefSerializer(serializers.Serializer):
+    price = serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True)
+    change = serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True)
+    change_pct = serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True)
+    as_of = serializers.DateTimeField(read_only=True)
+    stale = serializers.BooleanField(read_only=True)
+
+
+class WatchlistItemSerializer(serializers.Serializer):
+    symbol = serializers.CharField(source="instrument.symbol", read_only=True)
+    name = serializers.CharField(source="instrument.name", read_only=True)
+    exchange = serializers.CharField(source="instrument.exchange", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    quote = serializers.SerializerMethodField()
+
+    def get_quote(self, item: Any) -> dict[str, Any] | None:
+        quotes = self.context.get("quotes") or {}
+        row = quotes.get(item.instrument.symbol)
+        return None if row is None else QuoteBriefSerializer(row).data
+
+
+class WatchlistAddSerializer(StrictSerializer):
+    symbol = serializers.CharField(max_length=20)
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    symbol = serializers.CharField(source="instrument.symbol", read_only=True)
+    threshold = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    triggered_price = serializers.DecimalField(
+        max_digits=18, decimal_places=2, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "symbol",
+            "condition",
+            "threshold",
+            "is_active",
+            "triggered_at",
+            "triggered_price",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class AlertInputSerializer(StrictSerializer):
+    symbol = serializers.CharField(max_length=20)
+    condition = serializers.ChoiceField(choices=AlertCondition.choices)
+    threshold = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        help_text="A price in VND (above/below) or a day change in percent (change_pct_*).",
+    )
+    is_active = serializers.BooleanField(required=False, default=True)
