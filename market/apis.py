@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from market import selectors
 from market.calendar import market_date, vn_midnight_utc
+from market.models import Instrument, Tick
 from market.serializers import (
     SYMBOLS_MAX,
     ApiErrorSerializer,
@@ -103,6 +104,8 @@ _PAGE_PARAMS = [
 
 
 class InstrumentListApi(MarketListAPIView):
+    queryset = Instrument.objects.none()  # for the schema only; the selector does the reading
+
     @extend_schema(
         tags=TAGS,
         summary="List instruments",
@@ -197,6 +200,7 @@ class BarListApi(MarketAPIView):
             interval=params["interval"],
             start=params["since"],
             end=params["until"],
+            limit=selectors.BARS_MAX,
         )
         return Response(
             {
@@ -213,6 +217,8 @@ class BarListApi(MarketAPIView):
 
 
 class TickListApi(MarketListAPIView):
+    queryset = Tick.objects.none()  # for the schema only; the selector does the reading
+
     @extend_schema(
         tags=TAGS,
         summary="Ticks (matched trades) of one instrument, oldest first",

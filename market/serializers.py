@@ -46,9 +46,16 @@ def _choices(name: str, values: list[str]) -> dict[str, str]:
 # --- query parameters ---------------------------------------------------------------------------
 
 
+def _whole(name: str) -> dict[str, str]:
+    message = f"{name}: must be a whole number of at least 1."
+    return {"invalid": message, "min_value": message, "max_string_length": message}
+
+
 class PageQuery(StrictSerializer):
-    page = serializers.IntegerField(required=False, min_value=1)
-    page_size = serializers.IntegerField(required=False, min_value=1)
+    page = serializers.IntegerField(required=False, min_value=1, error_messages=_whole("page"))
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, error_messages=_whole("page_size")
+    )
 
 
 class InstrumentQuery(PageQuery):
@@ -149,7 +156,10 @@ class TicksQuery(PageQuery):
     after_seq = serializers.IntegerField(
         required=False,
         min_value=0,
-        error_messages={"invalid": "after_seq: must be a whole number."},
+        error_messages={
+            "invalid": "after_seq: must be a whole number.",
+            "min_value": "after_seq: must not be negative.",
+        },
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
