@@ -11,8 +11,9 @@ How the market is built
   pull back towards the base price so levels stay plausible. The close is snapped to the tick grid
   and clamped to the band around the reference (= the previous close). The draws come from
   sequential generators seeded by (seed, symbol), so the chain is identical in every process.
-* **A trading day's trades**: a generator seeded by (seed, symbol, date) places trades on a grid of
-  ``SIMULATED_STEP_SECONDS`` inside the price-discovery sessions (ATO, continuous, ATC; HNX's
+* **A trading day's trades**: a generator seeded by (seed, symbol, date) places trades (at a rate
+  per second set by the symbol's liquidity) on a grid of ``SIMULATED_STEP_SECONDS`` inside the
+  price-discovery sessions (ATO, continuous, ATC; HNX's
   post-close and HOSE's put-through have none). The first trade prints the open; the price then
   moves one tick at a time along the "ladder" of grid prices inside the band, as a random bridge
   that is guaranteed to end exactly on the chain's close. So every price is on the grid and inside
@@ -91,7 +92,7 @@ class SimulatedInstrument:
     base: int  # whole VND, or hundredths of a point for indices
     sigma: float  # daily volatility of log returns
     beta: float  # loading on the shared market factor
-    liquidity: float  # probability of a trade at each step
+    liquidity: float  # trades per second of open market (at most one per step)
     lot_multiplier: int = 1
     groups: tuple[str, ...] = ()
 
@@ -709,7 +710,7 @@ class SimulatedProvider:
         moves = max(abs(displacement), int(rng.integers(30, 120)) * (3 if self.always_open else 1))
         if (moves - displacement) % 2:
             moves += 1
-        trades = int(rng.poisson(spec.liquidity * steps))
+        trades = int(rng.poisson(spec.liquidity * steps * self.step_seconds))
         trades = min(max(trades, moves + 1), steps)
         moves = min(moves, trades - 1)  # only when ``steps`` is tiny; parity kept below
         if moves < abs(displacement) or (moves - displacement) % 2:

@@ -53,11 +53,16 @@ instants = st.datetimes(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**31), symbol=st.sampled_from(SYMBOLS), when=instants)
+@given(
+    seed=st.integers(0, 2**31),
+    symbol=st.sampled_from(SYMBOLS),
+    when=instants,
+    step=st.sampled_from([0.5, 1.0, 5.0, 30.0]),
+)
 def test_every_price_is_on_the_grid_and_inside_the_band(
-    seed: int, symbol: str, when: datetime
+    seed: int, symbol: str, when: datetime, step: float
 ) -> None:
-    quote = provider(when, seed=seed).quote_at(symbol, when)
+    quote = provider(when, seed=seed, step_seconds=step).quote_at(symbol, when)
     assert_on_grid_and_in_band(symbol, quote)
 
 
