@@ -6,6 +6,7 @@ feed. ``DJANGO_ENV=production`` switches on the hardened mode that passes ``chec
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from datetime import timedelta
@@ -14,6 +15,7 @@ from pathlib import Path
 import dj_database_url
 
 from portfolio_site import environment as env
+from portfolio_site.quotas import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.string("VAR_DIR", str(BASE_DIR / "var")))
@@ -62,8 +64,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "portfolio_site.security_headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "portfolio_site.throttling.RateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -127,7 +131,8 @@ REDIS_KEY_PREFIX = env.string("REDIS_KEY_PREFIX", f"test{os.getpid()}" if TESTIN
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's RedisCache whose failures degrade to misses (portfolio_site/cache.py).
+        "BACKEND": "portfolio_site.cache.FailSafeRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": REDIS_KEY_PREFIX,
         "TIMEOUT": 300,
@@ -207,6 +212,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portfolio_site.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["portfolio_site.throttling.SlidingWindowThrottle"],
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -216,10 +222,57 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from a pinned major version; its script is served by us (no inline script, see CSP).
+    "SWAGGER_UI_DIST": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5",
+    "SWAGGER_UI_FAVICON_HREF": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/favicon-32x32.png",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portfolio_site.openapi_hooks.document_rate_limits",
+    ],
 }
 
 CORS_ALLOWED_ORIGINS = env.string_list("CORS_ALLOWED_ORIGINS", ["http://localhost:3000"])
 CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = [
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Retry-After",
+]
+
+# --- Rate limits (portfolio_site/throttling.py) --------------------------------------------------
+# Sliding windows in Redis, per user when authenticated, per client IP otherwise; the auth scope also
+# counts per username. Quotas read "N/period": 10/min, 300/hour, 5/15m. Off by default under pytest
+# (tests share one client IP); the throttling tests switch it on.
+RATE_LIMIT_ENABLED = env.boolean("RATE_LIMIT_ENABLED", not TESTING)
+RATE_LIMITS = {
+    "auth": env.string("RATE_LIMIT_AUTH", "10/min"),
+    "market_read": env.string("RATE_LIMIT_MARKET_READ", "600/min"),
+    "portfolio_read": env.string("RATE_LIMIT_PORTFOLIO_READ", "300/min"),
+    "portfolio_write": env.string("RATE_LIMIT_PORTFOLIO_WRITE", "60/min"),
+    "import": env.string("RATE_LIMIT_IMPORT", "20/hour"),
+    "default": env.string("RATE_LIMIT_DEFAULT", "120/min"),
+}
+for _scope, _rate in RATE_LIMITS.items():
+    try:
+        parse_rate(_rate)
+    except ValueError as _error:
+        raise env.ConfigError(f"RATE_LIMIT_{_scope.upper()}", str(_error)) from None
+# Scopes refused with 503 + Retry-After while Redis is down; the others are let through.
+RATE_LIMIT_FAIL_CLOSED = env.string_list(
+    "RATE_LIMIT_FAIL_CLOSED", ["auth", "portfolio_write", "import"]
+)
+RATE_LIMIT_OUTAGE_RETRY_AFTER = env.integer("RATE_LIMIT_OUTAGE_RETRY_AFTER", 5, minimum=1)
+RATE_LIMIT_KEY_PREFIX = f"{REDIS_KEY_PREFIX}:rl"
+# After a Redis failure, the cache and the limiter skip Redis for this many seconds, then retry.
+REDIS_OUTAGE_COOLDOWN = env.number("REDIS_OUTAGE_COOLDOWN", 1.0, minimum=0.0)
+# Proxies whose X-Forwarded-For is believed (IPs or CIDR networks, e.g. the gateway's network).
+TRUSTED_PROXIES = env.string_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise env.ConfigError("TRUSTED_PROXIES", f"{_proxy!r} is not an IP or network") from None
 
 # --- Market data --------------------------------------------------------------------------------
 MARKET_DATA_PROVIDER = env.choice(

@@ -1,0 +1,84 @@
+"""Django's Redis cache backend, made fail-safe: a Redis outage degrades to misses, never to errors.
+
+Every call that fails with a Redis error (connection refused, timeout, out of memory...) logs one
+warning per outage and answers as if the cache were empty: ``get`` returns the default, ``set`` and
+``delete`` do nothing, ``add`` and ``touch`` report failure, ``incr`` raises ``ValueError`` (the key is
+"missing"). Callers therefore fall back to the database on their own. While the outage lasts, an
+``OutageBreaker`` skips Redis for a short cool-down so that requests do not each wait for a timeout;
+after it, the next call tries Redis again and the cache recovers by itself.
+
+Configured in ``settings.CACHES`` as ``portfolio_site.cache.FailSafeRedisCache``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import redis.exceptions
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+
+from portfolio_site.redis_outage import OutageBreaker
+
+T = TypeVar("T")
+
+
+class FailSafeRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self.breaker = OutageBreaker("cache")
+
+    def _guard(self, fallback: T, call: Callable[..., T], *args: Any) -> T:
+        if self.breaker.is_open():
+            return fallback
+        try:
+            result = call(*args)
+        except redis.exceptions.RedisError as error:
+            self.breaker.record_failure(error)
+            return fallback
+        self.breaker.record_success()
+        return result
+
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> bool:
+        return self._guard(False, super().add, key, value, timeout, version)
+
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        return self._guard(default, super().get, key, default, version)
+
+    def set(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> None:
+        self._guard(None, super().set, key, value, timeout, version)
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return self._guard(False, super().touch, key, timeout, version)
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        return self._guard(False, super().delete, key, version)
+
+    def get_many(self, keys: Iterable[Any], version: int | None = None) -> dict[Any, Any]:
+        return self._guard({}, super().get_many, keys, version)
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        return self._guard(False, super().has_key, key, version)
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        missing = object()
+        result = self._guard(missing, super().incr, key, delta, version)
+        if result is missing:
+            raise ValueError(f"Key '{key}' not found (the cache is unavailable)")
+        return result  # type: ignore[return-value]
+
+    def set_many(
+        self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[Any]:
+        return self._guard(list(data), super().set_many, data, timeout, version)
+
+    def delete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
+        self._guard(None, super().delete_many, keys, version)
+
+    def clear(self) -> bool:
+        return self._guard(False, super().clear)
