@@ -362,7 +362,9 @@ class PortfolioViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def summary(self, request: Request, pk: str) -> Response:
         return Response(
-            PortfolioSummarySerializer(selectors.portfolio_summary(portfolio=self.get_object())).data
+            PortfolioSummarySerializer(
+                selectors.portfolio_summary(portfolio=self.get_object())
+            ).data
         )
 
     @extend_schema(
@@ -578,6 +580,10 @@ class TransactionViewSet(viewsets.GenericViewSet):
                 user=self.request.user, portfolio_id=self.kwargs["portfolio_id"]
             )
         return self._portfolio
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.get_portfolio()  # 404 for anyone else's portfolio before looking at the body
 
     def get_queryset(self) -> QuerySet[Transaction]:
         if _portfolio_fake(self):
