@@ -1,0 +1,72 @@
+"use client";
+import Link from "next/link";
+import { ChangeText, FlashingValue } from "@/components/common/price";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { formatNumber, formatPercent, formatPrice, formatQuantity, priceTone } from "@/lib/format";
+import type { LiveHolding } from "@/lib/valuation";
+import { useQuotes } from "@/stores/quotes";
+
+function PriceCell({ row }: { row: LiveHolding }) {
+  const quote = useQuotes((s) => s.quotes[row.symbol.toUpperCase()]);
+  const tone = priceTone(row.livePrice, quote?.reference_price ?? row.reference_price, quote?.ceiling_price, quote?.floor_price);
+  return <FlashingValue quote={quote} tone={tone} value={formatPrice(row.livePrice)} testId={`holding-price-${row.symbol}`} />;
+}
+
+export function HoldingsTable({ rows }: { rows: LiveHolding[] }) {
+  return (
+    <Table data-testid="holdings-table">
+      <TableHeader>
+        <TableRow className="hover:bg-transparent">
+          <TableHead className="pl-5">Symbol</TableHead>
+          <TableHead className="text-right">Quantity</TableHead>
+          <TableHead className="text-right">Avg cost</TableHead>
+          <TableHead className="text-right">Price</TableHead>
+          <TableHead className="text-right">Day</TableHead>
+          <TableHead className="text-right">Market value</TableHead>
+          <TableHead className="text-right">Unrealized P&amp;L</TableHead>
+          <TableHead className="pr-5 text-right">Weight</TableHead>
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {rows.map((row) => (
+          <TableRow key={row.symbol} data-testid={`holding-${row.symbol}`}>
+            <TableCell className="pl-5">
+              <Link href={`/instruments/${row.symbol}`} className="group flex items-center gap-2.5">
+                <span className="grid size-8 shrink-0 place-items-center rounded-md bg-primary/10 text-[11px] font-bold text-primary">{row.symbol.slice(0, 3)}</span>
+                <span className="min-w-0">
+                  <span className="block font-semibold group-hover:text-primary">{row.symbol}</span>
+                  {row.name && <span className="block max-w-40 truncate text-xs text-muted-foreground">{row.name}</span>}
+                </span>
+              </Link>
+            </TableCell>
+            <TableCell className="tabular text-right">{formatQuantity(row.quantity)}</TableCell>
+            <TableCell className="tabular text-right text-muted-foreground">{formatPrice(row.avg_cost)}</TableCell>
+            <TableCell className="text-right">
+              <PriceCell row={row} />
+            </TableCell>
+            <TableCell className="text-right">
+              <ChangeText value={row.liveDayChangePct} />
+            </TableCell>
+            <TableCell className="tabular text-right font-medium" data-testid={`holding-value-${row.symbol}`}>
+              {formatNumber(row.liveValue)}
+            </TableCell>
+            <TableCell className="text-right">
+              <div className="flex flex-col items-end">
+                <ChangeText value={row.livePnl} kind="number" className="font-medium" />
+                <ChangeText value={row.livePnlPct} className="text-xs" />
+              </div>
+            </TableCell>
+            <TableCell className="pr-5 text-right">
+              <div className="flex items-center justify-end gap-2">
+                <span className="hidden h-1.5 w-14 overflow-hidden rounded-full bg-muted sm:block">
+                  <span className="block h-full rounded-full bg-primary" style={{ width: `${Math.min(100, Math.max(0, row.liveWeight ?? 0))}%` }} />
+                </span>
+                <span className="tabular w-14 text-xs text-muted-foreground">{formatPercent(row.liveWeight, { signed: false, digits: 1 })}</span>
+              </div>
+            </TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}

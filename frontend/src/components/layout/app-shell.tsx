@@ -1,0 +1,171 @@
+"use client";
+import { BellIcon, CandlestickChartIcon, LayoutDashboardIcon, LogInIcon, LogOutIcon, SearchIcon, StarIcon, UserIcon, WalletIcon } from "lucide-react";
+import Link from "next/link";
+import { usePathname, useRouter } from "next/navigation";
+import { useState } from "react";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogContent, DialogTitle } from "@/components/ui/dialog";
+import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuLabel, DropdownMenuSeparator, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
+import { LiveIndicator, MarketPhaseChip, SimulatedBadge } from "@/components/layout/status-badges";
+import { SymbolSearch } from "@/components/layout/symbol-search";
+import { ThemeToggle } from "@/components/layout/theme-toggle";
+import { logout } from "@/lib/api/session";
+import { cn } from "@/lib/cn";
+import { useAuthStore } from "@/stores/auth";
+import { useQueryClient } from "@tanstack/react-query";
+
+const NAV = [
+  { href: "/", label: "Dashboard", icon: LayoutDashboardIcon },
+  { href: "/portfolio", label: "Portfolio", icon: WalletIcon },
+  { href: "/market", label: "Market", icon: CandlestickChartIcon },
+  { href: "/watchlist", label: "Watchlist", icon: StarIcon },
+  { href: "/alerts", label: "Alerts", icon: BellIcon },
+] as const;
+
+function isActive(pathname: string, href: string): boolean {
+  return href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
+}
+
+export function Logo({ className }: { className?: string }) {
+  return (
+    <Link href="/" className={cn("flex items-center gap-2.5 font-semibold tracking-tight", className)}>
+      <span className="grid size-8 place-items-center rounded-lg bg-gradient-to-br from-primary to-chart-4 text-primary-foreground shadow-sm">
+        <svg viewBox="0 0 24 24" className="size-4" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+          <path d="M3 17l5-5 4 4 8-9" />
+          <path d="M15 7h5v5" />
+        </svg>
+      </span>
+      <span className="leading-tight">
+        VN Portfolio
+        <span className="block text-[10px] font-normal tracking-wide text-muted-foreground uppercase">HOSE · HNX · UPCOM</span>
+      </span>
+    </Link>
+  );
+}
+
+function UserMenu() {
+  const { status, user } = useAuthStore();
+  const router = useRouter();
+  const client = useQueryClient();
+  if (status === "loading") return <span className="size-8 animate-pulse rounded-full bg-muted" />;
+  if (status !== "authenticated") {
+    return (
+      <Button asChild size="sm">
+        <Link href="/login">
+          <LogInIcon /> Sign in
+        </Link>
+      </Button>
+    );
+  }
+  return (
+    <DropdownMenu>
+      <DropdownMenuTrigger asChild>
+        <Button variant="ghost" size="sm" className="gap-2 px-1.5" aria-label="Account menu" data-testid="user-menu">
+          <span className="grid size-7 place-items-center rounded-full bg-primary/15 text-xs font-semibold text-primary uppercase">
+            {user?.username.slice(0, 2)}
+          </span>
+          <span className="hidden max-w-28 truncate text-sm lg:inline">{user?.username}</span>
+        </Button>
+      </DropdownMenuTrigger>
+      <DropdownMenuContent align="end" className="w-52">
+        <DropdownMenuLabel className="flex items-center gap-2">
+          <UserIcon className="size-3.5" /> {user?.email || user?.username}
+        </DropdownMenuLabel>
+        <DropdownMenuSeparator />
+        <DropdownMenuItem
+          onSelect={async () => {
+            await logout();
+            client.clear();
+            router.push("/login");
+          }}
+        >
+          <LogOutIcon /> Sign out
+        </DropdownMenuItem>
+      </DropdownMenuContent>
+    </DropdownMenu>
+  );
+}
+
+export function AppShell({ children }: { children: React.ReactNode }) {
+  const pathname = usePathname();
+  const [searchOpen, setSearchOpen] = useState(false);
+  return (
+    <div className="min-h-dvh lg:grid lg:grid-cols-[232px_1fr]">
+      <aside className="sticky top-0 hidden h-dvh flex-col border-r bg-sidebar px-3 py-4 lg:flex">
+        <Logo className="px-2" />
+        <nav className="mt-8 flex flex-col gap-0.5" aria-label="Main">
+          {NAV.map(({ href, label, icon: Icon }) => (
+            <Link
+              key={href}
+              href={href}
+              className={cn(
+                "flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium text-muted-foreground transition-colors hover:bg-accent hover:text-foreground",
+                isActive(pathname, href) && "bg-accent text-foreground",
+              )}
+            >
+              <Icon className={cn("size-4", isActive(pathname, href) && "text-primary")} />
+              {label}
+            </Link>
+          ))}
+        </nav>
+        <div className="mt-auto space-y-2 rounded-lg border bg-card p-3">
+          <MarketPhaseChip />
+          <div>
+            <LiveIndicator />
+          </div>
+        </div>
+      </aside>
+
+      <div className="flex min-w-0 flex-col">
+        <header className="sticky top-0 z-40 flex h-14 items-center gap-2 border-b bg-background/85 px-3 backdrop-blur supports-[backdrop-filter]:bg-background/70 sm:px-5">
+          <Logo className="lg:hidden" />
+          <SymbolSearch className="hidden w-full max-w-sm md:block" />
+          <div className="ml-auto flex items-center gap-1.5 sm:gap-2">
+            <SimulatedBadge className="hidden sm:inline-flex" />
+            <span className="hidden sm:inline-flex lg:hidden">
+              <LiveIndicator compact />
+            </span>
+            <Button variant="ghost" size="icon-sm" className="md:hidden" aria-label="Search symbols" onClick={() => setSearchOpen(true)}>
+              <SearchIcon />
+            </Button>
+            <ThemeToggle />
+            <UserMenu />
+          </div>
+        </header>
+        <div className="flex items-center gap-2 border-b px-3 py-1.5 sm:hidden">
+          <SimulatedBadge />
+          <span className="ml-auto">
+            <LiveIndicator />
+          </span>
+        </div>
+        <main className="mx-auto w-full max-w-[1400px] flex-1 px-3 pt-4 pb-24 sm:px-5 lg:pt-6 lg:pb-10">{children}</main>
+      </div>
+
+      <nav
+        aria-label="Main"
+        className="fixed inset-x-0 bottom-0 z-40 grid grid-cols-5 border-t bg-background/95 pb-[env(safe-area-inset-bottom)] backdrop-blur lg:hidden"
+      >
+        {NAV.map(({ href, label, icon: Icon }) => (
+          <Link
+            key={href}
+            href={href}
+            className={cn(
+              "flex flex-col items-center gap-0.5 py-2 text-[11px] font-medium text-muted-foreground",
+              isActive(pathname, href) && "text-primary",
+            )}
+          >
+            <Icon className="size-5" />
+            {label}
+          </Link>
+        ))}
+      </nav>
+
+      <Dialog open={searchOpen} onOpenChange={setSearchOpen}>
+        <DialogContent className="top-20 translate-y-0">
+          <DialogTitle>Find a symbol</DialogTitle>
+          <SymbolSearch autoFocus onDone={() => setSearchOpen(false)} />
+        </DialogContent>
+      </Dialog>
+    </div>
+  );
+}

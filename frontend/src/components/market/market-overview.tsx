@@ -1,0 +1,202 @@
+"use client";
+import Link from "next/link";
+import { useEffect, useMemo } from "react";
+import { ChangeText, FlashingValue } from "@/components/common/price";
+import { EmptyState, ErrorState } from "@/components/common/states";
+import { SimulatedBadge } from "@/components/layout/status-badges";
+import { useLiveSymbols } from "@/components/realtime/market-feed-provider";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Skeleton } from "@/components/ui/skeleton";
+import { useGroupInstruments, useMarketSummary, useQuotesQuery } from "@/lib/api/queries";
+import type { Instrument, MarketSummary, Quote } from "@/lib/api/types";
+import { cn } from "@/lib/cn";
+import { changeTone, formatCompact, formatDateTime, formatNumber, formatPercent, formatPrice, priceTone, toneClass, toNumber, type PriceTone } from "@/lib/format";
+import { quotesStore, useQuotes } from "@/stores/quotes";
+
+export type MarketInitial = { summary: MarketSummary | null; vn30: Instrument[]; quotes: Quote[]; renderedAt: string };
+
+function IndexCard({ index }: { index: MarketSummary["indices"][number] }) {
+  const live = useQuotes((s) => s.quotes[index.symbol]);
+  const level = live?.price ?? index.level;
+  const change = live?.change ?? index.change;
+  const pct = live?.change_pct ?? index.change_pct;
+  const tone = changeTone(change);
+  return (
+    <Card className="gap-1 py-4" data-testid={`index-${index.symbol}`}>
+      <CardHeader>
+        <CardDescription className="font-semibold tracking-wide text-foreground">{index.symbol}</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <FlashingValue quote={live} tone="none" value={formatNumber(level, { digits: 2 })} className="text-2xl font-semibold tracking-tight" />
+        <div className={cn("mt-1 flex gap-2 text-sm", toneClass[tone])}>
+          <ChangeText value={change} kind="number" arrow tone={tone} />
+          <ChangeText value={pct} tone={tone} />
+        </div>
+      </CardContent>
+    </Card>
+  );
+}
+
+function MoverList({ title, description, quotes, metric }: { title: string; description: string; quotes: Quote[]; metric: "change" | "volume" }) {
+  return (
+    <Card className="gap-2">
+      <CardHeader>
+        <div>
+          <CardTitle>{title}</CardTitle>
+          <CardDescription className="mt-1">{description}</CardDescription>
+        </div>
+      </CardHeader>
+      {quotes.length === 0 ? (
+        <EmptyState title="No data yet" />
+      ) : (
+        <ul className="divide-y" data-testid={`movers-${title.toLowerCase().replace(/\s+/g, "-")}`}>
+          {quotes.slice(0, 8).map((q) => (
+            <MoverRow key={q.symbol} quote={q} metric={metric} />
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+function MoverRow({ quote, metric }: { quote: Quote; metric: "change" | "volume" }) {
+  const live = useQuotes((s) => s.quotes[quote.symbol]);
+  const q = { ...quote, ...live };
+  const tone = priceTone(q.price, q.reference_price, q.ceiling_price, q.floor_price);
+  return (
+    <li>
+      <Link href={`/instruments/${quote.symbol}`} className="flex items-center gap-3 px-5 py-2.5 transition-colors hover:bg-muted/50">
+        <span className="w-14 font-semibold">{quote.symbol}</span>
+        <FlashingValue quote={live} tone={tone} value={formatPrice(q.price)} className="ml-auto text-sm" />
+        <span className="w-20 text-right text-sm">
+          {metric === "volume" ? <span className="tabular text-muted-foreground">{formatCompact(q.volume)}</span> : <ChangeText value={q.change_pct} tone={tone} />}
+        </span>
+      </Link>
+    </li>
+  );
+}
+
+const TILE: Record<PriceTone, string> = {
+  ceiling: "bg-ceiling text-white",
+  floor: "bg-floor text-white",
+  ref: "bg-ref text-black",
+  up: "bg-up text-white",
+  down: "bg-down text-white",
+  none: "bg-muted text-muted-foreground",
+};
+
+function HeatTile({ symbol }: { symbol: string }) {
+  const q = useQuotes((s) => s.quotes[symbol]);
+  const tone = priceTone(q?.price, q?.reference_price, q?.ceiling_price, q?.floor_price);
+  const pct = Math.abs(toNumber(q?.change_pct) ?? 0);
+  // Stronger moves are more saturated (7% is the HOSE band).
+  const opacity = tone === "ceiling" || tone === "floor" || tone === "ref" || tone === "none" ? 1 : 0.45 + Math.min(pct / 7, 1) * 0.55;
+  return (
+    <Link
+      href={`/instruments/${symbol}`}
+      key={q?.flash}
+      className={cn("relative flex aspect-[4/3] flex-col items-center justify-center overflow-hidden rounded-lg p-1 transition-transform hover:scale-[1.03] hover:ring-2 hover:ring-ring/60 sm:aspect-[3/2]")}
+      data-testid={`heat-${symbol}`}
+    >
+      <span className={cn("absolute inset-0", TILE[tone])} style={{ opacity }} />
+      <span className={cn("relative text-sm font-bold", TILE[tone].split(" ")[1])}>{symbol}</span>
+      <span className={cn("tabular relative text-[11px] font-medium opacity-95", TILE[tone].split(" ")[1])}>{q ? formatPercent(q.change_pct) : "—"}</span>
+    </Link>
+  );
+}
+
+export function MarketOverview({ initial }: { initial: MarketInitial }) {
+  const summary = useMarketSummary(initial.summary);
+  const vn30Query = useGroupInstruments("VN30");
+  const vn30 = useMemo(() => {
+    const list = (vn30Query.data?.length ? vn30Query.data : initial.vn30).map((i) => i.symbol);
+    return [...new Set(list)].sort();
+  }, [vn30Query.data, initial.vn30]);
+
+  // Server-rendered quotes seed the live store once; the websocket keeps them moving.
+  useEffect(() => {
+    if (initial.quotes.length) quotesStore.getState().applyQuotes(initial.quotes);
+  }, [initial.quotes]);
+  useQuotesQuery(vn30, { refetchInterval: 60_000 });
+
+  const data = summary.data;
+  const movers = useMemo(() => [...(data?.gainers ?? []), ...(data?.losers ?? []), ...(data?.most_active ?? [])].map((q) => q.symbol), [data]);
+  const indices = useMemo(() => (data?.indices ?? []).map((i) => i.symbol), [data]);
+  useLiveSymbols([...vn30, ...movers, ...indices]);
+
+  const breadth = data?.breadth;
+  const totalBreadth = breadth ? breadth.advancers + breadth.decliners + breadth.unchanged : 0;
+
+  return (
+    <>
+      <div className="mb-5 flex flex-col gap-2 sm:flex-row sm:items-end sm:justify-between">
+        <div>
+          <h1 className="text-xl font-semibold tracking-tight sm:text-2xl">Market overview</h1>
+          <p className="mt-1 text-sm text-muted-foreground">
+            {data?.as_of ? `As of ${formatDateTime(data.as_of)}` : "Indices, movers and the VN30 at a glance"}
+          </p>
+        </div>
+        <SimulatedBadge source={data?.source} />
+      </div>
+
+      {summary.error && !data ? (
+        <ErrorState error={summary.error} onRetry={() => void summary.refetch()} title="Market data is unavailable" />
+      ) : !data ? (
+        <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
+          {Array.from({ length: 4 }).map((_, i) => (
+            <Skeleton key={i} className="h-28" />
+          ))}
+        </div>
+      ) : (
+        <>
+          <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
+            {data.indices.map((index) => (
+              <IndexCard key={index.symbol} index={index} />
+            ))}
+          </div>
+          {breadth && totalBreadth > 0 && (
+            <Card className="mt-4 gap-2 py-4">
+              <CardContent>
+                <div className="flex items-center justify-between text-xs">
+                  <span className="text-up">▲ {formatNumber(breadth.advancers)} advancing</span>
+                  <span className="text-ref">■ {formatNumber(breadth.unchanged)} unchanged</span>
+                  <span className="text-down">▼ {formatNumber(breadth.decliners)} declining</span>
+                </div>
+                <div className="mt-2 flex h-2 overflow-hidden rounded-full" role="img" aria-label="Market breadth">
+                  <span className="bg-up" style={{ width: `${(breadth.advancers / totalBreadth) * 100}%` }} />
+                  <span className="bg-ref" style={{ width: `${(breadth.unchanged / totalBreadth) * 100}%` }} />
+                  <span className="bg-down" style={{ width: `${(breadth.decliners / totalBreadth) * 100}%` }} />
+                </div>
+              </CardContent>
+            </Card>
+          )}
+          <div className="mt-4 grid gap-4 lg:grid-cols-3">
+            <MoverList title="Top gainers" description="Biggest rises today" quotes={data.gainers} metric="change" />
+            <MoverList title="Top losers" description="Biggest falls today" quotes={data.losers} metric="change" />
+            <MoverList title="Most active" description="By volume traded" quotes={data.most_active} metric="volume" />
+          </div>
+        </>
+      )}
+
+      <Card className="mt-4 gap-3">
+        <CardHeader>
+          <div>
+            <CardTitle>VN30 heatmap</CardTitle>
+            <CardDescription className="mt-1">Green up, red down, purple at ceiling, cyan at floor, yellow unchanged</CardDescription>
+          </div>
+        </CardHeader>
+        <CardContent>
+          {vn30.length === 0 ? (
+            vn30Query.isLoading ? <Skeleton className="h-64" /> : <EmptyState title="The VN30 list is not loaded yet" />
+          ) : (
+            <div className="grid grid-cols-3 gap-1.5 sm:grid-cols-5 lg:grid-cols-6 xl:grid-cols-10" data-testid="vn30-heatmap">
+              {vn30.map((symbol) => (
+                <HeatTile key={symbol} symbol={symbol} />
+              ))}
+            </div>
+          )}
+        </CardContent>
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,314 @@
+"use client";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, apiResponse } from "./client";
+import type {
+  Alert,
+  AlertCondition,
+  Allocation,
+  Bar,
+  Holding,
+  ImportResult,
+  Instrument,
+  MarketSummary,
+  Paginated,
+  Performance,
+  Portfolio,
+  PortfolioSummary,
+  Quote,
+  Tick,
+  Transaction,
+  TransactionInput,
+  WatchlistItem,
+} from "./types";
+import { quotesStore } from "@/stores/quotes";
+import { useAuthStore } from "@/stores/auth";
+
+/** Lists come paginated ({count, results}) or bare; accept both. */
+export function asList<T>(data: Paginated<T> | T[] | undefined | null): T[] {
+  if (!data) return [];
+  return Array.isArray(data) ? data : data.results;
+}
+
+export const keys = {
+  portfolios: ["portfolios"] as const,
+  portfolio: (id: number) => ["portfolio", id] as const,
+  summary: (id: number) => ["portfolio", id, "summary"] as const,
+  holdings: (id: number) => ["portfolio", id, "holdings"] as const,
+  performance: (id: number, range: string, benchmark: string) => ["portfolio", id, "performance", range, benchmark] as const,
+  allocation: (id: number, by: string) => ["portfolio", id, "allocation", by] as const,
+  transactions: (id: number, filters: TransactionFilters) => ["portfolio", id, "transactions", filters] as const,
+  instrument: (symbol: string) => ["instrument", symbol] as const,
+  instruments: (search: string) => ["instruments", search] as const,
+  group: (group: string) => ["instruments", "group", group] as const,
+  bars: (symbol: string, interval: string) => ["bars", symbol, interval] as const,
+  ticks: (symbol: string) => ["ticks", symbol] as const,
+  quotes: (symbols: string[]) => ["quotes", symbols.join(",")] as const,
+  summaryMarket: ["market", "summary"] as const,
+  watchlist: ["watchlist"] as const,
+  alerts: ["alerts"] as const,
+};
+
+function useSignedIn(): boolean {
+  return useAuthStore((s) => s.status === "authenticated");
+}
+
+// ---------- market ----------
+
+export async function fetchQuotes(symbols: string[]): Promise<Quote[]> {
+  if (!symbols.length) return [];
+  const data = await api<Quote[] | Paginated<Quote>>("/api/market/quotes/", { query: { symbols }, auth: "optional" });
+  return asList(data);
+}
+
+/** REST quotes, pushed into the live store (the websocket then keeps them moving). */
+export function useQuotesQuery(symbols: string[], { refetchInterval }: { refetchInterval?: number | false } = {}) {
+  const sorted = [...new Set(symbols.map((s) => s.toUpperCase()))].sort();
+  return useQuery({
+    queryKey: keys.quotes(sorted),
+    queryFn: async () => {
+      const quotes = await fetchQuotes(sorted);
+      quotesStore.getState().applyQuotes(quotes);
+      return quotes;
+    },
+    enabled: sorted.length > 0,
+    refetchInterval,
+  });
+}
+
+export function useInstrument(symbol: string) {
+  return useQuery({
+    queryKey: keys.instrument(symbol),
+    queryFn: () => api<Instrument>("/api/market/instruments/{symbol}/", { params: { symbol }, auth: "optional" }),
+    retry: (count, error) => (error as { status?: number }).status !== 404 && count < 2,
+  });
+}
+
+export function useInstrumentSearch(search: string) {
+  return useQuery({
+    queryKey: keys.instruments(search),
+    queryFn: async () =>
+      asList(await api<Paginated<Instrument> | Instrument[]>("/api/market/instruments/", { query: { search, page_size: 8 }, auth: "optional" })),
+    enabled: search.trim().length > 0,
+    staleTime: 60_000,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useGroupInstruments(group: string) {
+  return useQuery({
+    queryKey: keys.group(group),
+    queryFn: async () =>
+      asList(await api<Paginated<Instrument> | Instrument[]>("/api/market/instruments/", { query: { group, page_size: 100 }, auth: "optional" })),
+    staleTime: 10 * 60_000,
+  });
+}
+
+export function useBars(symbol: string, interval: string) {
+  return useQuery({
+    queryKey: keys.bars(symbol, interval),
+    queryFn: async () => asList(await api<Bar[] | Paginated<Bar>>("/api/market/instruments/{symbol}/bars/", { params: { symbol }, query: { interval }, auth: "optional" })),
+    placeholderData: keepPreviousData,
+    refetchInterval: interval === "1d" ? 5 * 60_000 : 60_000,
+  });
+}
+
+export function useRecentTicks(symbol: string) {
+  return useQuery({
+    queryKey: keys.ticks(symbol),
+    queryFn: async () => asList(await api<Tick[] | Paginated<Tick>>("/api/market/instruments/{symbol}/ticks/", { params: { symbol }, auth: "optional" })),
+  });
+}
+
+export function useMarketSummary(initialData?: MarketSummary | null) {
+  return useQuery({
+    queryKey: keys.summaryMarket,
+    queryFn: () => api<MarketSummary>("/api/market/summary/", { auth: "optional" }),
+    initialData: initialData ?? undefined,
+    refetchInterval: 30_000,
+  });
+}
+
+// ---------- portfolios ----------
+
+export function usePortfolios() {
+  const signedIn = useSignedIn();
+  return useQuery({
+    queryKey: keys.portfolios,
+    queryFn: async () => asList(await api<Paginated<Portfolio> | Portfolio[]>("/api/portfolios/", { query: { page_size: 100 } })),
+    enabled: signedIn,
+  });
+}
+
+export type PortfolioInput = Omit<Portfolio, "id" | "created_at">;
+
+export function useCreatePortfolio() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (input: PortfolioInput) => api<Portfolio>("/api/portfolios/", { method: "POST", body: input }),
+    onSuccess: () => client.invalidateQueries({ queryKey: keys.portfolios }),
+  });
+}
+
+export function usePortfolioSummary(id: number | null) {
+  return useQuery({
+    queryKey: keys.summary(id ?? 0),
+    queryFn: () => api<PortfolioSummary>("/api/portfolios/{id}/summary/", { params: { id: id! } }),
+    enabled: id !== null,
+    refetchInterval: 60_000,
+  });
+}
+
+export function useHoldings(id: number | null) {
+  return useQuery({
+    queryKey: keys.holdings(id ?? 0),
+    queryFn: async () => asList(await api<Holding[] | Paginated<Holding>>("/api/portfolios/{id}/holdings/", { params: { id: id! } })),
+    enabled: id !== null,
+    refetchInterval: 60_000,
+  });
+}
+
+export function usePerformance(id: number | null, range: string, benchmark = "VNINDEX") {
+  return useQuery({
+    queryKey: keys.performance(id ?? 0, range, benchmark),
+    queryFn: () => api<Performance>("/api/portfolios/{id}/performance/", { params: { id: id! }, query: { range, benchmark } }),
+    enabled: id !== null,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useAllocation(id: number | null, by: string) {
+  return useQuery({
+    queryKey: keys.allocation(id ?? 0, by),
+    queryFn: () => api<Allocation>("/api/portfolios/{id}/allocation/", { params: { id: id! }, query: { by } }),
+    enabled: id !== null,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export type TransactionFilters = {
+  page: number;
+  page_size: number;
+  kind?: string;
+  symbol?: string;
+  date_from?: string;
+  date_to?: string;
+  ordering?: string;
+};
+
+export function useTransactions(id: number | null, filters: TransactionFilters) {
+  return useQuery({
+    queryKey: keys.transactions(id ?? 0, filters),
+    queryFn: () => api<Paginated<Transaction>>("/api/portfolios/{id}/transactions/", { params: { id: id! }, query: filters }),
+    enabled: id !== null,
+    placeholderData: keepPreviousData,
+  });
+}
+
+function useInvalidatePortfolio() {
+  const client = useQueryClient();
+  return (id: number) => client.invalidateQueries({ queryKey: keys.portfolio(id) });
+}
+
+export function useSaveTransaction(portfolioId: number) {
+  const invalidate = useInvalidatePortfolio();
+  return useMutation({
+    mutationFn: ({ id, input }: { id?: number; input: TransactionInput }) =>
+      id
+        ? api<Transaction>("/api/portfolios/{id}/transactions/{tx_id}/", { method: "PATCH", params: { id: portfolioId, tx_id: id }, body: input })
+        : api<Transaction>("/api/portfolios/{id}/transactions/", { method: "POST", params: { id: portfolioId }, body: input }),
+    onSuccess: () => invalidate(portfolioId),
+  });
+}
+
+export function useDeleteTransaction(portfolioId: number) {
+  const invalidate = useInvalidatePortfolio();
+  return useMutation({
+    mutationFn: (id: number) => api<void>("/api/portfolios/{id}/transactions/{tx_id}/", { method: "DELETE", params: { id: portfolioId, tx_id: id } }),
+    onSuccess: () => invalidate(portfolioId),
+  });
+}
+
+export function useImportTransactions(portfolioId: number) {
+  const invalidate = useInvalidatePortfolio();
+  return useMutation({
+    mutationFn: ({ file, dryRun }: { file: File; dryRun: boolean }) => {
+      const form = new FormData();
+      form.append("file", file);
+      return api<ImportResult>("/api/portfolios/{id}/import/", {
+        method: "POST",
+        params: { id: portfolioId },
+        query: dryRun ? { dry_run: 1 } : {},
+        body: form,
+      });
+    },
+    onSuccess: (_data, { dryRun }) => {
+      if (!dryRun) void invalidate(portfolioId);
+    },
+  });
+}
+
+/** Download the export through the authenticated client and hand it to the browser. */
+export async function downloadExport(portfolioId: number, format: "csv" | "json", filename: string): Promise<void> {
+  const response = await apiResponse("/api/portfolios/{id}/export/", { params: { id: portfolioId }, query: { format } });
+  const blob = await response.blob();
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+// ---------- watchlist & alerts ----------
+
+export function useWatchlist() {
+  const signedIn = useSignedIn();
+  return useQuery({
+    queryKey: keys.watchlist,
+    queryFn: async () => asList(await api<WatchlistItem[] | Paginated<WatchlistItem>>("/api/watchlist/", { query: { page_size: 200 } })),
+    enabled: signedIn,
+  });
+}
+
+export function useWatchlistToggle() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ symbol, watched }: { symbol: string; watched: boolean }): Promise<void> => {
+      if (watched) await api<void>("/api/watchlist/{symbol}/", { method: "DELETE", params: { symbol } });
+      else await api<WatchlistItem>("/api/watchlist/", { method: "POST", body: { symbol } });
+    },
+    onSuccess: () => client.invalidateQueries({ queryKey: keys.watchlist }),
+  });
+}
+
+export function useAlerts() {
+  const signedIn = useSignedIn();
+  return useQuery({
+    queryKey: keys.alerts,
+    queryFn: async () => asList(await api<Alert[] | Paginated<Alert>>("/api/alerts/", { query: { page_size: 200 } })),
+    enabled: signedIn,
+  });
+}
+
+export type AlertInput = { symbol: string; condition: AlertCondition; threshold: string; is_active?: boolean };
+
+export function useSaveAlert() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, input }: { id?: number; input: Partial<AlertInput> }) =>
+      id
+        ? api<Alert>("/api/alerts/{id}/", { method: "PATCH", params: { id }, body: input })
+        : api<Alert>("/api/alerts/", { method: "POST", body: input }),
+    onSuccess: () => client.invalidateQueries({ queryKey: keys.alerts }),
+  });
+}
+
+export function useDeleteAlert() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api<void>("/api/alerts/{id}/", { method: "DELETE", params: { id } }),
+    onSuccess: () => client.invalidateQueries({ queryKey: keys.alerts }),
+  });
+}
