@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib.auth.models import User
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -18,6 +18,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from portfolio_site import accounts
 from portfolio_site.api_serializers import RejectUnknownFieldsMixin, StrictSerializer
+from portfolio_site.openapi import error_response
 
 
 class RegisterSerializer(StrictSerializer):
@@ -58,6 +59,33 @@ class StrictTokenRefreshSerializer(RejectUnknownFieldsMixin, TokenRefreshSeriali
 _TOKEN_PAIR = inline_serializer(
     "TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField()}
 )
+_TOKEN_PAIR_EXAMPLE = OpenApiExample(
+    "tokens",
+    value={"access": "eyJhbGciOiJIUzI1NiIs...", "refresh": "eyJhbGciOiJIUzI1NiIs..."},
+    response_only=True,
+)
+_USER_EXAMPLE = OpenApiExample(
+    "user",
+    value={
+        "id": 7,
+        "username": "lan",
+        "email": "lan@example.com",
+        "is_staff": False,
+        "date_joined": "2026-01-05T02:30:00Z",
+    },
+    response_only=True,
+)
+_INVALID = error_response(
+    "The body has unknown fields or the wrong shape.",
+    code="invalid",
+    message="This field is required.",
+    fields={"refresh": ["This field is required."]},
+)
+_BAD_TOKEN = error_response(
+    "The refresh token is invalid, expired or revoked.",
+    code="token_not_valid",
+    message="Token is blacklisted",
+)
 
 
 class RegisterView(APIView):
@@ -65,7 +93,31 @@ class RegisterView(APIView):
     authentication_classes: list[Any] = []
     throttle_scope = "auth"
 
-    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer}, tags=["auth"])
+    @extend_schema(
+        summary="Create an account",
+        request=RegisterSerializer,
+        responses={
+            201: UserSerializer,
+            400: error_response(
+                "Invalid input or a weak password.",
+                code="weak_password",
+                message="The password is too weak.",
+                fields={"password": ["This password is too common."]},
+            ),
+            409: error_response(
+                "The username is taken.", code="username_taken", message="That username is taken."
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "register",
+                value={"username": "lan", "email": "lan@example.com", "password": "S0ng-Hong!"},
+                request_only=True,
+            ),
+            _USER_EXAMPLE,
+        ],
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
         body = RegisterSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -77,7 +129,25 @@ class TokenView(TokenObtainPairView):
     serializer_class = StrictTokenObtainPairSerializer
     throttle_scope = "auth"
 
-    @extend_schema(tags=["auth"], responses={200: _TOKEN_PAIR})
+    @extend_schema(
+        summary="Log in: exchange username and password for an access and a refresh token",
+        tags=["auth"],
+        responses={
+            200: _TOKEN_PAIR,
+            400: _INVALID,
+            401: error_response(
+                "Wrong username or password, or an inactive account.",
+                code="no_active_account",
+                message="No active account found with the given credentials",
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "login", value={"username": "lan", "password": "S0ng-Hong!"}, request_only=True
+            ),
+            _TOKEN_PAIR_EXAMPLE,
+        ],
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)
 
@@ -86,7 +156,17 @@ class TokenRefresh(TokenRefreshView):
     serializer_class = StrictTokenRefreshSerializer
     throttle_scope = "auth"
 
-    @extend_schema(tags=["auth"], responses={200: _TOKEN_PAIR})
+    @extend_schema(
+        summary="Rotate a refresh token into a new token pair (the old one is revoked)",
+        tags=["auth"],
+        responses={200: _TOKEN_PAIR, 400: _INVALID, 401: _BAD_TOKEN},
+        examples=[
+            OpenApiExample(
+                "refresh", value={"refresh": "eyJhbGciOiJIUzI1NiIs..."}, request_only=True
+            ),
+            _TOKEN_PAIR_EXAMPLE,
+        ],
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)
 
@@ -98,7 +178,17 @@ class LogoutView(APIView):
     authentication_classes: list[Any] = []
     throttle_scope = "auth"
 
-    @extend_schema(request=RefreshBodySerializer, responses={205: None}, tags=["auth"])
+    @extend_schema(
+        summary="Log out: revoke a refresh token",
+        request=RefreshBodySerializer,
+        responses={205: None, 400: _INVALID},
+        examples=[
+            OpenApiExample(
+                "logout", value={"refresh": "eyJhbGciOiJIUzI1NiIs..."}, request_only=True
+            )
+        ],
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
         body = RefreshBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -111,8 +201,14 @@ class LogoutView(APIView):
 
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_scope = "portfolio_read"
 
-    @extend_schema(responses={200: UserSerializer}, tags=["auth"])
+    @extend_schema(
+        summary="The logged-in user",
+        responses={200: UserSerializer},
+        examples=[_USER_EXAMPLE],
+        tags=["auth"],
+    )
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)
 
@@ -122,12 +218,27 @@ class PasswordChangeView(APIView):
     throttle_scope = "auth"
 
     @extend_schema(
+        summary="Change the password; every refresh token of the user is revoked",
         request=PasswordChangeSerializer,
         responses={
             200: inline_serializer(
                 "PasswordChanged", {"revoked_tokens": serializers.IntegerField()}
-            )
+            ),
+            400: error_response(
+                "The current password is wrong or the new one is weak.",
+                code="wrong_password",
+                message="The current password is wrong.",
+                fields={"old_password": ["The current password is wrong."]},
+            ),
         },
+        examples=[
+            OpenApiExample(
+                "change",
+                value={"old_password": "S0ng-Hong!", "new_password": "Ha-Long-Bay-2026!"},
+                request_only=True,
+            ),
+            OpenApiExample("changed", value={"revoked_tokens": 2}, response_only=True),
+        ],
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:

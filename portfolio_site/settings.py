@@ -227,7 +227,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/favicon-32x32.png",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "portfolio_site.openapi_hooks.document_rate_limits",
+        "portfolio_site.openapi.document_rate_limits",
     ],
 }
 

@@ -192,10 +192,14 @@ def _account_keys(username: Any, user: Any) -> list[str]:
 
 
 def view_scope(view: Any, method: str) -> str:
-    scope = getattr(view, "throttle_scope", None) or DEFAULT_SCOPE
+    """The quota a request to ``view`` (an instance, or a class seen by the middleware) spends."""
+    scope = getattr(view, "throttle_scope", None)
+    if not isinstance(scope, str) or not scope:
+        # None, or a per-action property read off the class (the middleware has no instance).
+        return DEFAULT_SCOPE
     if scope in PORTFOLIO_SCOPES:
         return "portfolio_read" if method in SAFE_METHODS else "portfolio_write"
-    return str(scope)
+    return scope
 
 
 def _remember(request: HttpRequest, verdicts: list[Verdict]) -> None:

@@ -1,14 +1,18 @@
-"""drf-spectacular post-processing: document what every API operation may answer because of the
-protection layer, so that each view documents only its own behaviour.
+"""OpenAPI documentation shared by the API: the error response helper and the schema post-processing
+hook that documents what every operation may answer because of the protection layer (so that each
+view documents only its own behaviour).
 
 Every operation gets the ``X-RateLimit-*`` response headers, a 429 (over quota, with ``Retry-After``)
-and a 503 (a dependency such as the database or Redis is down, with ``Retry-After``), both with the
-project's error body ``{"error": {"code", "message", "fields"}}`` (component ``ApiError``).
+and a 503 (a dependency such as the database or Redis is down, with ``Retry-After``); operations that
+need a token get a 401. All with the project's error body ``{"error": {"code", "message", "fields"}}``
+(component ``ErrorBody``, shared with the apps' own error responses).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -45,17 +49,36 @@ RATE_LIMIT_HEADERS: dict[str, Any] = {
 RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": _INTEGER}
 
 
+def error_response(
+    description: str, *, code: str, message: str, fields: dict[str, Any] | None = None
+) -> OpenApiResponse:
+    """A documented error answer with the standard body and one example, for ``@extend_schema``."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return OpenApiResponse(
+        response={"$ref": "#/components/schemas/ErrorBody"},
+        description=description,
+        examples=[OpenApiExample(code, value={"error": body}, response_only=True)],
+    )
+
+
 def _header_refs() -> dict[str, Any]:
     return {name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS}
 
 
-def _error_response(description: str, code: str, message: str) -> dict[str, Any]:
+def _error_response(
+    description: str, code: str, message: str, *, retry_after: bool = True
+) -> dict[str, Any]:
+    headers = _header_refs()
+    if retry_after:
+        headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
     return {
         "description": description,
-        "headers": {**_header_refs(), "Retry-After": {"$ref": "#/components/headers/Retry-After"}},
+        "headers": headers,
         "content": {
             "application/json": {
-                "schema": {"$ref": "#/components/schemas/ApiError"},
+                "schema": {"$ref": "#/components/schemas/ErrorBody"},
                 "examples": {code: {"value": {"error": {"code": code, "message": message}}}},
             }
         },
@@ -64,7 +87,7 @@ def _error_response(description: str, code: str, message: str) -> dict[str, Any]
 
 def document_rate_limits(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     components = result.setdefault("components", {})
-    components.setdefault("schemas", {}).setdefault("ApiError", ERROR_SCHEMA)
+    components.setdefault("schemas", {}).setdefault("ErrorBody", ERROR_SCHEMA)
     headers = components.setdefault("headers", {})
     for name, header in RATE_LIMIT_HEADERS.items():
         headers.setdefault(name, header)
@@ -77,11 +100,24 @@ def document_rate_limits(result: dict[str, Any], **kwargs: Any) -> dict[str, Any
             if method not in HTTP_METHODS:
                 continue
             responses = operation.setdefault("responses", {})
-            for response in responses.values():
+            for code, response in responses.items():
                 if isinstance(response, dict) and "$ref" not in response:
-                    response.setdefault("headers", {}).update(
-                        {k: v for k, v in _header_refs().items() if k not in response["headers"]}
-                    )
+                    wanted = _header_refs()
+                    if code in {"429", "503"}:
+                        wanted["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
+                    headers = response.setdefault("headers", {})
+                    headers.update({k: v for k, v in wanted.items() if k not in headers})
+            security = operation.get("security")
+            if security and {} not in security:
+                responses.setdefault(
+                    "401",
+                    _error_response(
+                        "No valid access token (missing, expired, revoked or malformed).",
+                        "not_authenticated",
+                        "Authentication credentials were not provided.",
+                        retry_after=False,
+                    ),
+                )
             responses.setdefault(
                 "429",
                 _error_response(
