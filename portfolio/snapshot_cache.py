@@ -30,7 +30,9 @@ CACHE_ERRORS: tuple[type[BaseException], ...] = (
 )
 LEDGER_TIMEOUT = 24 * 3600
 PERFORMANCE_TIMEOUT = 6 * 3600
-VERSION_TIMEOUT = None  # versions never expire (a lost version would resurrect old snapshots)
+# Versions outlive every snapshot keyed by them; ledger keys also carry the portfolio's
+# updated_at, so a version lost in an outage cannot bring back a snapshot of an older ledger.
+VERSION_TIMEOUT = 30 * 24 * 3600
 _CLOSES_VERSION_KEY = "portfolio:closes:version"
 
 
@@ -57,7 +59,7 @@ def _bump(key: str) -> None:
         except ValueError:  # missing: start above the implicit 1 readers may have used
             if not cache.add(key, 2, timeout=VERSION_TIMEOUT):
                 cache.incr(key)
-    except CACHE_ERRORS as exc:
+    except (*CACHE_ERRORS, ValueError) as exc:  # a fail-safe cache reports outages as ValueError
         logger.warning("portfolio cache unavailable (version bump of %s): %s", key, exc)
 
 

@@ -39,3 +39,20 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         lambda portfolio_id: calls.append(portfolio_id),
     )
     return calls
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_snapshot_keys() -> Any:
+    """Delete the portfolio snapshot keys this test run wrote (its own key prefix only)."""
+    yield
+    from django.conf import settings
+
+    from portfolio_site.redis_client import get_redis
+
+    try:
+        client = get_redis()
+        pattern = f"{settings.REDIS_KEY_PREFIX}:*:portfolio:*"
+        for key in client.scan_iter(match=pattern, count=500):
+            client.delete(key)
+    except Exception:  # noqa: S110 -- best effort: the keys expire anyway
+        pass
