@@ -7,18 +7,20 @@ the adapters in ``market/providers/`` convert them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 
-def price_field(**kwargs: object) -> models.DecimalField:
+def price_field(**kwargs: Any) -> models.DecimalField:
     return models.DecimalField(
         max_digits=settings.PRICE_MAX_DIGITS, decimal_places=settings.PRICE_DECIMAL_PLACES, **kwargs
     )
 
 
-def money_field(**kwargs: object) -> models.DecimalField:
+def money_field(**kwargs: Any) -> models.DecimalField:
     return models.DecimalField(
         max_digits=settings.MONEY_MAX_DIGITS, decimal_places=settings.MONEY_DECIMAL_PLACES, **kwargs
     )

@@ -35,18 +35,18 @@ def utc_iso(value: datetime) -> str:
 
 
 class UtcDateTimeField(serializers.DateTimeField):
-    def to_representation(self, value: datetime) -> str:  # type: ignore[override]
+    def to_representation(self, value: datetime) -> str:
         return utc_iso(value)
 
 
-def _choices(name: str, values: list[str]) -> dict[str, str]:
+def _choices(name: str, values: list[str]) -> dict[str, Any]:
     return {"invalid_choice": f'{name}: "{{input}}" is not one of {", ".join(values)}.'}
 
 
 # --- query parameters ---------------------------------------------------------------------------
 
 
-def _whole(name: str) -> dict[str, str]:
+def _whole(name: str) -> dict[str, Any]:
     message = f"{name}: must be a whole number of at least 1."
     return {"invalid": message, "min_value": message, "max_string_length": message}
 
@@ -229,7 +229,7 @@ class QuoteSerializer(serializers.Serializer):
     age_seconds = serializers.IntegerField(
         help_text="Seconds since the source last confirmed this quote."
     )
-    source = serializers.CharField(help_text="vnstock or simulated")
+    source = serializers.CharField(help_text="vnstock or simulated")  # type: ignore[assignment]
 
 
 class InstrumentSerializer(serializers.Serializer):
@@ -285,7 +285,7 @@ class TickSerializer(serializers.Serializer):
     price = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
     volume = serializers.IntegerField()
     side = serializers.CharField(help_text="buy (uptick), sell (downtick) or unknown")
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
 
 
 class IndexLevelSerializer(serializers.Serializer):
@@ -313,13 +313,13 @@ class SummarySerializer(serializers.Serializer):
     most_active = QuoteSerializer(many=True, help_text="Top 10 by traded value")
     breadth = BreadthSerializer()
     as_of = UtcDateTimeField(allow_null=True)
-    source = serializers.CharField(allow_null=True, help_text="vnstock, simulated or mixed")
+    source = serializers.CharField(allow_null=True, help_text="vnstock, simulated or mixed")  # type: ignore[assignment]
 
 
 class ApiErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(required=False)
+    fields = serializers.DictField(required=False)  # type: ignore[assignment]
 
 
 class ApiErrorSerializer(serializers.Serializer):

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 import redis.exceptions
 from django.conf import settings
@@ -42,6 +42,9 @@ from django.utils import timezone
 from market import aggregation
 from market.calendar import (
     Exchange as CalendarExchange,
+)
+from market.calendar import (
+    InstrumentType as CalendarInstrumentType,
 )
 from market.calendar import (
     is_trading_day,
@@ -636,7 +639,7 @@ def _bar_upsert(*, interval: str, rows: Sequence[Bar]) -> list[Bar]:
 
 def _bar_model(row: aggregation.BarRow, interval: str, source: str) -> Bar:
     return Bar(
-        instrument_id=row.key,
+        instrument_id=cast(int, row.key),
         interval=interval,
         start=row.start,
         open=row.open,
@@ -828,7 +831,7 @@ def history_store(*, symbol: str, bars: Sequence[BarData], start: date, end: dat
     by_interval: dict[str, dict[datetime, Bar]] = defaultdict(dict)
     problems: list[str] = []
     for bar in bars:
-        reasons = validate_bar(bar, instrument_type=instrument_type)
+        reasons = validate_bar(bar, instrument_type=cast(CalendarInstrumentType, instrument_type))
         if bar.symbol != symbol:
             reasons.append(f"bar for {bar.symbol} in the history of {symbol}")
         if reasons:

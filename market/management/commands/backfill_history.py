@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
@@ -144,7 +144,7 @@ class Command(BaseCommand):
             only_missing=options["only_missing"],
             interval=options["interval"],
             progress=not options["no_progress"],
-            stream=self.stderr._out,
+            stream=cast(TextIO, self.stderr._out),
         )
         self.stdout.write(
             f"history: {len(run.done)} symbols fetched, {len(run.skipped)} up to date, "

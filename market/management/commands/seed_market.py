@@ -11,7 +11,7 @@ Provider failures are reported and do not fail the command: ``make run`` must st
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -48,7 +48,7 @@ class Command(BaseCommand):
                 only_missing=True,
                 provider=provider,
                 progress=not options["no_progress"],
-                stream=self.stderr._out,
+                stream=cast(TextIO, self.stderr._out),
             )
             self.stdout.write(
                 f"history: {len(run.done)} symbols fetched, {len(run.skipped)} up to date, "
