@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import types
 from dataclasses import replace
 from datetime import timedelta
@@ -13,11 +14,13 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from django.core.cache import cache
+from django.db import connection
 
 from market.aggregation import TickRow, bars_from_ticks
 from market.models import Bar, Quote, Tick
 from market.services import quote_seen_key, quotes_ingest
 from market.signals import quotes_updated
+from tests.conftest import requires_postgres
 from tests.market.builders import MONDAY, TUESDAY, instrument, snapshot, vn
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("market_redis")]
@@ -331,3 +334,42 @@ def test_ticks_reach_the_ticker_group_on_the_channel_layer() -> None:
     assert message["symbol"] == "FPT"
     ticks = message.get("ticks", [message])
     assert [(t["seq"], t["price"], t["volume"]) for t in ticks] == [(1, "100500", 400)]
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_polls_of_the_same_board_make_one_tick() -> None:
+    # given a stored quote, and two workers that fetched the same newer board line
+    instrument("FPT")
+    instrument("VNM")
+    quotes_ingest(snapshots=[snapshot(volume=1000, as_of=T0), snapshot("VNM", volume=10, as_of=T0)])
+    board = [
+        snapshot(last="100500", volume=1600, as_of=T0 + timedelta(seconds=1)),
+        snapshot("VNM", volume=30, as_of=T0 + timedelta(seconds=1)),
+    ]
+    start = threading.Barrier(2)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def worker(order: list[Any]) -> None:
+        try:
+            start.wait(timeout=10)
+            results.append(quotes_ingest(snapshots=order))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # when both ingest it at the same moment (in opposite symbol orders)
+    threads = [threading.Thread(target=worker, args=(o,)) for o in (board, board[::-1])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # then one of them writes the ticks and the other finds nothing new: no error, no duplicate
+    assert errors == []
+    assert sorted((r.ticks, r.unchanged) for r in results) == [(0, 2), (2, 0)]
+    assert sorted(Tick.objects.values_list("instrument__symbol", "seq", "volume")) == [
+        ("FPT", 1, 600),
+        ("VNM", 1, 20),
+    ]
