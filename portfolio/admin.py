@@ -3,8 +3,8 @@
 Saving goes through the services: the transaction inline is validated as one batch by
 ``services.transactions_apply(dry_run=True)`` in the formset's ``clean`` (a ledger error shows as a
 form error on the page, nothing is written), then applied by the same service in ``save_formset``.
-If the ledger changed in between, the error is shown as an admin message and the whole save is
-rolled back. Holdings and the summary are shown read-only on the portfolio page.
+If the ledger changed in between, the whole save is rolled back and the error is shown as an
+admin message (never a 500). Holdings and the summary are shown read-only on the portfolio page.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -26,7 +25,9 @@ from portfolio.ledger import Kind
 from portfolio.models import Alert, Portfolio, Transaction, WatchlistItem
 from portfolio_site.errors import DomainError
 
-SAVE_FAILED = "_portfolio_admin_save_failed"
+
+class SaveRefused(Exception):
+    """A service refused the save after the forms validated (a concurrent change)."""
 
 
 def _domain_message(exc: DomainError) -> str:
@@ -159,20 +160,12 @@ def _show(value: Any) -> str:
 
 
 class PortfolioAdminForm(forms.ModelForm):
+    """Ledger settings are checked with the transactions, by the inline formset's ``clean``
+    (it sees this form's unsaved settings and the inline changes together)."""
+
     class Meta:
         model = Portfolio
         fields = ("owner", "name", "description", *services.PORTFOLIO_FIELDS[2:])
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if self.instance.pk and not self.errors:
-            stored = Portfolio.objects.get(pk=self.instance.pk)
-            changes = {k: cleaned[k] for k in services.LEDGER_SETTINGS if k in cleaned}
-            try:
-                services.portfolio_check_settings(portfolio=stored, changes=changes)
-            except DomainError as exc:
-                raise ValidationError(_domain_message(exc)) from exc
-        return cleaned
 
 
 @admin.register(Portfolio)
@@ -232,8 +225,8 @@ class PortfolioAdmin(admin.ModelAdmin):
     def summary_table(self, obj: Portfolio) -> SafeString | str:
         if not obj.pk:
             return "-"
-        try:
-            summary = selectors.portfolio_summary(portfolio=obj)
+        try:  # the stored portfolio: ``obj`` may carry a refused form's settings
+            summary = selectors.portfolio_summary(portfolio=Portfolio.objects.get(pk=obj.pk))
         except DomainError as exc:
             return exc.message
         names = (
@@ -259,7 +252,7 @@ class PortfolioAdmin(admin.ModelAdmin):
         if not obj.pk:
             return "-"
         try:
-            holdings, _ = selectors.portfolio_holdings(portfolio=obj)
+            holdings, _ = selectors.portfolio_holdings(portfolio=Portfolio.objects.get(pk=obj.pk))
         except DomainError as exc:
             return exc.message
         if not holdings:
@@ -279,28 +272,37 @@ class PortfolioAdmin(admin.ModelAdmin):
         )
         return _table(names, [tuple(_show(getattr(h, n)) for n in names) for h in holdings])
 
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SaveRefused as refused:  # the admin's atomic block has rolled everything back
+            self.message_user(request, f"Nothing was saved: {refused}", level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(
         self, request: HttpRequest, obj: Portfolio, form: forms.ModelForm, change: bool
     ) -> None:
         fields = {n: getattr(obj, n) for n in services.PORTFOLIO_FIELDS}
-        if not change:  # the form has validated the name and the rates
-            name = fields.pop("name")
-            saved = services.portfolio_create(owner=obj.owner, name=name, **fields)
-            obj.pk = saved.pk
-            obj.created_at, obj.updated_at = saved.created_at, saved.updated_at
-            return
-        stored = Portfolio.objects.get(pk=obj.pk)
         try:
+            if not change:
+                name = fields.pop("name")
+                saved = services.portfolio_create(owner=obj.owner, name=name, **fields)
+                obj.pk = saved.pk
+                obj.created_at, obj.updated_at = saved.created_at, saved.updated_at
+                return
+            stored = Portfolio.objects.get(pk=obj.pk)
             if obj.owner_id != stored.owner_id:
                 Portfolio.objects.filter(pk=obj.pk).update(owner_id=obj.owner_id)
             changes = {n: fields[n] for n in form.changed_data if n in fields}
             services.portfolio_update(portfolio=stored, changes=changes)
         except DomainError as exc:
-            transaction.set_rollback(True)
-            setattr(request, SAVE_FAILED, True)
-            self.message_user(
-                request, f"Nothing was saved: {_domain_message(exc)}", level=messages.ERROR
-            )
+            raise SaveRefused(_domain_message(exc)) from exc
 
     def save_formset(
         self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool
@@ -308,18 +310,11 @@ class PortfolioAdmin(admin.ModelAdmin):
         if not isinstance(formset, TransactionInlineFormSet):
             super().save_formset(request, form, formset, change)
             return
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        if getattr(request, SAVE_FAILED, False):
-            return
         batch = formset.batch()
         try:
             rows = services.transactions_apply(portfolio=form.instance, batch=batch)
         except DomainError as exc:  # the ledger changed since the form was validated
-            transaction.set_rollback(True)
-            self.message_user(
-                request, f"Nothing was saved: {_domain_message(exc)}", level=messages.ERROR
-            )
-            return
+            raise SaveRefused(_domain_message(exc)) from exc
         formset.new_objects = rows[len(batch.updates) :]
         formset.changed_objects = [(row, list(changes)) for row, changes in batch.updates]
         formset.deleted_objects = list(batch.deletes)

@@ -463,6 +463,13 @@ def _merge_changes(row: Transaction, changes: Mapping[str, Any]) -> dict[str, An
 # --- the ledger check -------------------------------------------------------------------------
 
 
+def _whole_if_integral(price: Decimal | None) -> Decimal:
+    """Prices are stored with two decimals ("100000.00"); whole VND reads better in messages."""
+    if price is None:
+        return ZERO
+    return price.quantize(Decimal(1)) if price == price.to_integral_value() else price
+
+
 def ledger_entries(*, portfolio: Portfolio) -> list[LedgerEntry]:
     """The portfolio's stored transactions as ledger entries (one query, no model instances)."""
     rows = Transaction.objects.filter(portfolio_id=portfolio.pk).values_list(
@@ -483,7 +490,7 @@ def ledger_entries(*, portfolio: Portfolio) -> list[LedgerEntry]:
             kind=Kind(kind),
             symbol=symbol or "",
             quantity=quantity,
-            price=price if price is not None else ZERO,
+            price=_whole_if_integral(price),
             amount=amount if amount is not None else ZERO,
             fee=fee,
             tax=tax,
@@ -818,6 +825,8 @@ def portfolio_check_settings(*, portfolio: Portfolio, changes: Mapping[str, Any]
 def portfolio_update(*, portfolio: Portfolio, changes: Mapping[str, Any]) -> Portfolio:
     """Rename or change settings; switching on settlement or cash checks re-checks the ledger."""
     _check_portfolio_fields(changes)
+    if not changes:
+        return portfolio
     with transaction.atomic():
         locked = _lock(portfolio)
         if "name" in changes:
