@@ -7,6 +7,7 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -53,7 +54,13 @@ class StrictTokenObtainPairSerializer(RejectUnknownFieldsMixin, TokenObtainPairS
 
 
 class StrictTokenRefreshSerializer(RejectUnknownFieldsMixin, TokenRefreshSerializer):
-    pass
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist:  # the token outlived its (deleted) user: 401, not a 500
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            ) from None
 
 
 _TOKEN_PAIR = inline_serializer(
