@@ -36,7 +36,7 @@ from realtime import limits
 from realtime.auth import AuthError, WebsocketSession, user_is_active
 from realtime.broadcast import portfolio_group, ticker_group, user_group
 from realtime.snapshot import known_symbols, snapshot_quotes
-from realtime.valuation import PortfolioBook, book_load
+from realtime.valuation import LivePortfolio, live_portfolio_load
 
 logger = logging.getLogger(__name__)
 
@@ -310,7 +310,7 @@ class PortfolioConsumer(StreamConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.portfolio: Portfolio | None = None
-        self.book: PortfolioBook | None = None
+        self.book: LivePortfolio | None = None
         self.dirty = False
         self.last_push = 0.0
         self.flush_task: asyncio.Task[None] | None = None
@@ -342,7 +342,7 @@ class PortfolioConsumer(StreamConsumer):
     async def reload(self) -> None:
         """Fold the ledger again and follow exactly the held symbols' ticker groups."""
         assert self.portfolio is not None
-        self.book = await database_sync_to_async(book_load)(portfolio=self.portfolio)
+        self.book = await database_sync_to_async(live_portfolio_load)(portfolio=self.portfolio)
         wanted = {ticker_group(symbol) for symbol in self.book.symbols}
         held = {group for group in self.joined if group.startswith("ticker.")}
         for group in held - wanted:

@@ -1,6 +1,7 @@
 """What a market-stream subscriber gets first: the current quote of each symbol, from the database.
 
-Quote rows have the same fields as ``GET /api/market/quotes/`` plus ``seq``, the symbol's latest
+Quote rows come from ``market.selectors.quote_map`` (so ``stale`` and ``age_seconds`` follow the
+market app's rules) with the same fields as ``GET /api/market/quotes/`` plus ``seq``, the symbol's latest
 tick sequence number at the time of the snapshot: ticks with ``seq`` at or below it are already
 reflected in the quote.
 """
@@ -11,11 +12,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Max
-from django.utils import timezone
 
-from market.models import Instrument, Quote, Tick
+from market.models import Instrument, Tick
+from market.selectors import QuoteRow, quote_map
 
 
 def _iso(moment: datetime) -> str:
@@ -44,27 +44,27 @@ def latest_seqs(*, symbols: Iterable[str]) -> dict[str, int]:
     return {row["instrument__symbol"]: int(row["last"]) for row in rows}
 
 
-def quote_row(quote: Quote, *, symbol: str, now: datetime, seq: int | None) -> dict[str, Any]:
-    age = max(0.0, (now - quote.as_of).total_seconds())
+def quote_payload(row: QuoteRow, *, seq: int | None) -> dict[str, Any]:
+    """A ``QuoteRow`` shaped like an item of ``GET /api/market/quotes/``, plus ``seq``."""
     return {
-        "symbol": symbol,
-        "price": _text(quote.price),
-        "reference_price": _text(quote.reference),
-        "ceiling_price": _text(quote.ceiling),
-        "floor_price": _text(quote.floor),
-        "open": _text(quote.open),
-        "high": _text(quote.high),
-        "low": _text(quote.low),
-        "change": _text(quote.change),
-        "change_pct": _text(quote.change_pct),
-        "volume": quote.volume,
-        "value": _text(quote.value),
-        "bids": quote.bids,
-        "asks": quote.asks,
-        "as_of": _iso(quote.as_of),
-        "stale": age > settings.QUOTE_STALE_SECONDS,
-        "age_seconds": round(age, 1),
-        "source": quote.source,
+        "symbol": row.symbol,
+        "price": _text(row.price),
+        "reference_price": _text(row.reference),
+        "ceiling_price": _text(row.ceiling),
+        "floor_price": _text(row.floor),
+        "open": _text(row.open),
+        "high": _text(row.high),
+        "low": _text(row.low),
+        "change": _text(row.change),
+        "change_pct": _text(row.change_pct),
+        "volume": row.volume,
+        "value": _text(row.value),
+        "bids": row.bids,
+        "asks": row.asks,
+        "as_of": _iso(row.as_of),
+        "stale": row.stale,
+        "age_seconds": row.age_seconds,
+        "source": row.source,
         "seq": seq,
     }
 
@@ -72,11 +72,8 @@ def quote_row(quote: Quote, *, symbol: str, now: datetime, seq: int | None) -> d
 def snapshot_quotes(*, symbols: Iterable[str]) -> list[dict[str, Any]]:
     """Current quotes of ``symbols`` (those that have one), ordered by symbol."""
     wanted = sorted(set(symbols))
+    rows = quote_map(symbols=wanted)
     seqs = latest_seqs(symbols=wanted)
-    now = timezone.now()
-    quotes = Quote.objects.filter(instrument__symbol__in=wanted).select_related("instrument")
-    rows = [
-        quote_row(q, symbol=q.instrument.symbol, now=now, seq=seqs.get(q.instrument.symbol))
-        for q in quotes
+    return [
+        quote_payload(rows[symbol], seq=seqs.get(symbol)) for symbol in wanted if symbol in rows
     ]
-    return sorted(rows, key=lambda row: row["symbol"])

@@ -1,170 +1,209 @@
-"""Live portfolio valuation for the portfolio stream: positions loaded once, prices moved by ticks.
+"""Live portfolio valuation for the portfolio stream: the ledger folded once, prices moved by ticks.
 
-The stream folds the ledger when it opens and whenever the ledger changes (``portfolio.changed``);
-between those, every tick only moves one price, so revaluing is a few Decimal multiplications in
-memory -- no database work per tick. Numbers follow docs/portfolio-maths.md: ``market_value`` =
-Σ quantity · price, ``unrealized`` = market value - cost basis, ``total_value`` = market value +
-cash (cash left out when the portfolio does not track it), ``day_change`` = Σ quantity · (price -
-reference price). Money is rounded half-up to whole VND only when shaped for JSON.
+A stream loads its ``LivePortfolio`` when it opens and whenever the ledger changes
+(``portfolio.changed``): the folded ledger from ``portfolio.selectors.ledger_snapshot`` (cached),
+instrument details, and the latest prices the way the REST valuation takes them (the stored quote,
+else the last daily close, else the cost). Between reloads each tick only moves one price, so a
+revaluation is a few Decimal multiplications in memory: no database work per tick.
+
+``LivePortfolio.valuation()`` computes exactly what ``portfolio.selectors.portfolio_valuation``
+computes (tests/realtime/test_portfolio_stream.py holds the two together) and shapes it as the REST
+``/summary/`` and ``/holdings/`` bodies do: money as whole-VND strings, percentages with two
+decimals.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from market.models import Quote
-from portfolio.ledger import LedgerConfig, LedgerEntry, Position, fold
-from portfolio.models import Portfolio, Transaction
+from market.models import Bar, BarInterval, Instrument
+from market.selectors import quote_map
+from portfolio.models import Portfolio
+from portfolio.selectors import LedgerSnapshot, iso_utc, ledger_snapshot, money, percent
 
 ZERO = Decimal(0)
-_WHOLE = Decimal(1)
-_PCT = Decimal("0.01")
 
 
 @dataclass(slots=True)
 class LivePrice:
     price: Decimal
     reference: Decimal | None
-    as_of: str | None  # ISO-8601 UTC
+    as_of: datetime
+    source: str  # "quote" or "close"
 
 
-def _money(value: Decimal) -> str:
-    return str(value.quantize(_WHOLE, rounding=ROUND_HALF_UP))
+@dataclass(frozen=True, slots=True)
+class InstrumentInfo:
+    name: str
+    exchange: str
+    industry: str
+    type: str
 
 
-def _pct(numerator: Decimal, denominator: Decimal) -> str | None:
-    if denominator == 0:
-        return None
-    return str((numerator * 100 / denominator).quantize(_PCT, rounding=ROUND_HALF_UP))
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+def _parse_ts(ts: str | None, fallback: datetime) -> datetime:
+    if not ts:
+        return fallback
+    try:
+        return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return fallback
 
 
 @dataclass
-class PortfolioBook:
-    """Open positions and cash of one portfolio plus the latest known price of each holding."""
-
+class LivePortfolio:
     portfolio_id: int
-    positions: dict[str, Position]
-    cash: Decimal | None  # None when the portfolio does not track cash
+    snapshot: LedgerSnapshot
+    instruments: dict[str, InstrumentInfo]
     prices: dict[str, LivePrice] = field(default_factory=dict)
 
     @property
     def symbols(self) -> frozenset[str]:
-        return frozenset(self.positions)
+        return frozenset(self.snapshot.state.open_positions)
 
     def apply_tick(self, *, symbol: str, price: str, change: str | None, ts: str | None) -> bool:
-        """Move ``symbol``'s price; True if the portfolio holds it."""
-        if symbol not in self.positions:
+        """Move ``symbol``'s price to a tick's; True if the portfolio holds it."""
+        if symbol not in self.snapshot.state.open_positions:
             return False
         try:
             new_price = Decimal(price)
             reference = new_price - Decimal(change) if change is not None else None
         except (InvalidOperation, TypeError):
             return False
-        if reference is None and symbol in self.prices:
-            reference = self.prices[symbol].reference
-        self.prices[symbol] = LivePrice(new_price, reference, ts)
+        previous = self.prices.get(symbol)
+        if reference is None and previous is not None:
+            reference = previous.reference
+        as_of = _parse_ts(ts, previous.as_of if previous else self.snapshot.computed_at)
+        self.prices[symbol] = LivePrice(new_price, reference, as_of, "quote")
         return True
 
     def valuation(self) -> dict[str, Any]:
-        holdings = []
-        market_value = cost_basis = day_change = reference_value = ZERO
-        latest: str | None = None
-        for symbol in sorted(self.positions):
-            position = self.positions[symbol]
+        """``{"type": "valuation", "portfolio_id", "summary": {...}, "holdings": [...]}``."""
+        snapshot = self.snapshot
+        state = snapshot.state
+        positions = state.open_positions
+        rows: list[tuple[Any, ...]] = []
+        market_value = day_change = reference_value = ZERO
+        newest: datetime | None = None
+        for symbol in sorted(positions):
+            position = positions[symbol]
             live = self.prices.get(symbol)
-            price = live.price if live else None
-            value = position.market_value(price) if price is not None else position.cost
-            unrealized = value - position.cost
+            value = live.price * position.quantity if live else position.cost
             change = None
             if live is not None and live.reference is not None:
                 change = (live.price - live.reference) * position.quantity
                 day_change += change
                 reference_value += live.reference * position.quantity
-            if live is not None and live.as_of and (latest is None or live.as_of > latest):
-                latest = live.as_of
+            if live is not None and (newest is None or live.as_of > newest):
+                newest = live.as_of
             market_value += value
-            cost_basis += position.cost
+            rows.append((symbol, position, live, value, change))
+
+        cash = state.cash if state.cash_tracked else None
+        total_value = market_value + (cash or ZERO)
+        holdings = []
+        for symbol, position, live, value, change in rows:
+            info = self.instruments.get(symbol, InstrumentInfo("", "", "", ""))
+            unrealized = value - position.cost
             holdings.append(
                 {
                     "symbol": symbol,
+                    "name": info.name,
+                    "exchange": info.exchange,
+                    "industry": info.industry,
+                    "type": info.type,
                     "quantity": position.quantity,
-                    "avg_cost": _money(position.avg_cost),
-                    "cost_basis": _money(position.cost),
-                    "price": None if price is None else str(price),
-                    "reference_price": (
-                        None if live is None or live.reference is None else str(live.reference)
-                    ),
-                    "market_value": _money(value),
-                    "unrealized_pnl": _money(unrealized),
-                    "unrealized_pnl_pct": _pct(unrealized, position.cost),
-                    "day_change": None if change is None else _money(change),
-                    "as_of": None if live is None else live.as_of,
+                    "settled_quantity": position.settled_quantity,
+                    "avg_cost": _text(money(position.avg_cost)),
+                    "cost_basis": _text(money(position.cost)),
+                    "last_price": _text(live.price) if live else None,
+                    "price_source": live.source if live else "cost",
+                    "price_as_of": iso_utc(live.as_of) if live else None,
+                    "market_value": _text(money(value)),
+                    "unrealized_pnl": _text(money(unrealized)),
+                    "unrealized_pnl_pct": _text(percent(unrealized, position.cost)),
+                    "realized_pnl": _text(money(position.realized)),
+                    "day_change": _text(money(change)) if change is not None else None,
+                    "weight": _text(percent(value, total_value)),
                 }
             )
+
+        cost_basis = state.cost_basis
         unrealized_total = market_value - cost_basis
-        total_value = market_value + (self.cash or ZERO)
+        total_return = (
+            state.realized + unrealized_total + state.dividends + state.interest - state.fee_rows
+        )
+        base = state.net_flows if state.cash_tracked else snapshot.invested
+        summary = {
+            "cash": _text(money(cash)) if cash is not None else None,
+            "settled_cash": _text(money(state.settled_cash)) if cash is not None else None,
+            "cost_basis": _text(money(cost_basis)),
+            "market_value": _text(money(market_value)),
+            "total_value": _text(money(total_value)),
+            "net_flows": _text(money(state.net_flows)),
+            "realized_pnl": _text(money(state.realized)),
+            "unrealized_pnl": _text(money(unrealized_total)),
+            "dividends": _text(money(state.dividends)),
+            "interest": _text(money(state.interest)),
+            "fees": _text(money(state.fees)),
+            "taxes": _text(money(state.taxes)),
+            "total_return": _text(money(total_return)),
+            "total_return_pct": _text(percent(total_return, base)) if base > 0 else None,
+            "day_change": _text(money(day_change)),
+            "day_change_pct": _text(percent(day_change, reference_value)),
+            "holdings_count": len(holdings),
+            "transactions_count": state.entry_count,
+            "cash_tracked": state.cash_tracked,
+            "as_of": iso_utc(newest or snapshot.computed_at),
+        }
         return {
             "type": "valuation",
             "portfolio_id": self.portfolio_id,
-            "as_of": latest,
-            "total_value": _money(total_value),
-            "market_value": _money(market_value),
-            "cash": None if self.cash is None else _money(self.cash),
-            "cost_basis": _money(cost_basis),
-            "unrealized_pnl": _money(unrealized_total),
-            "unrealized_pnl_pct": _pct(unrealized_total, cost_basis),
-            "day_change": _money(day_change),
-            "day_change_pct": _pct(day_change, reference_value),
+            "summary": summary,
             "holdings": holdings,
         }
 
 
-def _entry(row: Transaction, symbol: str) -> LedgerEntry:
-    return LedgerEntry(
-        id=row.pk,
-        kind=row.kind,  # type: ignore[arg-type]  # LedgerEntry coerces the string
-        symbol=symbol,
-        quantity=row.quantity,
-        price=row.price if row.price is not None else ZERO,
-        amount=row.amount if row.amount is not None else ZERO,
-        fee=row.fee,
-        tax=row.tax,
-        trade_date=row.trade_date,
-        settle_date=row.settle_date,
-        sequence=row.pk,
-    )
-
-
-def book_load(*, portfolio: Portfolio) -> PortfolioBook:
-    """Fold ``portfolio``'s ledger and attach the latest stored quote of every open position."""
-    rows = Transaction.objects.filter(portfolio=portfolio).select_related("instrument")
-    entries = [_entry(row, row.instrument.symbol if row.instrument else "") for row in rows]
-    state = fold(
-        entries,
-        config=LedgerConfig(
-            cost_method=portfolio.cost_method,  # type: ignore[arg-type]
-            enforce_settlement=False,  # stored rows were checked when written; only value them
-            track_cash=False,
-        ),
-    )
-    positions = state.open_positions
-    book = PortfolioBook(
-        portfolio_id=portfolio.pk,
-        positions=positions,
-        cash=state.cash if portfolio.track_cash else None,
-    )
-    quotes = Quote.objects.filter(instrument__symbol__in=list(positions)).select_related(
-        "instrument"
-    )
-    for quote in quotes:
-        book.prices[quote.instrument.symbol] = LivePrice(
-            quote.price, quote.reference, _iso(quote.as_of)
+def _latest_prices(symbols: list[str]) -> dict[str, LivePrice]:
+    """The stored quote of each symbol, else its last daily close (as the REST valuation does)."""
+    prices = {
+        symbol: LivePrice(row.price, row.reference, row.as_of, "quote")
+        for symbol, row in quote_map(symbols=symbols).items()
+    }
+    for symbol in symbols:
+        if symbol in prices:
+            continue
+        bar = (
+            Bar.objects.filter(instrument__symbol=symbol, interval=BarInterval.D1)
+            .order_by("-start")
+            .values_list("close", "start")
+            .first()
         )
-    return book
+        if bar is not None:
+            prices[symbol] = LivePrice(bar[0], None, bar[1], "close")
+    return prices
+
+
+def live_portfolio_load(*, portfolio: Portfolio) -> LivePortfolio:
+    """Fold (or fetch the cached fold of) the ledger and attach instruments and latest prices."""
+    portfolio.refresh_from_db()  # the ledger cache key includes updated_at
+    snapshot = ledger_snapshot(portfolio=portfolio)
+    symbols = sorted(snapshot.state.open_positions)
+    instruments = {
+        row["symbol"]: InstrumentInfo(row["name"], row["exchange"], row["industry"], row["type"])
+        for row in Instrument.objects.filter(symbol__in=symbols).values(
+            "symbol", "name", "exchange", "industry", "type"
+        )
+    }
+    return LivePortfolio(
+        portfolio_id=portfolio.pk,
+        snapshot=snapshot,
+        instruments=instruments,
+        prices=_latest_prices(symbols),
+    )

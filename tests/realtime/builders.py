@@ -7,12 +7,16 @@ from decimal import Decimal
 from typing import Any
 
 from market.models import DataSource, Exchange, Instrument, Quote
-from portfolio.models import Alert, Portfolio, Transaction
+from portfolio.models import Alert, Portfolio
+from portfolio.services import portfolio_create, transaction_record
 
 AS_OF = datetime(2025, 3, 3, 3, 0, tzinfo=UTC)
+TRADE_DAY = date(2025, 3, 3)  # a Monday, a trading day in Vietnam
 
 
-def instrument_with_quote(symbol: str, *, price: str = "100000", reference: str = "98000") -> Instrument:
+def instrument_with_quote(
+    symbol: str, *, price: str = "100000", reference: str = "98000"
+) -> Instrument:
     instrument = Instrument.objects.create(symbol=symbol, exchange=Exchange.HOSE, name=symbol)
     price_d, reference_d = Decimal(price), Decimal(reference)
     Quote.objects.create(
@@ -33,30 +37,32 @@ def instrument_with_quote(symbol: str, *, price: str = "100000", reference: str 
     return instrument
 
 
-def portfolio_holding(owner: Any, holdings: dict[str, tuple[int, str]], *, cash: str = "0") -> Portfolio:
-    """A portfolio with a deposit and one BUY per symbol: {symbol: (quantity, price)}."""
-    portfolio = Portfolio.objects.create(owner=owner, name=f"live-{owner.pk}-{len(holdings)}")
-    day = date(2025, 3, 3)
-    spent = sum(Decimal(price) * quantity for quantity, price in holdings.values())
-    Transaction.objects.create(
-        portfolio=portfolio,
-        kind="DEPOSIT",
-        amount=spent + Decimal(cash) if spent + Decimal(cash) > 0 else Decimal(1),
-        trade_date=day,
-        settle_date=day,
+def portfolio_holding(
+    owner: Any, holdings: dict[str, tuple[int, str]], *, cash: str = "0"
+) -> Portfolio:
+    """A portfolio (through the services) with a deposit and one BUY per symbol."""
+    portfolio = portfolio_create(owner=owner, name=f"live {owner.pk} {len(holdings)}")
+    spent = sum(
+        Decimal(price) * quantity * Decimal("1.01") for quantity, price in holdings.values()
+    )
+    transaction_record(
+        portfolio=portfolio, kind="DEPOSIT", trade_date=TRADE_DAY, amount=spent + Decimal(cash) + 1
     )
     for symbol, (quantity, price) in holdings.items():
-        Transaction.objects.create(
-            portfolio=portfolio,
-            kind="BUY",
-            instrument=Instrument.objects.get(symbol=symbol),
-            quantity=quantity,
-            price=Decimal(price),
-            fee=Decimal(0),
-            trade_date=day,
-            settle_date=day,
-        )
+        buy(portfolio, symbol, quantity, price)
+    portfolio.refresh_from_db()
     return portfolio
+
+
+def buy(portfolio: Portfolio, symbol: str, quantity: int, price: str) -> None:
+    transaction_record(
+        portfolio=portfolio,
+        kind="BUY",
+        trade_date=TRADE_DAY,
+        symbol=symbol,
+        quantity=quantity,
+        price=Decimal(price),
+    )
 
 
 def alert_on(user: Any, symbol: str, *, condition: str, threshold: str) -> Alert:
@@ -68,7 +74,9 @@ def alert_on(user: Any, symbol: str, *, condition: str, threshold: str) -> Alert
     )
 
 
-def tick(symbol: str, seq: int, price: str, *, change: str = "0", volume: int = 100) -> dict[str, Any]:
+def tick(
+    symbol: str, seq: int, price: str, *, change: str = "0", volume: int = 100
+) -> dict[str, Any]:
     return {
         "symbol": symbol,
         "price": price,

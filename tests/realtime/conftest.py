@@ -14,6 +14,26 @@ from portfolio_site.asgi import application
 from portfolio_site.redis_client import get_redis
 
 ORIGIN = (b"origin", b"http://localhost")
+# Generous waits: other suites may load the machine. A wait only bounds how long a failure takes.
+WAIT = 10.0
+
+
+class Client(WebsocketCommunicator):
+    """``WebsocketCommunicator`` with waits long enough for a loaded CI machine."""
+
+    async def connect(self, timeout: float = WAIT) -> tuple[bool, Any]:
+        return await super().connect(timeout)
+
+    async def receive_from(self, timeout: float = WAIT) -> Any:
+        return await super().receive_from(timeout)
+
+    async def receive_json_from(self, timeout: float = WAIT) -> Any:
+        return await super().receive_json_from(timeout)
+
+    async def receive_output(self, timeout: float = WAIT) -> Any:
+        return await super().receive_output(timeout)
+
+
 _addresses = itertools.count(1)
 
 
@@ -23,7 +43,7 @@ def communicator(
     subprotocols: list[str] | None = None,
     client_ip: str | None = None,
     origin: bool = True,
-) -> WebsocketCommunicator:
+) -> Client:
     """A client of ``portfolio_site.asgi.application``; each gets its own address by default."""
     number = next(_addresses)
     address = client_ip or f"10.1.{number // 250}.{number % 250 + 1}"
@@ -31,12 +51,10 @@ def communicator(
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> Any:
         return await application({**scope, "client": (address, 50000)}, receive, send)
 
-    return WebsocketCommunicator(
-        app, path, headers=[ORIGIN] if origin else [], subprotocols=subprotocols
-    )
+    return Client(app, path, headers=[ORIGIN] if origin else [], subprotocols=subprotocols)
 
 
-async def receive_type(client: WebsocketCommunicator, kind: str, timeout: float = 3) -> dict:
+async def receive_type(client: WebsocketCommunicator, kind: str, timeout: float = WAIT) -> dict:
     """The next message of type ``kind``, skipping others (e.g. valuations around an alert)."""
     while True:
         message = await client.receive_json_from(timeout=timeout)
@@ -44,7 +62,7 @@ async def receive_type(client: WebsocketCommunicator, kind: str, timeout: float 
             return message
 
 
-async def closed_with(client: WebsocketCommunicator, timeout: float = 3) -> int:
+async def closed_with(client: WebsocketCommunicator, timeout: float = WAIT) -> int:
     output = await client.receive_output(timeout=timeout)
     assert output["type"] == "websocket.close", output
     return int(output.get("code", 1000))

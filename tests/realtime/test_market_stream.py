@@ -59,7 +59,9 @@ async def test_subscribe_sends_a_snapshot_then_ticks_in_seq_order(vn30_trio) -> 
     assert [q["symbol"] for q in snapshot["quotes"]] == ["FPT", "HPG", "VNM"]
     fpt = snapshot["quotes"][0]
     assert set(fpt) == QUOTE_FIELDS
-    assert fpt["price"] == "120000.00" and fpt["seq"] is None and fpt["stale"] is True
+    assert fpt["price"] == "120000.00"
+    assert fpt["seq"] is None
+    assert fpt["stale"] is True
 
     # when the worker publishes one batch with two FPT ticks (out of order) and one VNM tick
     await publish([tick("FPT", 2, "120200"), tick("VNM", 1, "65100"), tick("FPT", 1, "120100")])
@@ -130,7 +132,9 @@ async def test_bad_messages_get_an_error_and_the_connection_stays_open(  # type:
     client = await open_market()
     await client.send_to(text_data=frame)
     error = await client.receive_json_from()
-    assert error["type"] == "error" and error["code"] == code and error["message"]
+    assert error["type"] == "error"
+    assert error["code"] == code
+    assert error["message"]
     await assert_still_open(client)
     await client.disconnect()
 
@@ -147,20 +151,25 @@ async def test_unknown_symbols_are_reported_while_known_ones_subscribe(vn30_trio
     client = await open_market()
     await client.send_json_to({"action": "subscribe", "symbols": ["FPT", "ZZZ9"]})
     error = await client.receive_json_from()
-    assert error["code"] == "unknown_symbol" and error["symbols"] == ["ZZZ9"]
+    assert error["code"] == "unknown_symbol"
+    assert error["symbols"] == ["ZZZ9"]
     snapshot = await client.receive_json_from()
-    assert snapshot["type"] == "snapshot" and snapshot["subscribed"] == ["FPT"]
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["subscribed"] == ["FPT"]
     await client.disconnect()
 
 
-async def test_symbol_cap_refuses_the_whole_request_that_would_exceed_it(vn30_trio, settings) -> None:  # type: ignore[no-untyped-def]
+async def test_symbol_cap_refuses_the_whole_request_that_would_exceed_it(
+    vn30_trio, settings
+) -> None:  # type: ignore[no-untyped-def]
     settings.WS_MAX_SYMBOLS = 2
     client = await open_market()
     await client.send_json_to({"action": "subscribe", "symbols": ["FPT"]})
     await client.receive_json_from()
     await client.send_json_to({"action": "subscribe", "symbols": ["VNM", "HPG"]})
     error = await client.receive_json_from()
-    assert error["code"] == "symbol_limit" and error["limit"] == 2
+    assert error["code"] == "symbol_limit"
+    assert error["limit"] == 2
     # the connection is untouched: still one symbol, and one more fits
     await client.send_json_to({"action": "subscribe", "symbols": ["FPT", "VNM"]})
     snapshot = await client.receive_json_from()
@@ -187,7 +196,8 @@ async def test_too_many_messages_are_answered_with_rate_limited(vn30_trio, setti
         assert (await client.receive_json_from())["type"] == "pong"
     await client.send_json_to({"action": "ping"})
     error = await client.receive_json_from()
-    assert error["code"] == "rate_limited" and int(error["retry_after"]) >= 1
+    assert error["code"] == "rate_limited"
+    assert int(error["retry_after"]) >= 1
     await client.disconnect()
 
 
@@ -211,7 +221,9 @@ async def test_a_foreign_origin_is_refused(vn30_trio) -> None:  # type: ignore[n
     assert not connected
 
 
-async def test_subscribe_unsubscribe_cycles_and_disconnect_leave_no_groups(vn30_trio, settings) -> None:  # type: ignore[no-untyped-def]
+async def test_subscribe_unsubscribe_cycles_and_disconnect_leave_no_groups(
+    vn30_trio, settings
+) -> None:  # type: ignore[no-untyped-def]
     settings.WS_MESSAGE_LIMIT = 10_000
     client = await open_market()
     for _ in range(50):

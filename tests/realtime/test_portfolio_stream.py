@@ -1,0 +1,138 @@
+"""The /ws/portfolio/<id>/ stream: live valuation, ledger changes and alerts, end to end in-process."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from rest_framework_simplejwt.tokens import AccessToken
+
+from portfolio.selectors import portfolio_valuation
+from realtime.broadcast import publish_ticks
+from tests.factories import UserFactory
+from tests.realtime.builders import buy, instrument_with_quote, portfolio_holding, tick
+from tests.realtime.conftest import asgi_keys, communicator
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def owner(transactional_db):  # type: ignore[no-untyped-def]
+    return UserFactory()
+
+
+@pytest.fixture
+def portfolio(owner):  # type: ignore[no-untyped-def]
+    instrument_with_quote("FPT", price="120000", reference="118000")
+    instrument_with_quote("VNM", price="65000", reference="65000")
+    instrument_with_quote("HPG", price="27000", reference="27000")
+    return portfolio_holding(owner, {"FPT": (100, "110000")}, cash="50000000")
+
+
+async def open_stream(owner, portfolio):  # type: ignore[no-untyped-def]
+    token = await database_sync_to_async(lambda: str(AccessToken.for_user(owner)))()
+    client = communicator(f"/ws/portfolio/{portfolio.pk}/", subprotocols=["jwt", token])
+    assert (await client.connect())[0]
+    first = await client.receive_json_from()
+    assert first["type"] == "valuation"
+    return client, first
+
+
+async def publish(ticks: list[dict]) -> None:
+    await sync_to_async(publish_ticks, thread_sensitive=False)(ticks)
+
+
+def rest_shape(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: rest_shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [rest_shape(item) for item in value]
+    return value
+
+
+def rest_valuation(portfolio) -> dict:  # type: ignore[no-untyped-def]
+    valuation = portfolio_valuation(portfolio=portfolio)
+    return {
+        "summary": rest_shape(dataclasses.asdict(valuation.summary)),
+        "holdings": [rest_shape(dataclasses.asdict(h)) for h in valuation.holdings],
+    }
+
+
+async def test_the_first_valuation_equals_the_rest_valuation(owner, portfolio) -> None:  # type: ignore[no-untyped-def]
+    client, first = await open_stream(owner, portfolio)
+    expected = await database_sync_to_async(rest_valuation)(portfolio)
+    assert first["portfolio_id"] == portfolio.pk
+    assert first["summary"] == expected["summary"]
+    assert first["holdings"] == expected["holdings"]
+    fpt = first["holdings"][0]
+    assert (fpt["symbol"], fpt["quantity"], fpt["last_price"]) == ("FPT", 100, "120000.00")
+    assert fpt["day_change"] == "200000"  # 100 x (120000 - 118000)
+    await client.disconnect()
+
+
+async def test_a_tick_moves_the_valuation_exactly_as_a_stored_quote_would(owner, portfolio) -> None:  # type: ignore[no-untyped-def]
+    client, _ = await open_stream(owner, portfolio)
+    # when FPT trades at 125000 (reference 118000)
+    await publish([tick("FPT", 1, "125000", change="7000")])
+    pushed = await client.receive_json_from()
+    # then the live valuation is what REST reports once the quote row says 125000
+    from market.models import Quote
+
+    await database_sync_to_async(
+        lambda: Quote.objects.filter(instrument__symbol="FPT").update(
+            price=Decimal(125000), change=Decimal(7000)
+        )
+    )()
+    expected = await database_sync_to_async(rest_valuation)(portfolio)
+    assert pushed["holdings"][0]["market_value"] == "12500000"
+    assert pushed["holdings"][0]["day_change"] == "700000"
+    for key in ("market_value", "total_value", "unrealized_pnl", "day_change", "day_change_pct"):
+        assert pushed["summary"][key] == expected["summary"][key], key
+    assert pushed["summary"]["as_of"] == "2025-03-03T03:00:01Z"
+    await client.disconnect()
+
+
+async def test_the_stream_follows_only_held_symbols(owner, portfolio) -> None:  # type: ignore[no-untyped-def]
+    client, _ = await open_stream(owner, portfolio)
+    groups = {key.decode().rsplit(":", 1)[-1] for key in asgi_keys(":group:*")}
+    assert "ticker.FPT" in groups
+    assert "ticker.HPG" not in groups
+    assert f"portfolio.{portfolio.pk}" in groups
+    assert f"user.{owner.pk}" in groups
+    await client.disconnect()
+    assert asgi_keys(":group:*") == []
+
+
+async def test_a_burst_of_ticks_is_coalesced_into_one_push(owner, portfolio, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.WS_VALUATION_INTERVAL_SECONDS = 1.0
+    client, _ = await open_stream(owner, portfolio)
+    for seq, price in enumerate(("121000", "122000", "123000", "124000", "125000"), start=1):
+        await publish([tick("FPT", seq, price, change=str(int(price) - 118000))])
+    pushed = await client.receive_json_from()
+    # one push carries the last price; no push per tick
+    assert pushed["holdings"][0]["last_price"] == "125000"
+    assert await client.receive_nothing(timeout=0.3)
+    await client.disconnect()
+
+
+async def test_a_recorded_transaction_pushes_transaction_then_the_new_holdings(
+    owner, portfolio
+) -> None:  # type: ignore[no-untyped-def]
+    client, _ = await open_stream(owner, portfolio)
+    # when the owner buys VNM through the service (which publishes on commit)
+    await database_sync_to_async(buy)(portfolio, "VNM", 200, "64000")
+    assert await client.receive_json_from() == {"type": "transaction", "portfolio_id": portfolio.pk}
+    valuation = await client.receive_json_from()
+    assert [h["symbol"] for h in valuation["holdings"]] == ["FPT", "VNM"]
+    # and the stream now follows VNM's ticks too
+    await publish([tick("VNM", 1, "66000", change="1000")])
+    pushed = await client.receive_json_from()
+    vnm = pushed["holdings"][1]
+    assert (vnm["symbol"], vnm["last_price"], vnm["day_change"]) == ("VNM", "66000", "200000")
+    await client.disconnect()
