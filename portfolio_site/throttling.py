@@ -191,6 +191,17 @@ def _account_keys(username: Any, user: Any) -> list[str]:
     return [key for key in (username_key(username), _user_key(user)) if key is not None]
 
 
+def _hit_until_refused(scope: str, keys: list[str], verdicts: list[Verdict]) -> list[Verdict]:
+    """Count ``keys`` in order, stopping at the first refusal: a guesser refused by IP does not also
+    use up (and lock out) the account's own window."""
+    verdicts = list(verdicts)
+    for key in keys:
+        verdicts.append(ratelimit_hit(scope, key))
+        if not verdicts[-1].allowed:
+            break
+    return verdicts
+
+
 def view_scope(view: Any, method: str) -> str:
     """The quota a request to ``view`` (an instance, or a class seen by the middleware) spends."""
     scope = getattr(view, "throttle_scope", None)
@@ -251,8 +262,9 @@ class SlidingWindowThrottle(BaseThrottle):
             # Count the IP first: parsing the body (for the username) may fail with a 400.
             verdicts = [ratelimit_hit(scope, f"ip:{client_ip(request)}")]
             _remember(request._request, verdicts)
-            keys = _account_keys(_body_username(request), request.user)
-            verdicts += [ratelimit_hit(scope, key) for key in keys]
+            if verdicts[0].allowed:
+                keys = _account_keys(_body_username(request), request.user)
+                verdicts = _hit_until_refused(scope, keys, verdicts)
         else:
             verdicts = [ratelimit_hit(scope, request_identity(request, request.user))]
         _remember(request._request, verdicts)
@@ -365,7 +377,7 @@ class RateLimitMiddleware:
     @staticmethod
     def _admin_login(request: HttpRequest) -> HttpResponse | None:
         keys = [f"ip:{client_ip(request)}", *_account_keys(request.POST.get("username"), None)]
-        verdicts = [ratelimit_hit(AUTH_SCOPE, key) for key in keys]
+        verdicts = _hit_until_refused(AUTH_SCOPE, keys, [])
         refusal = _refusal(verdicts)
         if refusal is None:
             return None
