@@ -75,6 +75,62 @@ _QUOTE_EXAMPLE = {
 }
 
 
+_INSTRUMENT_EXAMPLE = {
+    "symbol": "FPT",
+    "exchange": "HOSE",
+    "type": "stock",
+    "name": "Công ty CP FPT",
+    "name_en": "FPT Corporation",
+    "industry": "Technology",
+    "lot_size": 100,
+    "listed_shares": 1703681423,
+    "is_active": True,
+    "groups": ["VN30"],
+}
+_BAR_EXAMPLE = {
+    "start": "2026-01-04T17:00:00Z",
+    "date": "2026-01-05",
+    "open": "95000",
+    "high": "96800",
+    "low": "94900",
+    "close": "96500",
+    "volume": 2345600,
+    "value": "224875120000",
+}
+_TICK_EXAMPLE = {
+    "seq": 812,
+    "time": "2026-01-05T03:15:02Z",
+    "price": "96500",
+    "volume": 300,
+    "side": "buy",
+    "source": "simulated",
+}
+_BAD_INTERVAL = OpenApiExample(
+    "unknown interval",
+    status_codes=["400"],
+    response_only=True,
+    value={
+        "error": {
+            "code": "invalid",
+            "message": 'interval: "2m" is not one of 1m, 5m, 15m, 1h, 1d.',
+            "fields": {"interval": ['interval: "2m" is not one of 1m, 5m, 15m, 1h, 1d.']},
+        }
+    },
+)
+_NOT_FOUND = OpenApiExample(
+    "unknown symbol",
+    status_codes=["404"],
+    response_only=True,
+    value={
+        "error": {
+            "code": "not_found",
+            "message": "Unknown symbol 'XYZ'.",
+            "fields": {"symbol": ["XYZ"]},
+        }
+    },
+)
+
+
 class MarketPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -117,6 +173,7 @@ class InstrumentListApi(MarketListAPIView):
             *_PAGE_PARAMS,
         ],
         responses={200: InstrumentSerializer(many=True), 400: BAD_REQUEST},
+        examples=[OpenApiExample("VN30 member", value=[_INSTRUMENT_EXAMPLE], response_only=True)],
     )
     def get(self, request: Request) -> Response:
         query = InstrumentQuery(data=request.query_params.dict())
@@ -136,6 +193,12 @@ class InstrumentDetailApi(MarketAPIView):
         tags=TAGS,
         summary="One instrument with its latest quote",
         responses={200: InstrumentDetailSerializer, 404: UNKNOWN_SYMBOL},
+        examples=[
+            OpenApiExample(
+                "FPT", value={**_INSTRUMENT_EXAMPLE, "quote": _QUOTE_EXAMPLE}, response_only=True
+            ),
+            _NOT_FOUND,
+        ],
     )
     def get(self, request: Request, symbol: str) -> Response:
         instrument = selectors.instrument_get(symbol=symbol)
@@ -163,7 +226,23 @@ class QuoteListApi(MarketAPIView):
             )
         ],
         responses={200: QuoteSerializer(many=True), 400: BAD_REQUEST, 404: UNKNOWN_SYMBOL},
-        examples=[OpenApiExample("FPT", value=[_QUOTE_EXAMPLE], response_only=True)],
+        examples=[
+            OpenApiExample("FPT", value=[_QUOTE_EXAMPLE], response_only=True),
+            OpenApiExample(
+                "too many symbols",
+                status_codes=["400"],
+                response_only=True,
+                value={
+                    "error": {
+                        "code": "invalid",
+                        "message": "symbols: at most 100 symbols per request (120 given).",
+                        "fields": {
+                            "symbols": ["symbols: at most 100 symbols per request (120 given)."]
+                        },
+                    }
+                },
+            ),
+        ],
     )
     def get(self, request: Request) -> Response:
         query = QuotesQuery(data=request.query_params.dict())
@@ -189,6 +268,24 @@ class BarListApi(MarketAPIView):
             OpenApiParameter("end", OpenApiTypes.STR, description="YYYY-MM-DD or ISO-8601."),
         ],
         responses={200: BarsResponseSerializer, 400: BAD_REQUEST, 404: UNKNOWN_SYMBOL},
+        examples=[
+            OpenApiExample(
+                "daily bars",
+                value={
+                    "symbol": "FPT",
+                    "interval": "1d",
+                    "start": "2026-01-04T17:00:00Z",
+                    "end": "2026-01-05T17:00:00Z",
+                    "count": 1,
+                    "limit": 5000,
+                    "truncated": False,
+                    "results": [_BAR_EXAMPLE],
+                },
+                response_only=True,
+            ),
+            _BAD_INTERVAL,
+            _NOT_FOUND,
+        ],
     )
     def get(self, request: Request, symbol: str) -> Response:
         instrument = selectors.instrument_get(symbol=symbol)
@@ -233,6 +330,7 @@ class TickListApi(MarketListAPIView):
             *_PAGE_PARAMS,
         ],
         responses={200: TickSerializer(many=True), 400: BAD_REQUEST, 404: UNKNOWN_SYMBOL},
+        examples=[OpenApiExample("a tick", value=[_TICK_EXAMPLE], response_only=True), _NOT_FOUND],
     )
     def get(self, request: Request, symbol: str) -> Response:
         instrument = selectors.instrument_get(symbol=symbol)
@@ -258,6 +356,31 @@ class SummaryApi(MarketAPIView):
             "refreshed by the worker after every poll."
         ),
         responses={200: SummarySerializer},
+        examples=[
+            OpenApiExample(
+                "summary",
+                value={
+                    "indices": [
+                        {
+                            "symbol": "VNINDEX",
+                            "name": "VN-Index",
+                            "level": "1262.37",
+                            "change": "12.37",
+                            "change_pct": "0.99",
+                            "as_of": "2026-01-05T03:15:02Z",
+                            "stale": False,
+                        }
+                    ],
+                    "gainers": [_QUOTE_EXAMPLE],
+                    "losers": [],
+                    "most_active": [_QUOTE_EXAMPLE],
+                    "breadth": {"advancers": 17, "decliners": 10, "unchanged": 3},
+                    "as_of": "2026-01-05T03:15:02Z",
+                    "source": "simulated",
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         return Response(SummarySerializer(selectors.market_summary()).data)
