@@ -12,7 +12,7 @@ from django.test import Client
 
 def seed() -> str:
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--accounts-only", stdout=out)
     return out.getvalue()
 
 

@@ -1,4 +1,6 @@
-"""Seed the demo data idempotently: the ``admin`` superuser and the ``demo`` user.
+"""Seed the demo data idempotently: the ``admin`` superuser, the ``demo`` user, the market
+(instruments, two years of daily history, schedules: ``seed_market``) and the demo user's portfolio
+(``seed_portfolio``).
 
 Passwords come from ADMIN_PASSWORD / DEMO_PASSWORD; otherwise a password is generated once, kept in
 ``var/credentials.json`` (mode 0600) and printed on every run so a second ``make run`` can show it.
@@ -14,14 +16,26 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 
 class Command(BaseCommand):
-    help = "Create or update the demo accounts (idempotent) and print their credentials."
+    help = "Create or update the demo accounts, market data and portfolio (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--accounts-only", action="store_true", help="only the admin and demo accounts"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self._seed_accounts()
+        if not options["accounts_only"]:
+            call_command("seed_market", "--no-progress", stdout=self.stdout, stderr=self.stderr)
+            call_command("seed_portfolio", stdout=self.stdout, stderr=self.stderr)
+
+    def _seed_accounts(self) -> None:
         credentials_file = Path(settings.VAR_DIR) / "credentials.json"
         stored: dict[str, str] = {}
         if credentials_file.exists():
