@@ -123,15 +123,19 @@ def _manage(*args: str, env: dict[str, str]) -> None:
 def _supervise(command: list[str], env: dict[str, str]) -> int:
     """Run ``command`` in its own process group; Ctrl-C/SIGTERM stop the whole group."""
     process = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)  # noqa: S603
+    stopping = False
 
     def forward(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
     try:
-        return process.wait()
+        status = process.wait()
+        return 0 if stopping else status  # a requested stop is a clean exit
     finally:
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
