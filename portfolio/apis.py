@@ -666,6 +666,25 @@ class TransactionViewSet(viewsets.GenericViewSet):
 # --- watchlist ----------------------------------------------------------------------------------
 
 
+WATCHLIST_EXAMPLE = OpenApiExample(
+    "watched symbol",
+    value={
+        "symbol": "FPT",
+        "name": "FPT Corp",
+        "exchange": "HOSE",
+        "created_at": "2026-03-02T03:00:00Z",
+        "quote": {
+            "price": "98000.00",
+            "change": "1000.00",
+            "change_pct": "1.03",
+            "as_of": "2026-03-02T07:45:00Z",
+            "stale": False,
+        },
+    },
+    response_only=True,
+)
+
+
 def _quotes_for(symbols: list[str]) -> dict[str, Any]:
     from market.selectors import quote_map
 
@@ -689,6 +708,7 @@ class WatchlistViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Your watchlist with the latest quotes",
         responses={200: WatchlistItemSerializer(many=True)},
+        examples=[WATCHLIST_EXAMPLE],
     )
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -746,7 +766,11 @@ ALERT_EXAMPLE = OpenApiExample(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Your price alerts", responses={200: AlertSerializer(many=True)}),
+    list=extend_schema(
+        summary="Your price alerts",
+        responses={200: AlertSerializer(many=True)},
+        examples=[ALERT_EXAMPLE],
+    ),
     retrieve=extend_schema(summary="One alert", responses={200: AlertSerializer, 404: NOT_FOUND}),
 )
 @extend_schema(tags=["alerts"])
