@@ -31,11 +31,11 @@ function makeQueryClient(): QueryClient {
 
 function alertFromMessage(message: AlertMessage) {
   return {
-    id: message.id ?? message.alert_id ?? null,
+    id: message.id,
     symbol: message.symbol,
     condition: message.condition,
     threshold: message.threshold,
-    price: message.triggered_price ?? message.price,
+    price: message.triggered_price,
     triggered_at: message.triggered_at,
   };
 }

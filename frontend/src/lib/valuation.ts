@@ -1,11 +1,10 @@
-// Live portfolio valuation in the browser: the holdings and summary from the API, re-priced with
-// the latest ticks. Display arithmetic only (Number is exact to 2^53 VND); the server stays the
-// source of truth and its figures replace these on every refetch.
+// Live portfolio valuation in the browser: the holdings and summary from the API (or the latest
+// `valuation` push), re-priced with the ticks that arrived since. Display arithmetic only (Number
+// is exact to 2^53 VND); the server stays the source of truth and replaces these on every push.
 import type { Holding, PortfolioSummary } from "@/lib/api/types";
-import type { ValuationMessage } from "@/lib/realtime/protocol";
 import { toNumber } from "@/lib/format";
 
-export type PriceInfo = { price?: string | null; change?: string | null; change_pct?: string | null; reference_price?: string | null };
+export type PriceInfo = { price?: string | null; change?: string | null; change_pct?: string | null };
 
 export type LiveHolding = Holding & {
   livePrice: number | null;
@@ -26,78 +25,65 @@ export type LiveTotals = {
   dayChangePct: number | null;
 };
 
-function valuationPrices(valuation?: ValuationMessage | null): Record<string, PriceInfo> {
-  const out: Record<string, PriceInfo> = {};
-  for (const h of valuation?.holdings ?? []) out[h.symbol.toUpperCase()] = { price: h.price ?? null, change_pct: h.change_pct ?? null };
-  return out;
-}
-
 export function liveValuation(
-  holdings: Holding[],
+  holdings: readonly Holding[],
   summary: PortfolioSummary | null | undefined,
   quotes: Record<string, PriceInfo | undefined>,
-  valuation?: ValuationMessage | null,
 ): { rows: LiveHolding[]; totals: LiveTotals } {
-  const pushed = valuationPrices(valuation);
   let marketValue = 0;
   let costBasis = 0;
   let dayChange = 0;
-  let dayChangeKnown = true;
-  let anyValue = false;
+  let dayKnown = false;
   const rows = holdings.map((h): LiveHolding => {
-    const symbol = h.symbol.toUpperCase();
-    const quote = quotes[symbol];
+    const quote = quotes[h.symbol.toUpperCase()];
     const quantity = toNumber(h.quantity) ?? 0;
-    const price = toNumber(quote?.price) ?? toNumber(pushed[symbol]?.price) ?? toNumber(h.price);
+    const serverPrice = toNumber(h.last_price);
+    const price = toNumber(quote?.price) ?? serverPrice;
     const cost = toNumber(h.cost_basis) ?? quantity * (toNumber(h.avg_cost) ?? 0);
-    const value = price === null ? toNumber(h.market_value) : quantity * price;
-    const pnl = value === null ? null : value - cost;
-    const reference = toNumber(quote?.reference_price) ?? toNumber(h.reference_price);
-    const change = toNumber(quote?.change) ?? (price !== null && reference !== null ? price - reference : null);
-    // The server's day change (which knows about today's buys) moved by the tick since it was computed;
+    const value = price !== null ? quantity * price : (toNumber(h.market_value) ?? cost);
+    const pnl = value - cost;
+    // The server's day change (which knows about today's buys) moved by the price change since;
     // failing that, every share held times today's change per share.
     const serverDay = toNumber(h.day_change);
-    const restPrice = toNumber(h.price);
+    const perShare = toNumber(quote?.change);
     const day =
-      serverDay !== null && restPrice !== null && price !== null
-        ? serverDay + quantity * (price - restPrice)
-        : change !== null
-          ? quantity * change
+      serverDay !== null && serverPrice !== null && price !== null
+        ? serverDay + quantity * (price - serverPrice)
+        : perShare !== null
+          ? quantity * perShare
           : serverDay;
-    const dayPct = toNumber(quote?.change_pct) ?? toNumber(h.day_change_pct);
-    if (value !== null) {
-      marketValue += value;
-      anyValue = true;
-    }
+    const previous = day !== null ? value - day : null;
+    marketValue += value;
     costBasis += cost;
-    if (day === null) dayChangeKnown = false;
-    else dayChange += day;
+    if (day !== null) {
+      dayChange += day;
+      dayKnown = true;
+    }
     return {
       ...h,
       livePrice: price,
       liveValue: value,
       livePnl: pnl,
-      livePnlPct: pnl !== null && cost > 0 ? (pnl / cost) * 100 : null,
+      livePnlPct: cost > 0 ? (pnl / cost) * 100 : null,
       liveDayChange: day,
-      liveDayChangePct: dayPct,
+      liveDayChangePct: toNumber(quote?.change_pct) ?? (day !== null && previous ? (day / previous) * 100 : null),
       liveWeight: null,
     };
   });
   const cash = toNumber(summary?.cash);
-  const haveMarket = anyValue || holdings.length === 0;
-  const totalValue = haveMarket ? marketValue + (cash ?? 0) : toNumber(summary?.total_value);
+  const totalValue = holdings.length || summary ? marketValue + (cash ?? 0) : null;
   for (const row of rows) row.liveWeight = row.liveValue !== null && totalValue ? (row.liveValue / totalValue) * 100 : null;
-  const day = dayChangeKnown ? dayChange : toNumber(summary?.day_change);
-  const previous = totalValue !== null && day !== null ? totalValue - day : null;
+  const day = dayKnown ? dayChange : toNumber(summary?.day_change);
+  const reference = day !== null ? marketValue - day : null;
   return {
     rows,
     totals: {
       totalValue,
-      marketValue: haveMarket ? marketValue : toNumber(summary?.market_value),
+      marketValue,
       cash,
-      unrealizedPnl: haveMarket ? marketValue - costBasis : toNumber(summary?.unrealized_pnl),
+      unrealizedPnl: marketValue - costBasis,
       dayChange: day,
-      dayChangePct: previous ? ((day ?? 0) / previous) * 100 : toNumber(summary?.day_change_pct),
+      dayChangePct: day !== null && reference ? (day / reference) * 100 : day === 0 ? 0 : toNumber(summary?.day_change_pct),
     },
   };
 }

@@ -17,7 +17,7 @@ export type LiveQuote = Partial<Quote> & {
   ts?: string | null;
 };
 
-export type RecentTick = { seq: number; ts: string; price: string; volume: string | number | null; direction: Direction };
+export type RecentTick = { seq: number; ts: string; price: string; volume: number; direction: Direction };
 
 export const RECENT_TICKS = 50;
 
@@ -26,7 +26,7 @@ export type QuotesState = {
   ticks: Record<string, RecentTick[]>;
   /** Source of the last message seen ("simulated" shows the badge). */
   lastSource: string | null;
-  applyQuotes: (quotes: (Partial<Quote> & { symbol: string })[]) => void;
+  applyQuotes: (quotes: readonly (Partial<Quote> & { symbol: string })[]) => void;
   applyTick: (tick: TickMessage) => Direction | null;
 };
 
@@ -71,8 +71,10 @@ export function createQuotesStore(): StoreApi<QuotesState> {
           ...base,
           symbol,
           price: tick.price,
-          change: tick.change ?? base.change ?? null,
-          change_pct: tick.change_pct ?? base.change_pct ?? null,
+          change: tick.change ?? base.change,
+          change_pct: tick.change_pct ?? base.change_pct,
+          // The quote's volume is the day's total; each tick is one trade.
+          volume: base.volume !== undefined ? base.volume + (Number(tick.volume) || 0) : undefined,
           source: tick.source ?? base.source,
           seq: tick.seq,
           ts: tick.ts,

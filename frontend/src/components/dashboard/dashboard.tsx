@@ -59,10 +59,14 @@ export function Dashboard() {
   const quotes = useQuotes((s) => s.quotes);
   const valuation = useValuationStore((s) => (id !== null ? s.byPortfolio[id] : undefined));
 
-  const held = useMemo(() => (holdings.data ?? []).map((h) => h.symbol), [holdings.data]);
+  const held = useMemo(() => (holdings.data?.results ?? []).map((h) => h.symbol), [holdings.data]);
   useLiveSymbols(held);
 
-  const live = useMemo(() => liveValuation(holdings.data ?? [], summary.data, quotes, valuation), [holdings.data, summary.data, quotes, valuation]);
+  // The newest of the REST figures and the last websocket push, re-priced with later ticks.
+  const pushed = valuation && valuation.receivedAt > Math.max(holdings.dataUpdatedAt, summary.dataUpdatedAt) ? valuation : null;
+  const baseHoldings = pushed?.holdings ?? holdings.data?.results;
+  const baseSummary = pushed?.summary ?? summary.data;
+  const live = useMemo(() => liveValuation(baseHoldings ?? [], baseSummary, quotes), [baseHoldings, baseSummary, quotes]);
 
   const slices: Slice[] = useMemo(() => {
     if (by === "symbol" && live.rows.length) {
@@ -72,10 +76,7 @@ export function Dashboard() {
         .map((r) => ({ key: r.symbol, label: r.symbol, value: r.liveValue ?? 0, weight: total ? ((r.liveValue ?? 0) / total) * 100 : 0 }))
         .sort((a, b) => b.value - a.value);
     }
-    return (allocation.data?.slices ?? []).map((s) => {
-      const weight = toNumber(s.weight) ?? 0;
-      return { key: s.key, label: s.label ?? s.key, value: toNumber(s.value) ?? 0, weight: weight <= 1 ? weight * 100 : weight };
-    });
+    return (allocation.data?.results ?? []).map((s) => ({ key: s.key, label: s.label || s.key, value: toNumber(s.market_value) ?? 0, weight: toNumber(s.weight) ?? 0 }));
   }, [by, live.rows, allocation.data]);
 
   if (isLoading) return <DashboardSkeleton />;
@@ -196,7 +197,7 @@ export function Dashboard() {
             ) : rows.length < 2 ? (
               <EmptyState className="h-72" title="Not enough history yet" description="The chart fills in as trading days pass after your first transaction." />
             ) : (
-              <PerformanceChart rows={rows} benchmarkLabel={performance.data?.benchmark?.symbol ?? "VNINDEX"} />
+              <PerformanceChart rows={rows} benchmarkLabel={performance.data?.benchmark ?? "VNINDEX"} />
             )}
           </CardContent>
         </Card>

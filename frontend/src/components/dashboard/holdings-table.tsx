@@ -8,7 +8,7 @@ import { useQuotes } from "@/stores/quotes";
 
 function PriceCell({ row }: { row: LiveHolding }) {
   const quote = useQuotes((s) => s.quotes[row.symbol.toUpperCase()]);
-  const tone = priceTone(row.livePrice, quote?.reference_price ?? row.reference_price, quote?.ceiling_price, quote?.floor_price);
+  const tone = quote?.reference_price ? priceTone(row.livePrice, quote.reference_price, quote.ceiling_price, quote.floor_price) : "none";
   return <FlashingValue quote={quote} tone={tone} value={formatPrice(row.livePrice)} testId={`holding-price-${row.symbol}`} />;
 }
 

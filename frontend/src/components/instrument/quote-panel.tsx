@@ -2,6 +2,7 @@
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { cn } from "@/lib/cn";
 import { formatCompact, formatDateTime, formatNumber, formatPrice, priceTone, toneBgClass, toneClass, toNumber } from "@/lib/format";
+import type { DepthLevel } from "@/lib/api/types";
 import type { LiveQuote } from "@/stores/quotes";
 
 function Row({ label, value, className, testId }: { label: string; value: React.ReactNode; className?: string; testId?: string }) {
@@ -17,8 +18,8 @@ function Row({ label, value, className, testId }: { label: string; value: React.
 export function QuotePanel({ quote }: { quote: LiveQuote | undefined }) {
   const ref = quote?.reference_price;
   const tone = (p: string | null | undefined) => toneClass[priceTone(p, ref, quote?.ceiling_price, quote?.floor_price)];
-  const bids = (quote?.bids ?? []).slice(0, 3);
-  const asks = (quote?.asks ?? []).slice(0, 3);
+  const bids = ((quote?.bids ?? []) as DepthLevel[]).slice(0, 3);
+  const asks = ((quote?.asks ?? []) as DepthLevel[]).slice(0, 3);
   const maxVolume = Math.max(1, ...[...bids, ...asks].map(([, v]) => toNumber(v) ?? 0));
   return (
     <Card className="gap-3" data-testid="quote-panel">

@@ -37,7 +37,7 @@ export function CreatePortfolioDialog({ trigger, defaultOpen = false }: { trigge
         name: String(data.get("name") ?? "").trim(),
         description: String(data.get("description") ?? "").trim(),
         fee_rate: percentToFraction(data.get("fee_rate")),
-        cost_method: (String(data.get("cost_method")) as "average" | "fifo") || "average",
+        cost_method: String(data.get("cost_method")) === "fifo" ? "fifo" : "average",
         track_cash: trackCash,
       });
       select(portfolio.id);

@@ -5,33 +5,47 @@ import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { errorMessage } from "@/lib/api/errors";
+import { ApiError, errorMessage } from "@/lib/api/errors";
 import { useImportTransactions } from "@/lib/api/queries";
-import type { ImportResult } from "@/lib/api/types";
+import type { ImportResult, ImportRowError } from "@/lib/api/types";
 import { formatNumber } from "@/lib/format";
 
-export const CSV_COLUMNS = "trade_date,kind,symbol,quantity,price,amount,fee,tax,note";
+export const CSV_COLUMNS = "date,kind,symbol,quantity,price,amount,fee,tax,note,external_id";
 
-/** CSV import in two steps: a dry run lists the bad rows, then the real import. */
+type Check = { ok: true; result: ImportResult } | { ok: false; message: string; errors: ImportRowError[] };
+
+/** The bad rows of a rejected import (422 import_rejected: error.fields.errors). */
+export function rejectedRows(error: unknown): ImportRowError[] | null {
+  if (!(error instanceof ApiError) || !Array.isArray(error.raw.errors)) return null;
+  return (error.raw.errors as ImportRowError[]).filter((e) => e && typeof e.message === "string");
+}
+
+function column(error: ImportRowError): string {
+  const names = Object.keys(error.fields ?? {});
+  return names.length ? names.join(", ") : "—";
+}
+
+/** CSV import in two steps: a dry run lists every bad row, then the real (all-or-nothing) import. */
 export function ImportDialog({ portfolioId }: { portfolioId: number }) {
   const [open, setOpen] = useState(false);
   const [file, setFile] = useState<File | null>(null);
-  const [preview, setPreview] = useState<ImportResult | null>(null);
+  const [check, setCheck] = useState<Check | null>(null);
   const mutation = useImportTransactions(portfolioId);
 
   const reset = () => {
     setFile(null);
-    setPreview(null);
+    setCheck(null);
     mutation.reset();
   };
 
-  async function check(selected: File) {
+  async function dryRun(selected: File) {
     setFile(selected);
-    setPreview(null);
+    setCheck(null);
     try {
-      setPreview(await mutation.mutateAsync({ file: selected, dryRun: true }));
-    } catch {
-      // shown below
+      setCheck({ ok: true, result: await mutation.mutateAsync({ file: selected, dryRun: true }) });
+    } catch (error) {
+      const rows = rejectedRows(error);
+      setCheck({ ok: false, message: errorMessage(error), errors: rows ?? [] });
     }
   }
 
@@ -39,16 +53,18 @@ export function ImportDialog({ portfolioId }: { portfolioId: number }) {
     if (!file) return;
     try {
       const result = await mutation.mutateAsync({ file, dryRun: false });
-      toast.success(`Imported ${formatNumber(result.created ?? result.valid_rows ?? 0)} transactions`);
+      toast.success(
+        `Imported ${formatNumber(result.created)} transactions${result.skipped ? ` (${formatNumber(result.skipped)} already there)` : ""}`,
+      );
       setOpen(false);
       reset();
-    } catch {
-      // shown below
+    } catch (error) {
+      setCheck({ ok: false, message: errorMessage(error), errors: rejectedRows(error) ?? [] });
     }
   }
 
-  const errors = preview?.errors ?? [];
-  const validRows = preview?.valid_rows ?? (preview ? (preview.total_rows ?? 0) - new Set(errors.map((e) => e.row)).size : 0);
+  const result = check?.ok ? check.result : null;
+  const errors = check && !check.ok ? check.errors : [];
 
   return (
     <Dialog
@@ -67,7 +83,7 @@ export function ImportDialog({ portfolioId }: { portfolioId: number }) {
         <DialogHeader>
           <DialogTitle>Import transactions</DialogTitle>
           <DialogDescription>
-            A CSV with the columns <code className="rounded bg-muted px-1 py-0.5 text-[11px]">{CSV_COLUMNS}</code>. We check the file first and list any rows that would fail; nothing is saved until you confirm.
+            A CSV with a header row: <code className="rounded bg-muted px-1 py-0.5 text-[11px] break-all">{CSV_COLUMNS}</code> (date and kind required), or a JSON export. We check the whole file first; nothing is saved unless every row is good.
           </DialogDescription>
         </DialogHeader>
         <label
@@ -75,17 +91,17 @@ export function ImportDialog({ portfolioId }: { portfolioId: number }) {
           className="flex cursor-pointer flex-col items-center gap-2 rounded-lg border-2 border-dashed px-4 py-6 text-center transition-colors hover:border-primary/60 hover:bg-accent/40"
         >
           <FileUpIcon className="size-6 text-muted-foreground" />
-          <span className="text-sm font-medium">{file ? file.name : "Choose a CSV file"}</span>
-          <span className="text-xs text-muted-foreground">{file ? `${formatNumber(file.size)} bytes` : "or drop it here"}</span>
+          <span className="text-sm font-medium">{file ? file.name : "Choose a CSV or JSON file"}</span>
+          <span className="text-xs text-muted-foreground">{file ? `${formatNumber(file.size)} bytes · choose again to re-check` : "Exports from this app import as they are"}</span>
           <input
             id="import-file"
             type="file"
-            accept=".csv,text/csv"
+            accept=".csv,.json,text/csv,application/json"
             className="sr-only"
             data-testid="import-file"
             onChange={(e) => {
               const chosen = e.target.files?.[0];
-              if (chosen) void check(chosen);
+              if (chosen) void dryRun(chosen);
               e.target.value = "";
             }}
           />
@@ -93,25 +109,29 @@ export function ImportDialog({ portfolioId }: { portfolioId: number }) {
 
         {mutation.isPending && (
           <p className="flex items-center gap-2 text-sm text-muted-foreground">
-            <Loader2Icon className="size-4 animate-spin" /> {preview ? "Importing…" : "Checking the file…"}
-          </p>
-        )}
-        {mutation.error && (
-          <p role="alert" className="rounded-md border border-destructive/30 bg-destructive/10 px-3 py-2 text-sm text-destructive">
-            {errorMessage(mutation.error)}
+            <Loader2Icon className="size-4 animate-spin" /> {check ? "Importing…" : "Checking the file…"}
           </p>
         )}
 
-        {preview && (
+        {result && (
+          <div className="flex flex-wrap gap-2 text-sm" data-testid="import-preview">
+            <span className="inline-flex items-center gap-1.5 rounded-md bg-up/10 px-2 py-1 text-up">
+              <CheckCircle2Icon className="size-4" /> All {formatNumber(result.rows)} rows are valid
+            </span>
+            <span className="inline-flex items-center rounded-md bg-muted px-2 py-1 text-muted-foreground">
+              {formatNumber(result.created)} new · {formatNumber(result.skipped)} already recorded
+            </span>
+            {result.ignored_columns.length > 0 && (
+              <span className="inline-flex items-center rounded-md bg-muted px-2 py-1 text-muted-foreground">Ignored columns: {result.ignored_columns.join(", ")}</span>
+            )}
+          </div>
+        )}
+
+        {check && !check.ok && (
           <div className="grid gap-3" data-testid="import-preview">
-            <div className="flex flex-wrap gap-2 text-sm">
-              <span className="inline-flex items-center gap-1.5 rounded-md bg-up/10 px-2 py-1 text-up">
-                <CheckCircle2Icon className="size-4" /> {formatNumber(validRows)} valid
-              </span>
-              <span className={`inline-flex items-center gap-1.5 rounded-md px-2 py-1 ${errors.length ? "bg-destructive/10 text-destructive" : "bg-muted text-muted-foreground"}`}>
-                <XCircleIcon className="size-4" /> {formatNumber(errors.length)} {errors.length === 1 ? "problem" : "problems"}
-              </span>
-            </div>
+            <p role="alert" className="flex items-center gap-1.5 text-sm font-medium text-destructive">
+              <XCircleIcon className="size-4 shrink-0" /> {check.message}
+            </p>
             {errors.length > 0 && (
               <div className="max-h-64 overflow-y-auto rounded-lg border">
                 <Table data-testid="import-errors">
@@ -124,9 +144,9 @@ export function ImportDialog({ portfolioId }: { portfolioId: number }) {
                   </TableHeader>
                   <TableBody>
                     {errors.map((e, i) => (
-                      <TableRow key={`${e.row}-${e.field}-${i}`}>
-                        <TableCell className="tabular font-medium">{e.row}</TableCell>
-                        <TableCell className="text-muted-foreground">{e.field ?? "—"}</TableCell>
+                      <TableRow key={`${e.row}-${e.code}-${i}`} data-testid="import-error-row">
+                        <TableCell className="tabular font-medium">{e.row ?? "—"}</TableCell>
+                        <TableCell className="text-muted-foreground">{column(e)}</TableCell>
                         <TableCell className="whitespace-normal text-destructive">{e.message}</TableCell>
                       </TableRow>
                     ))}
@@ -141,8 +161,8 @@ export function ImportDialog({ portfolioId }: { portfolioId: number }) {
           <Button variant="outline" onClick={() => setOpen(false)}>
             Cancel
           </Button>
-          <Button onClick={() => void commit()} disabled={!preview || errors.length > 0 || validRows === 0 || mutation.isPending} data-testid="import-commit">
-            {errors.length > 0 ? "Fix the rows above first" : `Import ${formatNumber(validRows)} rows`}
+          <Button onClick={() => void commit()} disabled={!result || result.created === 0 || mutation.isPending} data-testid="import-commit">
+            {result ? `Import ${formatNumber(result.created)} transactions` : errors.length ? "Fix the rows above first" : "Import"}
           </Button>
         </DialogFooter>
       </DialogContent>

@@ -22,6 +22,13 @@ export const KIND_LABELS: Record<TransactionKind, string> = {
   INTEREST: "Interest",
 };
 
+const LEDGER_FIELD: Record<string, (kind: TransactionKind) => string> = {
+  oversell: () => "quantity",
+  unsettled_shares: () => "quantity",
+  insufficient_cash: (kind) => (kind === "BUY" ? "price" : "amount"),
+  unknown_symbol: () => "symbol",
+};
+
 const uses = {
   symbol: (k: TransactionKind) => ["BUY", "SELL", "DIVIDEND", "STOCK_DIVIDEND"].includes(k),
   quantity: (k: TransactionKind) => ["BUY", "SELL", "STOCK_DIVIDEND"].includes(k),
@@ -60,10 +67,12 @@ export function TransactionDialog({
   const [kind, setKind] = useState<TransactionKind>(transaction?.kind ?? defaultKind);
   const save = useSaveTransaction(portfolioId);
   const error = save.error instanceof ApiError ? save.error : null;
-  const fieldError = (name: string) => error?.field(name);
+  // Ledger refusals (422) carry context, not field messages: put them next to the input they concern.
+  const ledgerField = error && LEDGER_FIELD[error.code]?.(kind);
+  const fieldError = (name: string) => error?.field(name) ?? (ledgerField === name ? error?.message : undefined);
   const shownFields = ["kind", "symbol", "quantity", "price", "amount", "fee", "tax", "trade_date", "note"];
   const unplacedError =
-    save.error && !(error && Object.keys(error.fields).some((f) => shownFields.includes(f)))
+    save.error && !ledgerField && !(error && Object.keys(error.fields).some((f) => shownFields.includes(f)))
       ? errorMessage(save.error)
       : error?.fields.non_field_errors?.[0] ?? null;
 
@@ -72,7 +81,10 @@ export function TransactionDialog({
     const data = new FormData(event.currentTarget);
     const input: TransactionInput = { kind, trade_date: text(data, "trade_date") ?? todayInVietnam() };
     if (uses.symbol(kind)) input.symbol = text(data, "symbol")?.toUpperCase();
-    if (uses.quantity(kind)) input.quantity = text(data, "quantity");
+    if (uses.quantity(kind)) {
+      const quantity = text(data, "quantity");
+      input.quantity = quantity === undefined ? undefined : Number(quantity);
+    }
     if (uses.price(kind)) input.price = text(data, "price");
     if (uses.amount(kind)) input.amount = text(data, "amount");
     if (uses.fee(kind) && text(data, "fee") !== undefined) input.fee = text(data, "fee");
@@ -155,12 +167,12 @@ export function TransactionDialog({
             <div className="grid gap-4 sm:grid-cols-2">
               {uses.fee(kind) && (
                 <Field label="Fee (₫)" htmlFor="tx-fee" error={fieldError("fee")}>
-                  <Input id="tx-fee" name="fee" type="number" inputMode="numeric" min={0} step={1} placeholder="Auto" defaultValue={transaction && !("fee_is_derived" in transaction && transaction.fee_is_derived) ? whole(transaction.fee) : ""} />
+                  <Input id="tx-fee" name="fee" type="number" inputMode="numeric" min={0} step={1} placeholder="Auto" defaultValue={transaction && !transaction.fee_is_derived ? whole(transaction.fee) : ""} />
                 </Field>
               )}
               {uses.tax(kind) && (
                 <Field label="Tax (₫)" htmlFor="tx-tax" error={fieldError("tax")}>
-                  <Input id="tx-tax" name="tax" type="number" inputMode="numeric" min={0} step={1} placeholder="Auto" defaultValue={transaction && !("tax_is_derived" in transaction && transaction.tax_is_derived) ? whole(transaction.tax) : ""} />
+                  <Input id="tx-tax" name="tax" type="number" inputMode="numeric" min={0} step={1} placeholder="Auto" defaultValue={transaction && !transaction.tax_is_derived ? whole(transaction.tax) : ""} />
                 </Field>
               )}
             </div>

@@ -24,6 +24,7 @@ import { cn } from "@/lib/cn";
 import { formatDate, formatNumber, formatPrice, formatQuantity, toNumber } from "@/lib/format";
 
 const PAGE_SIZE = 20;
+const SHARE_KINDS = new Set(["BUY", "SELL", "STOCK_DIVIDEND"]);
 
 const KIND_TONE: Record<string, "up" | "down" | "secondary" | "outline"> = {
   BUY: "up",
@@ -183,9 +184,9 @@ export function TransactionsView() {
               <TableRow className="hover:bg-transparent">
                 <SortHead label="Date" field="trade_date" ordering={filters.ordering ?? ""} onSort={(o) => update({ ordering: o })} className="pl-5" />
                 <SortHead label="Type" field="kind" ordering={filters.ordering ?? ""} onSort={(o) => update({ ordering: o })} />
-                <SortHead label="Symbol" field="symbol" ordering={filters.ordering ?? ""} onSort={(o) => update({ ordering: o })} />
-                <SortHead label="Quantity" field="quantity" ordering={filters.ordering ?? ""} onSort={(o) => update({ ordering: o })} className="text-right" />
-                <SortHead label="Price" field="price" ordering={filters.ordering ?? ""} onSort={(o) => update({ ordering: o })} className="text-right" />
+                <TableHead>Symbol</TableHead>
+                <TableHead className="text-right">Quantity</TableHead>
+                <TableHead className="text-right">Price / amount</TableHead>
                 <TableHead className="text-right">Fee / tax</TableHead>
                 <TableHead className="text-right">Cash effect</TableHead>
                 <TableHead className="w-12 pr-5">
@@ -211,7 +212,7 @@ export function TransactionsView() {
                         <span className="text-muted-foreground">—</span>
                       )}
                     </TableCell>
-                    <TableCell className="tabular text-right">{tx.quantity != null ? formatQuantity(tx.quantity) : "—"}</TableCell>
+                    <TableCell className="tabular text-right">{SHARE_KINDS.has(tx.kind) ? formatQuantity(tx.quantity) : <span className="text-muted-foreground">—</span>}</TableCell>
                     <TableCell className="tabular text-right">{tx.price != null ? formatPrice(tx.price) : tx.amount != null ? <span className="text-muted-foreground">{formatPrice(tx.amount)}</span> : "—"}</TableCell>
                     <TableCell className="tabular text-right text-muted-foreground">
                       {formatPrice(tx.fee ?? 0)}

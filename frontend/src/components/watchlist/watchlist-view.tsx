@@ -13,13 +13,13 @@ import { Input } from "@/components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { errorMessage } from "@/lib/api/errors";
 import { useQuotesQuery, useWatchlist, useWatchlistToggle } from "@/lib/api/queries";
-import type { WatchlistItem } from "@/lib/api/types";
+import type { Quote, WatchlistItem } from "@/lib/api/types";
 import { formatCompact, formatPrice, priceTone } from "@/lib/format";
 import { useQuotes } from "@/stores/quotes";
 
 function WatchRow({ item, onRemove }: { item: WatchlistItem; onRemove: () => void }) {
   const live = useQuotes((s) => s.quotes[item.symbol]);
-  const q = { ...item.quote, ...live };
+  const q = { ...(item.quote as Partial<Quote> | null), ...live };
   const tone = priceTone(q.price, q.reference_price, q.ceiling_price, q.floor_price);
   return (
     <TableRow data-testid={`watch-${item.symbol}`}>

@@ -2,33 +2,7 @@ import type { paths } from "./schema";
 import { ApiError, apiErrorFrom } from "./errors";
 import { getAccessToken, refreshSession } from "./session";
 
-/**
- * Contract endpoints the generated schema does not describe yet. Remove entries as the backend
- * lands them (`npm run gen:api`); the type check then holds every call to the real schema.
- */
-type PendingPath =
-  | "/api/market/instruments/"
-  | "/api/market/instruments/{symbol}/"
-  | "/api/market/instruments/{symbol}/bars/"
-  | "/api/market/instruments/{symbol}/ticks/"
-  | "/api/market/quotes/"
-  | "/api/market/summary/"
-  | "/api/portfolios/"
-  | "/api/portfolios/{id}/"
-  | "/api/portfolios/{id}/transactions/"
-  | "/api/portfolios/{id}/transactions/{tx_id}/"
-  | "/api/portfolios/{id}/holdings/"
-  | "/api/portfolios/{id}/summary/"
-  | "/api/portfolios/{id}/performance/"
-  | "/api/portfolios/{id}/allocation/"
-  | "/api/portfolios/{id}/import/"
-  | "/api/portfolios/{id}/export/"
-  | "/api/watchlist/"
-  | "/api/watchlist/{symbol}/"
-  | "/api/alerts/"
-  | "/api/alerts/{id}/";
-
-export type ApiPath = keyof paths | PendingPath;
+export type ApiPath = keyof paths;
 
 type Query = Record<string, string | number | boolean | null | undefined | string[]>;
 

@@ -4,14 +4,18 @@ import type { ApiErrorBody } from "./types";
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  /** Field name -> messages, for showing next to inputs. */
   readonly fields: Record<string, string[]>;
+  /** `error.fields` exactly as the server sent it (e.g. an import's list of bad rows). */
+  readonly raw: Record<string, unknown>;
 
-  constructor(status: number, code: string, message: string, fields: Record<string, string[]> = {}) {
+  constructor(status: number, code: string, message: string, fields: Record<string, string[]> = {}, raw: Record<string, unknown> = {}) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.fields = fields;
+    this.raw = raw;
   }
 
   /** The first message for a field, for showing next to the input. */
@@ -20,13 +24,16 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Field errors are lists of messages ({"price": ["A valid number is required."]}). Domain errors
+ * put context in `fields` instead ({"available": "0", "requested": "100"}): those are not messages
+ * and stay in `raw` only.
+ */
 function normaliseFields(raw: unknown): Record<string, string[]> {
   if (!raw || typeof raw !== "object") return {};
   const out: Record<string, string[]> = {};
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (Array.isArray(value)) out[key] = value.map((v) => (typeof v === "string" ? v : JSON.stringify(v)));
-    else if (typeof value === "string") out[key] = [value];
-    else if (value && typeof value === "object") out[key] = [JSON.stringify(value)];
+    if (Array.isArray(value) && value.length && value.every((v) => typeof v === "string")) out[key] = value as string[];
   }
   return out;
 }
@@ -38,9 +45,10 @@ export async function apiErrorFrom(response: Response): Promise<ApiError> {
   } catch {
     body = null;
   }
-  const error = (body as Partial<ApiErrorBody> | null)?.error;
+  const error = (body as Partial<ApiErrorBody> | null)?.error as Partial<ApiErrorBody["error"]> | undefined;
   if (error && typeof error === "object") {
-    return new ApiError(response.status, error.code ?? "error", error.message ?? response.statusText, normaliseFields(error.fields));
+    const raw = error.fields && typeof error.fields === "object" ? (error.fields as Record<string, unknown>) : {};
+    return new ApiError(response.status, error.code ?? "error", error.message ?? response.statusText, normaliseFields(error.fields), raw);
   }
   const fallback =
     response.status === 429

@@ -3,16 +3,18 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { api, apiResponse } from "./client";
 import type {
   Alert,
-  AlertCondition,
+  AlertInput,
   Allocation,
-  Bar,
-  Holding,
+  BarsResponse,
+  Holdings,
   ImportResult,
   Instrument,
+  InstrumentDetail,
   MarketSummary,
   Paginated,
   Performance,
   Portfolio,
+  PortfolioInput,
   PortfolioSummary,
   Quote,
   Tick,
@@ -78,7 +80,11 @@ export function useQuotesQuery(symbols: string[], { refetchInterval }: { refetch
 export function useInstrument(symbol: string) {
   return useQuery({
     queryKey: keys.instrument(symbol),
-    queryFn: () => api<Instrument>("/api/market/instruments/{symbol}/", { params: { symbol }, auth: "optional" }),
+    queryFn: async () => {
+      const detail = await api<InstrumentDetail>("/api/market/instruments/{symbol}/", { params: { symbol }, auth: "optional" });
+      if (detail.quote) quotesStore.getState().applyQuotes([detail.quote]);
+      return detail;
+    },
     retry: (count, error) => (error as { status?: number }).status !== 404 && count < 2,
   });
 }
@@ -106,7 +112,7 @@ export function useGroupInstruments(group: string) {
 export function useBars(symbol: string, interval: string) {
   return useQuery({
     queryKey: keys.bars(symbol, interval),
-    queryFn: async () => asList(await api<Bar[] | Paginated<Bar>>("/api/market/instruments/{symbol}/bars/", { params: { symbol }, query: { interval }, auth: "optional" })),
+    queryFn: async () => (await api<BarsResponse>("/api/market/instruments/{symbol}/bars/", { params: { symbol }, query: { interval }, auth: "optional" })).results,
     placeholderData: keepPreviousData,
     refetchInterval: interval === "1d" ? 5 * 60_000 : 60_000,
   });
@@ -115,7 +121,17 @@ export function useBars(symbol: string, interval: string) {
 export function useRecentTicks(symbol: string) {
   return useQuery({
     queryKey: keys.ticks(symbol),
-    queryFn: async () => asList(await api<Tick[] | Paginated<Tick>>("/api/market/instruments/{symbol}/ticks/", { params: { symbol }, auth: "optional" })),
+    // The API lists today's ticks oldest first: read the count, then the last page(s).
+    queryFn: async () => {
+      const path = "/api/market/instruments/{symbol}/ticks/" as const;
+      const size = 30;
+      const first = await api<Paginated<Tick>>(path, { params: { symbol }, query: { page_size: 1 }, auth: "optional" });
+      const last = Math.max(1, Math.ceil(first.count / size));
+      const pages = await Promise.all(
+        [last - 1, last].filter((p) => p >= 1).map((page) => api<Paginated<Tick>>(path, { params: { symbol }, query: { page_size: size, page }, auth: "optional" })),
+      );
+      return pages.flatMap((p) => p.results).slice(-size);
+    },
   });
 }
 
@@ -139,8 +155,6 @@ export function usePortfolios() {
   });
 }
 
-export type PortfolioInput = Omit<Portfolio, "id" | "created_at">;
-
 export function useCreatePortfolio() {
   const client = useQueryClient();
   return useMutation({
@@ -161,7 +175,7 @@ export function usePortfolioSummary(id: number | null) {
 export function useHoldings(id: number | null) {
   return useQuery({
     queryKey: keys.holdings(id ?? 0),
-    queryFn: async () => asList(await api<Holding[] | Paginated<Holding>>("/api/portfolios/{id}/holdings/", { params: { id: id! } })),
+    queryFn: () => api<Holdings>("/api/portfolios/{id}/holdings/", { params: { id: id! } }),
     enabled: id !== null,
     refetchInterval: 60_000,
   });
@@ -198,7 +212,7 @@ export type TransactionFilters = {
 export function useTransactions(id: number | null, filters: TransactionFilters) {
   return useQuery({
     queryKey: keys.transactions(id ?? 0, filters),
-    queryFn: () => api<Paginated<Transaction>>("/api/portfolios/{id}/transactions/", { params: { id: id! }, query: filters }),
+    queryFn: () => api<Paginated<Transaction>>("/api/portfolios/{portfolio_id}/transactions/", { params: { portfolio_id: id! }, query: filters }),
     enabled: id !== null,
     placeholderData: keepPreviousData,
   });
@@ -214,8 +228,8 @@ export function useSaveTransaction(portfolioId: number) {
   return useMutation({
     mutationFn: ({ id, input }: { id?: number; input: TransactionInput }) =>
       id
-        ? api<Transaction>("/api/portfolios/{id}/transactions/{tx_id}/", { method: "PATCH", params: { id: portfolioId, tx_id: id }, body: input })
-        : api<Transaction>("/api/portfolios/{id}/transactions/", { method: "POST", params: { id: portfolioId }, body: input }),
+        ? api<Transaction>("/api/portfolios/{portfolio_id}/transactions/{id}/", { method: "PATCH", params: { portfolio_id: portfolioId, id }, body: input })
+        : api<Transaction>("/api/portfolios/{portfolio_id}/transactions/", { method: "POST", params: { portfolio_id: portfolioId }, body: input }),
     onSuccess: () => invalidate(portfolioId),
   });
 }
@@ -223,7 +237,7 @@ export function useSaveTransaction(portfolioId: number) {
 export function useDeleteTransaction(portfolioId: number) {
   const invalidate = useInvalidatePortfolio();
   return useMutation({
-    mutationFn: (id: number) => api<void>("/api/portfolios/{id}/transactions/{tx_id}/", { method: "DELETE", params: { id: portfolioId, tx_id: id } }),
+    mutationFn: (id: number) => api<void>("/api/portfolios/{portfolio_id}/transactions/{id}/", { method: "DELETE", params: { portfolio_id: portfolioId, id } }),
     onSuccess: () => invalidate(portfolioId),
   });
 }
@@ -291,8 +305,6 @@ export function useAlerts() {
     enabled: signedIn,
   });
 }
-
-export type AlertInput = { symbol: string; condition: AlertCondition; threshold: string; is_active?: boolean };
 
 export function useSaveAlert() {
   const client = useQueryClient();

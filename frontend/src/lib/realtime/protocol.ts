@@ -1,5 +1,5 @@
 // Messages of the websocket protocol (issue 6). Prices and amounts are strings.
-import type { Quote } from "@/lib/api/types";
+import type { Holding, PortfolioSummary, Quote } from "@/lib/api/types";
 
 export type TickMessage = {
   type: "tick";
@@ -7,56 +7,41 @@ export type TickMessage = {
   price: string;
   change: string | null;
   change_pct: string | null;
-  volume: string | number | null;
+  /** Shares in this trade (the quote's `volume` is the day's total). */
+  volume: number;
   ts: string;
   seq: number;
   source: string;
 };
 
-export type SnapshotMessage = { type: "snapshot"; quotes: (Partial<Quote> & { symbol: string })[] };
+export type SnapshotMessage = { type: "snapshot"; quotes: Quote[]; subscribed?: string[] };
 export type PongMessage = { type: "pong" };
 export type ErrorMessage = { type: "error"; code: string; message: string };
 
-export type ValuationHolding = {
-  symbol: string;
-  quantity?: string | number;
-  price?: string | null;
-  market_value?: string | null;
-  value?: string | null;
-  unrealized_pnl?: string | null;
-  pnl?: string | null;
-  unrealized_pnl_pct?: string | null;
-  day_change?: string | null;
-  change_pct?: string | null;
-};
-
+/** The portfolio stream's push: the same shapes as GET .../summary/ and .../holdings/. */
 export type ValuationMessage = {
   type: "valuation";
-  portfolio_id?: number;
-  total_value?: string;
-  market_value?: string;
-  cash?: string | null;
-  day_change?: string | null;
-  day_change_pct?: string | null;
-  unrealized_pnl?: string | null;
-  holdings?: ValuationHolding[];
-  as_of?: string;
+  portfolio_id: number;
+  summary: PortfolioSummary;
+  holdings: Holding[];
 };
 
 export type TransactionMessage = { type: "transaction"; portfolio_id?: number };
 
+/** A fired price alert: the REST alert fields plus context. */
 export type AlertMessage = {
   type: "alert";
-  id?: number;
-  alert_id?: number;
+  id: number;
   symbol: string;
-  condition?: string;
-  threshold?: string;
-  price?: string;
-  triggered_price?: string;
-  triggered_at?: string;
+  condition: string;
+  threshold: string;
+  triggered_at: string | null;
+  triggered_price: string | null;
+  change_pct?: string | null;
   message?: string;
 };
+
+export type UnsubscribedMessage = { type: "unsubscribed"; symbols: string[]; subscribed: string[] };
 
 export type ServerMessage =
   | TickMessage
@@ -65,7 +50,8 @@ export type ServerMessage =
   | ErrorMessage
   | ValuationMessage
   | TransactionMessage
-  | AlertMessage;
+  | AlertMessage
+  | UnsubscribedMessage;
 
 export type ClientMessage =
   | { action: "subscribe"; symbols: string[] }

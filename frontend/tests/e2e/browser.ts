@@ -1,0 +1,52 @@
+// Launch Debian's chromium through playwright-core (it never downloads a browser of its own).
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+
+export const BASE_URL = (process.env.E2E_BASE_URL ?? "http://127.0.0.1:3000").replace(/\/$/, "");
+export const SCREENSHOTS = path.resolve(import.meta.dirname, "../../screenshots");
+
+export type Session = { context: BrowserContext; page: Page; profile: string; close: () => Promise<void> };
+
+export async function launch(): Promise<Session> {
+  const profile = await mkdtemp(path.join(tmpdir(), "vnp-e2e-"));
+  await mkdir(SCREENSHOTS, { recursive: true });
+  // A fresh profile directory per run (playwright passes it as --user-data-dir).
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+    baseURL: BASE_URL,
+    viewport: { width: 1440, height: 960 },
+    locale: "vi-VN",
+    timezoneId: "Asia/Ho_Chi_Minh",
+    colorScheme: "light",
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(String(error)));
+  return {
+    context,
+    page,
+    profile,
+    close: async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+      if (errors.length) console.warn(`page errors:\n${errors.join("\n")}`);
+    },
+  };
+}
+
+export async function shot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: options.fullPage ?? true, animations: "disabled" });
+}

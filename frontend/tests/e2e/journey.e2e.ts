@@ -1,0 +1,213 @@
+// The investor's journey through the real stack (Next.js server -> Django, Channels, Celery,
+// Redis, PostgreSQL/SQLite, the simulated feed): register, create a portfolio, fund it, buy,
+// watch holdings move live, open an instrument chart, import a CSV with errors. Screenshots of
+// every page go to frontend/screenshots/ (ignored by git).
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Page } from "playwright-core";
+import { launch, shot, type Session } from "./browser";
+
+const HELD = ["FPT", "VNM", "HPG", "VCB", "MBB"];
+const user = `e2e_${Date.now().toString(36)}`;
+const password = "Str0ng-enough-passphrase";
+
+let session: Session;
+let page: Page;
+
+async function lastPrice(symbol: string): Promise<number> {
+  const quotes = await page.evaluate(async (s) => (await fetch(`/api/market/quotes/?symbols=${s}`)).json(), symbol);
+  return Number((quotes as { price: string }[])[0]!.price);
+}
+
+async function addTransaction(fields: { kind: string; symbol?: string; quantity?: number; price?: number; amount?: number }) {
+  await page.getByRole("button", { name: "Add transaction" }).first().click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Type").selectOption(fields.kind);
+  if (fields.symbol) await dialog.getByLabel("Symbol").fill(fields.symbol);
+  if (fields.quantity) await dialog.getByLabel("Quantity").fill(String(fields.quantity));
+  if (fields.price) await dialog.getByLabel("Price (₫)").fill(String(fields.price));
+  if (fields.amount) await dialog.getByLabel("Amount (₫)").fill(String(fields.amount));
+  await dialog.getByRole("button", { name: "Add transaction" }).click();
+  await dialog.waitFor({ state: "detached" });
+}
+
+beforeAll(async () => {
+  session = await launch();
+  page = session.page;
+});
+
+afterAll(async () => {
+  await session?.close();
+});
+
+describe("an investor", () => {
+  test("registers and lands on an empty dashboard", async () => {
+    await page.goto("/login");
+    await page.getByRole("heading", { name: "Welcome back" }).waitFor();
+    await shot(page, "01-login");
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await page.getByRole("heading", { name: "Create your account" }).waitFor();
+
+    // Browser validation first: a mismatched confirmation is caught before any request.
+    await page.getByLabel("Username").fill(user);
+    await page.getByLabel("Email").fill(`${user}@example.com`);
+    await page.getByLabel("Password", { exact: true }).fill(password);
+    await page.getByLabel("Confirm password").fill(`${password}x`);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect.poll(() => page.getByTestId("error-confirm").textContent()).toContain("do not match");
+    await page.getByLabel("Confirm password").fill(password);
+    await shot(page, "02-register");
+    await page.getByRole("button", { name: "Create account" }).click();
+
+    await page.getByText("Create your first portfolio").waitFor();
+    expect(new URL(page.url()).pathname).toBe("/");
+    // The refresh token is an httpOnly cookie scoped to the session handlers.
+    const cookies = await session.context.cookies();
+    const refresh = cookies.find((c) => c.name === "vnp_refresh");
+    expect(refresh?.httpOnly).toBe(true);
+    expect(refresh?.path).toBe("/api/session");
+    expect(await page.evaluate(() => document.cookie)).not.toContain("vnp_refresh");
+    await shot(page, "03-dashboard-empty");
+  });
+
+  test("creates a portfolio, funds it and buys stocks", async () => {
+    await page.getByRole("button", { name: "Create portfolio" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Name").fill("Long-term VN30");
+    await dialog.getByRole("button", { name: "Create portfolio" }).click();
+    await page.getByTestId("portfolio-switcher").waitFor();
+
+    await addTransaction({ kind: "DEPOSIT", amount: 2_000_000_000 });
+    for (const symbol of HELD) {
+      await addTransaction({ kind: "BUY", symbol, quantity: 1000, price: await lastPrice(symbol) });
+    }
+    for (const symbol of HELD) await page.getByTestId(`holding-${symbol}`).waitFor();
+  });
+
+  test("shows the server's field errors in place", async () => {
+    // Selling more than is held passes browser validation but the ledger refuses it.
+    await page.getByRole("button", { name: "Add transaction" }).first().click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Type").selectOption("SELL");
+    await dialog.getByLabel("Symbol").fill("FPT");
+    await dialog.getByLabel("Quantity").fill("999999");
+    await dialog.getByLabel("Price (₫)").fill(String(await lastPrice("FPT")));
+    await dialog.getByRole("button", { name: "Add transaction" }).click();
+    await dialog.locator('[role="alert"]').first().waitFor();
+    const message = await dialog.locator('[role="alert"]').first().textContent();
+    expect(message?.toLowerCase()).toMatch(/sell|held/);
+    expect(await dialog.getByTestId("error-tx-quantity").isVisible()).toBe(true);
+    await shot(page, "04-transaction-error", { fullPage: false });
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+  });
+
+  test("sees holdings valued live, and a tick flashes a price", async () => {
+    const total = page.getByTestId("total-value");
+    await expect.poll(async () => (await total.textContent()) ?? "", { timeout: 20_000 }).toMatch(/\d{1,3}(\.\d{3})+ ₫/);
+    for (const symbol of HELD) {
+      await expect.poll(async () => (await page.getByTestId(`holding-value-${symbol}`).textContent()) ?? "").toMatch(/\d/);
+    }
+    // Wait for a websocket tick on any held symbol: its price cell restarts a flash.
+    const flashed = await page.waitForFunction(
+      (symbols) => symbols.find((s) => Number(document.querySelector(`[data-testid="holding-price-${s}"]`)?.getAttribute("data-flash-count") ?? 0) > 0),
+      HELD,
+      { timeout: 60_000, polling: 100 },
+    );
+    const symbol = (await flashed.jsonValue()) as string;
+    const cell = page.getByTestId(`holding-price-${symbol}`);
+    expect(["up", "down", "same"]).toContain(await cell.getAttribute("data-flash"));
+    await expect.poll(() => page.getByTestId("live-indicator").first().getAttribute("data-status")).toBe("open");
+    await shot(page, "05-dashboard-live");
+  });
+
+  test("opens an instrument: candlesticks, board colours, live price", async () => {
+    await page.getByTestId("holding-FPT").getByRole("link").click();
+    await page.getByRole("heading", { name: "FPT" }).waitFor();
+    const chart = page.getByTestId("candle-chart");
+    await chart.locator("canvas").first().waitFor();
+    await expect.poll(() => chart.locator("canvas").count()).toBeGreaterThan(0);
+    await expect.poll(async () => (await page.getByTestId("quote-ceiling").textContent()) ?? "").toMatch(/\d/);
+    await expect.poll(async () => (await page.getByTestId("quote-floor").textContent()) ?? "").toMatch(/\d/);
+    await expect.poll(async () => (await page.getByTestId("price-FPT").textContent()) ?? "").toMatch(/\d/);
+    // Daily candles by default; switch to 5-minute bars.
+    await page.getByRole("radio", { name: "5m" }).click();
+    await expect.poll(() => page.getByRole("radio", { name: "5m" }).getAttribute("data-state")).toBe("on");
+    await page.waitForTimeout(1000);
+    await shot(page, "06-instrument");
+  });
+
+  test("adds the stock to the watchlist and sets an alert", async () => {
+    await page.getByRole("button", { name: "Watch", exact: true }).click();
+    await page.getByRole("button", { name: "Watching" }).waitFor();
+    await page.getByRole("button", { name: "Create alert" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Price (₫)").fill(String((await lastPrice("FPT")) * 2));
+    await dialog.getByRole("button", { name: "Create alert" }).click();
+    await dialog.waitFor({ state: "detached" });
+
+    await page.getByRole("link", { name: "Watchlist", exact: true }).first().click();
+    await page.getByTestId("watch-FPT").waitFor();
+    await shot(page, "07-watchlist");
+    await page.getByRole("link", { name: "Alerts", exact: true }).first().click();
+    await page.getByTestId("alerts-table").waitFor();
+    await shot(page, "08-alerts");
+  });
+
+  test("imports a CSV: the dry run lists the bad rows, then a good file imports", async () => {
+    await page.getByRole("link", { name: "Portfolio", exact: true }).first().click();
+    await page.getByTestId("transactions-table").waitFor();
+    await page.getByRole("button", { name: "Import CSV" }).click();
+    const dialog = page.getByRole("dialog");
+    const bad = [
+      "date,kind,symbol,quantity,price,amount,fee,tax,note",
+      "2025-03-03,DEPOSIT,,,,50000000,,,ok row",
+      "2025-03-04,BUY,NOPE,100,10000,,,,unknown symbol",
+      "not-a-date,BUY,FPT,100,100000,,,,bad date",
+      "2025-03-05,SELL,VNM,99999,60000,,,,oversell",
+    ].join("\n");
+    await dialog.getByTestId("import-file").setInputFiles({ name: "broker.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
+    await dialog.getByTestId("import-errors").waitFor();
+    const rows = await dialog.getByTestId("import-error-row").count();
+    expect(rows).toBeGreaterThanOrEqual(2);
+    expect(await dialog.getByTestId("import-commit").isDisabled()).toBe(true);
+    await shot(page, "09-import-errors", { fullPage: false });
+
+    const good = ["date,kind,symbol,quantity,price,amount,fee,tax,note", "2025-03-03,DEPOSIT,,,,50000000,,,imported", "2025-03-06,INTEREST,,,,120000,,,imported"].join("\n");
+    await dialog.getByTestId("import-file").setInputFiles({ name: "good.csv", mimeType: "text/csv", buffer: Buffer.from(good) });
+    await expect.poll(async () => (await dialog.getByTestId("import-preview").textContent()) ?? "").toContain("valid");
+    await dialog.getByTestId("import-commit").click();
+    await dialog.waitFor({ state: "detached" });
+    await expect.poll(async () => (await page.getByTestId("transactions-table").textContent()) ?? "").toContain("Interest");
+    await shot(page, "10-portfolio");
+  });
+
+  test("browses the server-rendered market overview", async () => {
+    await page.getByRole("link", { name: "Market", exact: true }).first().click();
+    await page.getByRole("heading", { name: "Market overview" }).waitFor();
+    await page.getByTestId("vn30-heatmap").waitFor();
+    await page.getByTestId("index-VNINDEX").waitFor();
+    await expect.poll(async () => (await page.getByTestId("heat-ACB").textContent()) ?? "").toMatch(/%/);
+    await page.getByTestId("simulated-badge").first().waitFor();
+    await shot(page, "11-market");
+    // Server-rendered (ISR): the HTML carries the movers before any script runs. A first request
+    // may get the page rendered at build time (no API then) and trigger its regeneration.
+    await page.request.get("/market");
+    await expect
+      .poll(async () => (await (await page.request.get("/market")).text()).includes("Top gainers"), { timeout: 20_000, interval: 1000 })
+      .toBe(true);
+  });
+
+  test("works in the dark theme and on a phone", async () => {
+    await page.getByRole("button", { name: /Switch to dark theme/ }).click();
+    await page.getByRole("link", { name: "Dashboard", exact: true }).first().click();
+    await page.getByTestId("holdings-table").waitFor();
+    await page.waitForTimeout(500);
+    await shot(page, "12-dashboard-dark");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(500);
+    await shot(page, "13-dashboard-phone");
+    await page.getByRole("link", { name: "Market", exact: true }).last().click();
+    await page.getByTestId("vn30-heatmap").waitFor();
+    await shot(page, "14-market-phone");
+  });
+});
