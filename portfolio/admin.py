@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
@@ -98,7 +99,9 @@ class TransactionInlineFormSet(BaseInlineFormSet):
             if not hasattr(form, "cleaned_data") or not form.cleaned_data:
                 continue
             row = form.instance
-            if self.can_delete and self._should_delete_form(form):
+            if not isinstance(form, TransactionInlineForm):
+                continue
+            if self.can_delete and form.cleaned_data.get(DELETION_FIELD_NAME):
                 if row.pk:
                     deletes.append(row)
             elif row.pk:

@@ -218,7 +218,7 @@ class PortfolioViewSet(viewsets.GenericViewSet):
     filter_backends: list[Any] = []
 
     @property
-    def throttle_scope(self) -> str:  # type: ignore[override]
+    def throttle_scope(self) -> str:
         return "import" if getattr(self, "action", None) == "import_file" else "portfolio_read"
 
     def get_queryset(self) -> QuerySet[Portfolio]:

@@ -16,7 +16,7 @@ from portfolio_site.api_serializers import StrictModelSerializer, StrictSerializ
 class QuantityField(serializers.IntegerField):
     """Whole shares: accepts 100 or "100", renders "100"."""
 
-    def to_representation(self, value: Any) -> str:
+    def to_representation(self, value: Any) -> Any:
         return str(int(value))
 
 
@@ -29,7 +29,7 @@ class VndField(serializers.DecimalField):
         kwargs.setdefault("decimal_places", 2)
         super().__init__(**kwargs)
 
-    def to_representation(self, value: Any) -> str | None:
+    def to_representation(self, value: Any) -> Any:
         if value is None:
             return None
         return str(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -234,7 +234,7 @@ class PerformanceSerializer(serializers.Serializer):
 
 class AllocationSliceSerializer(serializers.Serializer):
     key = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a field named label
     market_value = _vnd()
     weight = _pct()
 

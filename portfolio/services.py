@@ -253,7 +253,7 @@ def _whole(
 
 def _parse_kind(value: object, errors: FieldErrors) -> Kind | None:
     try:
-        return Kind(value)
+        return Kind(str(value))
     except ValueError:
         errors.add("kind", f"Unknown kind {value!r}; use one of {', '.join(Kind)}.")
         return None

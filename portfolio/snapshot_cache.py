@@ -28,6 +28,7 @@ CACHE_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
     OSError,
 )
+BUMP_ERRORS: tuple[type[BaseException], ...] = (*CACHE_ERRORS, ValueError)
 LEDGER_TIMEOUT = 24 * 3600
 PERFORMANCE_TIMEOUT = 6 * 3600
 # Versions outlive every snapshot keyed by them; ledger keys also carry the portfolio's
@@ -59,7 +60,7 @@ def _bump(key: str) -> None:
         except ValueError:  # missing: start above the implicit 1 readers may have used
             if not cache.add(key, 2, timeout=VERSION_TIMEOUT):
                 cache.incr(key)
-    except (*CACHE_ERRORS, ValueError) as exc:  # a fail-safe cache reports outages as ValueError
+    except BUMP_ERRORS as exc:  # a fail-safe cache reports an outage in incr as ValueError
         logger.warning("portfolio cache unavailable (version bump of %s): %s", key, exc)
 
 
@@ -94,7 +95,7 @@ def cached(key: str, compute: Callable[[], T], *, timeout: int) -> T:
         logger.warning("portfolio cache unavailable (get): %s", exc)
         return compute()
     if hit is not None:
-        return hit  # type: ignore[no-any-return]
+        return hit
     value = compute()
     try:
         cache.set(key, value, timeout=timeout)
