@@ -83,7 +83,7 @@ describe("MarketFeedProvider", () => {
   test("test_components_subscribe_ticks_render_and_a_gap_refetches_quotes", async () => {
     // Given an anonymous visitor and a page showing FPT
     vi.stubGlobal("WebSocket", FakeSocket);
-    const fetchMock = vi.fn(async (url: string) =>
+    const fetchMock = vi.fn<(url: string) => Promise<Response>>(async () =>
       new Response(JSON.stringify([{ symbol: "FPT", price: "120000", seq: 30, as_of: "2026-11-27T04:00:00Z", source: "simulated" }]), {
         status: 200,
         headers: { "content-type": "application/json" },
