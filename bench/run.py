@@ -15,6 +15,7 @@ import argparse
 import importlib
 import os
 import shlex
+import signal
 import sys
 import time
 import traceback
@@ -67,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short runs (same as BENCH_QUICK=1)")
     parser.add_argument("--out", default=str(BASE_DIR / "bench" / "results"))
     args = parser.parse_args(argv)
+    # Turn SIGTERM (timeout, Ctrl-C in make) into SystemExit so every `finally` stops what it started.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     ctx = Context()
     if args.quick:
         ctx.quick = True

@@ -1,6 +1,8 @@
 """The project's settings with the knobs the benchmarks turn (BENCH_* environment variables).
 
-BENCH_CHANNEL_LAYER=core|pubsub  channels-redis backend (the project's default is core)
+BENCH_CHANNEL_LAYER  unset: the project's configured channel layer;
+                     core: channels-redis RedisChannelLayer; pubsub: channels-redis
+                     RedisPubSubChannelLayer (stock); both on the project's Redis URL and key prefix.
 """
 
 from __future__ import annotations
@@ -11,12 +13,26 @@ from portfolio_site.settings import *  # noqa: F403
 from portfolio_site.settings import CHANNEL_LAYERS, REDIS_KEY_PREFIX, REDIS_URL
 
 _layer = os.environ.get("BENCH_CHANNEL_LAYER", "").strip().lower()
-if _layer == "pubsub":
+_capacity = int(CHANNEL_LAYERS["default"].get("CONFIG", {}).get("capacity", 200))
+if _layer == "core":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": f"{REDIS_KEY_PREFIX}:asgi",
+                "capacity": _capacity,
+                "expiry": 30,
+                "group_expiry": 86400,
+            },
+        }
+    }
+elif _layer == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
         }
     }
-elif _layer == "core":
-    CHANNEL_LAYERS["default"]["BACKEND"] = "channels_redis.core.RedisChannelLayer"
+elif _layer:
+    raise ValueError(f"BENCH_CHANNEL_LAYER must be core or pubsub, not {_layer!r}")

@@ -1,0 +1,446 @@
+"""Tick to browser: ours (daphne / uvicorn, channel layer core / PubSub) vs the FastAPI peer.
+
+For each system and each subscriber count (1, 100, 1,000 websocket clients, every client subscribed
+to all 30 symbols), a fresh server is started pinned to the server CPUs; one client process
+(bench/fanout_clients.py) and one publisher process (bench/fanout_publisher.py) run pinned to the
+client CPUs. The publisher then runs each tick rate (10, 100, 1,000 ticks/s over the 30 symbols) as
+a phase: warm-up, a measured window, a gap to drain. For each phase we report the publish-to-receipt
+latency of the ticks published in the window (p50/p99/p99.9), the delivered fraction (ticks
+received / ticks published in the window x clients), delivered messages per second, and the CPU
+used by server, clients and publisher during the window.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from bench import database
+from bench.context import BASE_DIR, PYTHON, Context, free_port
+from bench.machine import CpuMeter
+from bench.report import Section, Target
+from bench.stats import ratio
+
+
+@dataclass(frozen=True)
+class System:
+    name: str
+    kind: str  # ours | peer
+    server: str  # daphne | uvicorn
+    layer: str = ""  # "" (the project's configured layer) | core | pubsub (stock channels-redis)
+
+
+SYSTEMS = {
+    "ours daphne": System("ours daphne", "ours", "daphne"),  # the configured channel layer
+    "ours daphne+core": System("ours daphne+core", "ours", "daphne", "core"),
+    "ours daphne+pubsub": System("ours daphne+pubsub", "ours", "daphne", "pubsub"),
+    "ours uvicorn": System("ours uvicorn", "ours", "uvicorn"),
+    "peer fastapi+pubsub": System("peer fastapi+pubsub", "peer", "uvicorn"),
+}
+PEER = "peer fastapi+pubsub"
+
+
+@dataclass(frozen=True)
+class Plan:
+    systems: tuple[str, ...]
+    scenarios: tuple[tuple[int, tuple[int, ...]], ...]  # (subscribers, rates)
+    warmup: float
+    measure: float
+    gap: float
+
+
+FULL = Plan(
+    systems=("ours daphne", "ours daphne+core", "ours uvicorn", PEER),
+    scenarios=((1, (10, 100, 1000)), (100, (10, 100, 1000)), (1000, (10, 100, 1000))),
+    warmup=2.0,
+    measure=6.0,
+    gap=2.0,
+)
+QUICK = Plan(
+    systems=("ours daphne", "ours daphne+core", PEER),
+    scenarios=((100, (100,)), (1000, (10,))),
+    warmup=1.0,
+    measure=3.0,
+    gap=1.0,
+)
+
+
+class Processes:
+    """Processes we started, stopped (by pid, gently then firmly) when the block ends.
+
+    Their stderr (and a server's stdout: daphne's access log) goes to files under one temporary
+    directory, never to an unread pipe that would fill up and block them.
+    """
+
+    def __init__(self) -> None:
+        self.started: list[subprocess.Popen[str]] = []
+        self.logs = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
+
+    def start(
+        self, name: str, command: list[str], *, env: dict[str, str], talk: bool = False
+    ) -> Any:
+        """Start `command`; with `talk`, its stdin and stdout are pipes for the plan and results."""
+        log = (self.logs / f"{name}.log").open("w")
+        process = subprocess.Popen(
+            command,
+            cwd=BASE_DIR,
+            env=env,
+            stdin=subprocess.PIPE if talk else subprocess.DEVNULL,
+            stdout=subprocess.PIPE if talk else log,
+            stderr=log,
+            text=True,
+            start_new_session=True,
+        )
+        log.close()
+        self.started.append(process)
+        return process
+
+    def tail(self, name: str, size: int = 1500) -> str:
+        path = self.logs / f"{name}.log"
+        return path.read_text(errors="replace")[-size:] if path.exists() else ""
+
+    def stop_all(self) -> None:
+        for process in self.started:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + 10
+        for process in self.started:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=5)
+        self.started.clear()
+
+    def remove_logs(self) -> None:
+        if os.environ.get("BENCH_KEEP_LOGS"):
+            print(f"[bench] logs kept in {self.logs}", flush=True)
+        else:
+            shutil.rmtree(self.logs, ignore_errors=True)
+
+
+def _read_line(stream: IO[str], prefix: str, timeout: float) -> str:
+    """The rest of the first line on `stream` that starts with `prefix`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([stream], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
+        line = stream.readline()
+        if not line:
+            raise RuntimeError(f"process exited before printing {prefix}")
+        if line.startswith(prefix):
+            return line[len(prefix) :].strip()
+    raise TimeoutError(f"no {prefix} line within {timeout:.0f} s")
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"server did not listen on {port} within {timeout:.0f} s")
+
+
+def _server_command(system: System, port: int) -> list[str]:
+    if system.kind == "peer":
+        app = "bench.peers.fastapi_pubsub.app:app"
+    else:
+        app = "portfolio_site.asgi:application"
+    if system.server == "daphne":
+        # As the Procfile runs it (its access log goes to the log file, as it would to stdout).
+        return [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--proxy-headers", app]
+    return [
+        PYTHON, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+        "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio",
+        "--log-level", "warning", "--no-access-log", "--lifespan",
+        "on" if system.kind == "peer" else "off",
+    ]  # fmt: skip
+
+
+def _environment(ctx: Context, system: System, prefix: str) -> dict[str, str]:
+    return ctx.django_env(
+        REDIS_KEY_PREFIX=prefix,
+        BENCH_CHANNEL_LAYER=system.layer,
+        WS_CONNECT_LIMIT="1000000",
+        WS_MESSAGE_LIMIT="1000000",
+        PEER_REDIS_URL=ctx.redis_url,
+        PEER_PREFIX=prefix,
+    )
+
+
+def _scenario(
+    ctx: Context,
+    system: System,
+    subscribers: int,
+    rates: tuple[int, ...],
+    symbols: list[str],
+    plan: Plan,
+    serial: int,
+) -> list[dict[str, Any]]:
+    """One server, one client process, one publisher; a phase per rate. Rows for the table."""
+    prefix = f"{ctx.key_prefix}s{serial}"
+    env = _environment(ctx, system, prefix)
+    port = free_port()
+    processes = Processes()
+    try:
+        server = processes.start(
+            "server", ctx.taskset(ctx.server_cpus) + _server_command(system, port), env=env
+        )
+        _wait_for_port(port, server)
+        clients = processes.start(
+            "clients",
+            [
+                *ctx.taskset(ctx.client_cpus),
+                PYTHON,
+                "-m",
+                "bench.fanout_clients",
+                "--port",
+                str(port),
+                "--clients",
+                str(subscribers),
+                "--symbols",
+                ",".join(symbols),
+            ],
+            env=env,
+            talk=True,
+        )
+        ready = json.loads(_read_line(clients.stdout, "READY ", timeout=180))
+        publisher = processes.start(
+            "publisher",
+            [
+                *ctx.taskset(ctx.client_cpus),
+                PYTHON,
+                "-m",
+                "bench.fanout_publisher",
+                "--target",
+                system.kind,
+                "--symbols",
+                ",".join(symbols),
+                "--redis-url",
+                ctx.redis_url,
+                "--prefix",
+                prefix,
+            ],
+            env=env,
+            talk=True,
+        )
+        _read_line(publisher.stdout, "READY", timeout=60)
+
+        start = time.time() + 0.5
+        phases = []
+        for rate in rates:
+            measure_from = start + plan.warmup
+            measure_to = measure_from + plan.measure
+            phases.append(
+                {
+                    "name": f"{rate}",
+                    "rate": rate,
+                    "start": start,
+                    "measure_from": measure_from,
+                    "measure_to": measure_to,
+                }
+            )
+            start = measure_to + plan.gap
+        end_at = phases[-1]["measure_to"] + plan.gap
+        message = json.dumps({"phases": phases, "end_at": end_at}) + "\n"
+        for process in (clients, publisher):
+            process.stdin.write(message)
+            process.stdin.flush()
+
+        cpu: list[dict[str, float]] = []
+        for phase in phases:
+            time.sleep(max(0.0, phase["measure_from"] - time.time()))
+            meters = {
+                name: CpuMeter([p.pid])
+                for name, p in (("server", server), ("clients", clients), ("publisher", publisher))
+            }
+            for meter in meters.values():
+                meter.start()
+            time.sleep(max(0.0, phase["measure_to"] - time.time()))
+            cpu.append({name: meter.stop() for name, meter in meters.items()})
+
+        wait = end_at - time.time() + 30
+        client_result = json.loads(_read_line(clients.stdout, "RESULT ", timeout=wait))
+        publisher_result = json.loads(_read_line(publisher.stdout, "RESULT ", timeout=30))
+    except Exception as error:
+        processes.stop_all()
+        logs = " | ".join(
+            f"{name}: {processes.tail(name, 600)!r}" for name in ("server", "clients", "publisher")
+        )
+        raise RuntimeError(f"{error!r}; logs: {logs}") from error
+    finally:
+        processes.stop_all()
+        processes.remove_logs()
+
+    rows = []
+    live = int(ready["ready"])
+    for index, rate in enumerate(rates):
+        got = client_result["phases"][index]
+        sent = publisher_result["phases"][index]
+        expected = sent["in_window"] * live
+        rows.append(
+            {
+                "system": system.name,
+                "subscribers": subscribers,
+                "connected": live,
+                "ticks/s": rate,
+                "published/s": sent["achieved_rate"],
+                "delivered": round(got["received"] / expected, 4) if expected else None,
+                "msgs/s": round(got["received"] / plan.measure, 1),
+                "p50 ms": got.get("p50_ms"),
+                "p99 ms": got.get("p99_ms"),
+                "p99.9 ms": got.get("p999_ms"),
+                "server CPU %": cpu[index]["server"],
+                "clients CPU %": cpu[index]["clients"],
+                "publisher CPU %": cpu[index]["publisher"],
+                "connect s": ready.get("connect_seconds"),
+                "errors": (ready.get("errors") or []) + (client_result.get("errors") or []),
+                "publish p99 ms": sent.get("publish_p99_ms"),
+            }
+        )
+    return rows
+
+
+def _cleanup(ctx: Context) -> None:
+    import redis
+
+    client = redis.Redis.from_url(ctx.redis_url)
+    for key in client.scan_iter(match=f"{ctx.key_prefix}s*", count=1000):
+        client.delete(key)
+
+
+def _configured_layer() -> str:
+    from django.conf import settings
+
+    return str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).rsplit(".", 1)[-1]
+
+
+def run(ctx: Context) -> Section:
+    plan = QUICK if ctx.quick else FULL
+    only = os.environ.get("BENCH_FANOUT_SYSTEMS")
+    systems = tuple(s.strip() for s in only.split(",")) if only else plan.systems
+    symbols = database.prepare(ctx)
+    section = Section(
+        name="fanout",
+        title="Tick to browser (every client subscribed to all 30 symbols)",
+        columns=[
+            "system",
+            "subscribers",
+            "ticks/s",
+            "published/s",
+            "delivered",
+            "msgs/s",
+            "p50 ms",
+            "p99 ms",
+            "p99.9 ms",
+            "server CPU %",
+            "clients CPU %",
+            "publisher CPU %",
+        ],
+    )
+    serial = 0
+    try:
+        for name in systems:
+            system = SYSTEMS[name]
+            for subscribers, rates in plan.scenarios:
+                serial += 1
+                print(f"[bench] fanout: {name}, {subscribers} subscribers", flush=True)
+                try:
+                    section.rows += _scenario(
+                        ctx, system, subscribers, rates, symbols, plan, serial
+                    )
+                except Exception as error:
+                    section.notes.append(f"{name}, {subscribers} subscribers failed: {error!r}")
+    finally:
+        _cleanup(ctx)
+    for row in section.rows:
+        if row["errors"]:
+            section.notes.append(
+                f"{row['system']} x {row['subscribers']} at {row['ticks/s']}/s: "
+                f"{len(row['errors'])} client error(s), first: {row['errors'][0]}"
+            )
+        if row["connected"] < row["subscribers"]:
+            section.notes.append(
+                f"{row['system']}: only {row['connected']} of {row['subscribers']} connected."
+            )
+    _ratios_and_targets(section, plan)
+    section.notes.append(
+        f"'ours daphne' and 'ours uvicorn' use the configured channel layer ({_configured_layer()}); "
+        "'+core' and '+pubsub' swap in stock channels-redis RedisChannelLayer / "
+        "RedisPubSubChannelLayer."
+    )
+    section.notes.append(
+        f"Windows: {plan.warmup:.0f} s warm-up, {plan.measure:.0f} s measured, {plan.gap:.0f} s "
+        f"drain per rate; server pinned to CPU {ctx.server_cpus}, clients and publisher to CPU "
+        f"{ctx.client_cpus}; Redis unpinned. CPU % is of one core. Latency is publish call to "
+        "receipt by the client process (same clock)."
+    )
+    return section
+
+
+def _ratios_and_targets(section: Section, plan: Plan) -> None:
+    def find(system: str, subscribers: int, rate: int) -> dict[str, Any] | None:
+        for row in section.rows:
+            if (row["system"], row["subscribers"], row["ticks/s"]) == (system, subscribers, rate):
+                return row
+        return None
+
+    peer_rows = [r for r in section.rows if r["system"] == PEER]
+    ours_systems = sorted({r["system"] for r in section.rows if r["system"] != PEER})
+    peer_peak = max((r["msgs/s"] for r in peer_rows), default=None)
+    for row in section.rows:
+        peer = find(PEER, row["subscribers"], row["ticks/s"])
+        row["p99 / peer"] = ratio(row["p99 ms"], peer["p99 ms"]) if peer else None
+        row["msgs/s / peer"] = ratio(row["msgs/s"], peer["msgs/s"]) if peer else None
+    section.columns += ["p99 / peer", "msgs/s / peer"]
+
+    default = "ours daphne"
+    for system in [default] + [s for s in ours_systems if s != default]:
+        label = system + (" (as deployed)" if system == default else "")
+        row = find(system, 100, 100)
+        if row is not None:
+            section.targets.append(
+                Target(
+                    name=f"tick to browser 100 subs x 100 ticks/s, {label}",
+                    goal="p99 <= 50 ms",
+                    measured=f"p99 {row['p99 ms']} ms, delivered {row['delivered']}",
+                    met=row["p99 ms"] is not None and row["p99 ms"] <= 50,
+                )
+            )
+        row = find(system, 1000, 10)
+        if row is not None:
+            section.targets.append(
+                Target(
+                    name=f"tick to browser 1,000 subs x 10 ticks/s, {label}",
+                    goal="zero loss, p99 <= 150 ms",
+                    measured=f"delivered {row['delivered']}, p99 {row['p99 ms']} ms",
+                    met=row["delivered"] == 1.0
+                    and row["p99 ms"] is not None
+                    and row["p99 ms"] <= 150,
+                )
+            )
+        ours_peak = max((r["msgs/s"] for r in section.rows if r["system"] == system), default=None)
+        if peer_peak and ours_peak is not None:
+            share = ours_peak / peer_peak
+            section.targets.append(
+                Target(
+                    name=f"fan-out throughput vs peer, {label}",
+                    goal=">= 2/3 of the peer's peak delivered msgs/s",
+                    measured=f"{ours_peak:,.0f} vs {peer_peak:,.0f} msgs/s ({share:.2f})",
+                    met=share >= 2 / 3,
+                )
+            )
