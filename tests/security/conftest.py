@@ -51,8 +51,12 @@ def needs_login(operation: dict[str, Any]) -> bool:
 
 def bearer(user: Any) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.credentials(HTTP_AUTHORIZATION=authorization(user))
     return client
+
+
+def authorization(user: Any) -> str:
+    return f"Bearer {RefreshToken.for_user(user).access_token}"
 
 
 @dataclass
