@@ -470,25 +470,36 @@ def _whole_if_integral(price: Decimal | None) -> Decimal:
     return price.quantize(Decimal(1)) if price == price.to_integral_value() else price
 
 
+_KINDS = {kind.value: kind for kind in Kind}
+
+
 def ledger_entries(*, portfolio: Portfolio) -> list[LedgerEntry]:
-    """The portfolio's stored transactions as ledger entries (one query, no model instances)."""
-    rows = Transaction.objects.filter(portfolio_id=portfolio.pk).values_list(
-        "id",
-        "kind",
-        "instrument__symbol",
-        "quantity",
-        "price",
-        "amount",
-        "fee",
-        "tax",
-        "trade_date",
-        "settle_date",
+    """The portfolio's stored transactions as ledger entries (no model instances, no join)."""
+    rows = list(
+        Transaction.objects.filter(portfolio_id=portfolio.pk).values_list(
+            "id",
+            "kind",
+            "instrument_id",
+            "quantity",
+            "price",
+            "amount",
+            "fee",
+            "tax",
+            "trade_date",
+            "settle_date",
+        )
+    )
+    instrument_ids = {row[2] for row in rows if row[2] is not None}
+    symbols = dict(
+        Instrument.objects.filter(pk__in=instrument_ids).values_list("pk", "symbol")
+        if instrument_ids
+        else ()
     )
     return [
         LedgerEntry(
             id=pk,
-            kind=Kind(kind),
-            symbol=symbol or "",
+            kind=_KINDS[kind],
+            symbol=symbols.get(instrument_id, "") if instrument_id is not None else "",
             quantity=quantity,
             price=_whole_if_integral(price),
             amount=amount if amount is not None else ZERO,
@@ -498,7 +509,7 @@ def ledger_entries(*, portfolio: Portfolio) -> list[LedgerEntry]:
             settle_date=settle_date,
             sequence=pk,
         )
-        for pk, kind, symbol, quantity, price, amount, fee, tax, trade_date, settle_date in rows
+        for pk, kind, instrument_id, quantity, price, amount, fee, tax, trade_date, settle_date in rows
     ]
 
 
