@@ -329,10 +329,33 @@ def _configured_layer() -> str:
     return str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).rsplit(".", 1)[-1]
 
 
+def _overridden(plan: Plan) -> Plan:
+    """The plan with any of these replaced (for focused runs while profiling):
+
+    BENCH_FANOUT_SYSTEMS="ours daphne,peer fastapi+pubsub"
+    BENCH_FANOUT_SCENARIOS="100:10/100;1000:10"   (subscribers:rate/rate;...)
+    BENCH_FANOUT_WINDOWS="2,6,2"                  (warm-up, measured, drain seconds)
+    """
+    systems, scenarios = plan.systems, plan.scenarios
+    warmup, measure, gap = plan.warmup, plan.measure, plan.gap
+    if value := os.environ.get("BENCH_FANOUT_SYSTEMS"):
+        systems = tuple(s.strip() for s in value.split(",") if s.strip())
+        unknown = [s for s in systems if s not in SYSTEMS]
+        if unknown:
+            raise ValueError(f"unknown systems {unknown}; choose from {sorted(SYSTEMS)}")
+    if value := os.environ.get("BENCH_FANOUT_SCENARIOS"):
+        scenarios = tuple(
+            (int(count), tuple(int(rate) for rate in rates.split("/")))
+            for count, rates in (item.split(":") for item in value.split(";") if item)
+        )
+    if value := os.environ.get("BENCH_FANOUT_WINDOWS"):
+        warmup, measure, gap = (float(x) for x in value.split(","))
+    return Plan(systems, scenarios, warmup, measure, gap)
+
+
 def run(ctx: Context) -> Section:
-    plan = QUICK if ctx.quick else FULL
-    only = os.environ.get("BENCH_FANOUT_SYSTEMS")
-    systems = tuple(s.strip() for s in only.split(",")) if only else plan.systems
+    plan = _overridden(QUICK if ctx.quick else FULL)
+    systems = plan.systems
     symbols = database.prepare(ctx)
     section = Section(
         name="fanout",
