@@ -123,3 +123,26 @@ def test_import_with_a_key_replays_the_result(auth_client: APIClient, portfolio:
     )
     assert other.status_code == 422
     assert portfolio.transactions.count() == 1
+
+
+def test_expired_keys_are_purged_and_no_longer_replay(
+    auth_client: APIClient, portfolio: Portfolio
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portfolio.tasks import purge_idempotency_keys
+
+    url = transactions_url(portfolio)
+    post(auth_client, url, DEPOSIT, "old")
+    post(auth_client, url, DEPOSIT, "recent")
+    IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(days=2))
+
+    reused_after_expiry = post(auth_client, url, {**DEPOSIT, "amount": "1"}, "old")
+    IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(days=2))
+    purged = purge_idempotency_keys()
+
+    assert reused_after_expiry.status_code == 201
+    assert purged == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["recent"]
