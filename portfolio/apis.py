@@ -604,7 +604,7 @@ class TransactionViewSet(viewsets.GenericViewSet):
         summary="Record a transaction",
         description=(
             "Fee and tax are derived from the portfolio's rates when omitted; settle_date is T+2 "
-            "trading days for BUY, SELL and STOCK_DIVIDEND. The whole ledger is re-checked: 422 "
+            "trading days for BUY and SELL, the trade date otherwise. The whole ledger is re-checked: 422 "
             "(oversell, unsettled_shares, insufficient_cash, future_date, non_trading_day, "
             "inactive_symbol) names the transaction that breaks."
         ),

@@ -15,10 +15,10 @@ Field rules (checked here, so the API, the admin and the importer agree):
   omitted (``ledger.derive_fee`` / ``derive_tax``, half-up to whole VND) and re-derived when an edit
   changes the trade; an explicit value is kept as given. Changing a portfolio's rates does not
   rewrite fees already recorded (the broker charged them at the time).
-- ``settle_date``: BUY, SELL and STOCK_DIVIDEND settle T+2 trading days after the trade date
-  (shares bought on T can be sold from T+2; sale cash settles T+2; bonus shares are tradable from
-  their listing, recorded as the trade date, and are treated like bought shares); cash kinds settle
-  on the trade date.
+- ``settle_date``: BUY and SELL settle T+2 trading days after the trade date (shares bought on T
+  can be sold from T+2; sale cash settles T+2). Every other kind settles on its trade date: bonus
+  shares (STOCK_DIVIDEND) are tradable from the day they are credited to the account, which is the
+  date to record; cash kinds move cash that day.
 - Refused with clear codes: unknown symbol (400 ``unknown_symbol``), inactive symbol (422
   ``inactive_symbol``), an index as a holding (422 ``not_tradable``), a trade date after today in
   Vietnam (422 ``future_date``), BUY or SELL on a weekend or exchange holiday (422
@@ -74,7 +74,7 @@ MAX_QUANTITY = 10**15
 MAX_PRICE = Decimal(10) ** 15
 MAX_AMOUNT = Decimal(10) ** 21
 SETTLEMENT_DAYS = 2
-SETTLING_KINDS = frozenset({Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND})
+SETTLING_KINDS = TRADE_KINDS
 FEE_KINDS = frozenset({Kind.BUY, Kind.SELL})
 TAX_KINDS = frozenset({Kind.SELL, Kind.DIVIDEND})
 PRICE_KINDS = TRADE_KINDS
@@ -236,6 +236,8 @@ def _whole(
 ) -> Decimal | None:
     if value is None:
         return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = Decimal(value)
     if not isinstance(value, Decimal) or not value.is_finite():
         errors.add(name, "Must be a number.")
         return None

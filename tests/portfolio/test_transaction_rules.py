@@ -330,3 +330,21 @@ def test_transactions_filter_order_and_paginate(auth_client: APIClient, funded: 
     assert [t["kind"] for t in oldest_first["results"]] == ["DEPOSIT", "BUY"]
     assert oldest_first["next"] is not None
     assert bad_kind.status_code == 400
+
+
+def test_bonus_shares_can_be_sold_the_day_they_are_credited(
+    auth_client: APIClient, funded: Portfolio
+) -> None:
+    buy(auth_client, funded, quantity=100)
+    bonus = record(
+        auth_client, funded, kind="STOCK_DIVIDEND", symbol="FPT", quantity=20,
+        trade_date="2025-06-20",
+    )  # fmt: skip
+
+    sold = record(
+        auth_client, funded, kind="SELL", symbol="FPT", quantity=120, price=110_000,
+        trade_date="2025-06-20",
+    )  # fmt: skip
+
+    assert bonus.json()["settle_date"] == "2025-06-20"
+    assert sold.status_code == 201, sold.json()
