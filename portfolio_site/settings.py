@@ -143,15 +143,14 @@ CACHES = {
     }
 }
 
+# channels-redis PubSub with a bounded queue per consumer (realtime/layers.py; measured, see README).
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "realtime.layers.BoundedPubSubChannelLayer",
         "CONFIG": {
             "hosts": [REDIS_URL],
             "prefix": f"{REDIS_KEY_PREFIX}:asgi",
             "capacity": env.integer("CHANNEL_CAPACITY", 200, minimum=1),
-            "expiry": 30,
-            "group_expiry": 86400,
         },
     }
 }

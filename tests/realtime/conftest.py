@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Iterator
 from typing import Any
@@ -69,7 +70,25 @@ async def closed_with(client: WebsocketCommunicator, timeout: float = WAIT) -> i
 
 
 def asgi_keys(pattern: str = "*") -> list[bytes]:
+    """Redis keys the channel layer stores (the PubSub layer should store none)."""
     return list(get_redis().scan_iter(f"{settings.REDIS_KEY_PREFIX}:asgi{pattern}"))
+
+
+def subscribed_groups() -> set[str]:
+    """Groups some process currently listens to (the PubSub layer's Redis subscriptions)."""
+    prefix = f"{settings.REDIS_KEY_PREFIX}:asgi__group__"
+    names = get_redis().pubsub_channels(f"{prefix}*")
+    return {name.decode()[len(prefix) :] for name in names}
+
+
+async def groups_become(expected: set[str], timeout: float = WAIT) -> set[str]:
+    """Poll until the subscribed groups equal ``expected`` (SUBSCRIBE/UNSUBSCRIBE are async)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (current := subscribed_groups()) != expected:
+        if asyncio.get_running_loop().time() > deadline:
+            return current
+        await asyncio.sleep(0.02)
+    return current
 
 
 @pytest.fixture(autouse=True, scope="session")

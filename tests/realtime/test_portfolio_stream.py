@@ -15,7 +15,7 @@ from portfolio.selectors import portfolio_valuation
 from realtime.broadcast import publish_ticks
 from tests.factories import UserFactory
 from tests.realtime.builders import buy, instrument_with_quote, portfolio_holding, tick
-from tests.realtime.conftest import asgi_keys, communicator
+from tests.realtime.conftest import asgi_keys, communicator, groups_become
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -100,13 +100,14 @@ async def test_a_tick_moves_the_valuation_exactly_as_a_stored_quote_would(owner,
 
 async def test_the_stream_follows_only_held_symbols(owner, portfolio) -> None:  # type: ignore[no-untyped-def]
     client, _ = await open_stream(owner, portfolio)
-    groups = {key.decode().rsplit(":", 1)[-1] for key in asgi_keys(":group:*")}
-    assert "ticker.FPT" in groups
-    assert "ticker.HPG" not in groups
-    assert f"portfolio.{portfolio.pk}" in groups
-    assert f"user.{owner.pk}" in groups
+    assert await groups_become({"ticker.FPT", f"portfolio.{portfolio.pk}", f"user.{owner.pk}"}) == {
+        "ticker.FPT",
+        f"portfolio.{portfolio.pk}",
+        f"user.{owner.pk}",
+    }
     await client.disconnect()
-    assert asgi_keys(":group:*") == []
+    assert await groups_become(set()) == set()
+    assert asgi_keys() == []
 
 
 async def test_a_burst_of_ticks_is_coalesced_into_one_push(owner, portfolio, settings) -> None:  # type: ignore[no-untyped-def]
