@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -115,10 +116,7 @@ def alerts_evaluate(*, quotes: Iterable[Mapping[str, Any]]) -> list[Alert]:
             alert.triggered_at, alert.triggered_price = now, move.price
             fired.append(alert)
             payload = alert_payload(alert, symbol=symbol, move=move)
-            user_id = alert.user_id
-            transaction.on_commit(
-                lambda user_id=user_id, payload=payload: publish_alert(user_id, payload)
-            )
+            transaction.on_commit(partial(publish_alert, alert.user_id, payload))
     return fired
 
 

@@ -59,6 +59,8 @@ class WsTicketView(APIView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        ticket = ticket_issue(user_id=request.user.pk, expires_at=_token_expiry(request))
+        user_id = request.user.pk
+        assert user_id is not None  # IsAuthenticated
+        ticket = ticket_issue(user_id=int(user_id), expires_at=_token_expiry(request))
         body = {"ticket": ticket, "expires_in": settings.WS_TICKET_TTL_SECONDS}
         return Response(body, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})

@@ -30,12 +30,13 @@ from collections import defaultdict
 from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import Any, TypeVar
 
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TICK_EVENT = "tick.message"
 PORTFOLIO_EVENT = "portfolio.changed"
@@ -87,7 +88,7 @@ class _PublisherLoop:
         loop.call_soon(started.set)
         loop.run_forever()
 
-    def submit(self, coroutine: Coroutine[Any, Any, None]) -> Future[None]:
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
         return asyncio.run_coroutine_threadsafe(coroutine, self._ensure())
 
     def forget_after_fork(self) -> None:
@@ -158,7 +159,7 @@ def _dispatch(events: Sequence[tuple[str, dict[str, Any]]]) -> None:
         logger.warning("realtime: publishing %d events failed (%s)", len(events), error)
 
 
-def _log_failure(future: Future[None]) -> None:
+def _log_failure(future: Future[int]) -> None:
     if not future.cancelled() and future.exception() is not None:
         logger.warning("realtime: publishing failed (%s)", future.exception())
 
