@@ -150,6 +150,16 @@ server.on("upgrade", (req, socket, head) => {
   }
   nextUpgrade(req, socket, head);
 });
+server.on("error", (error) => {
+  console.error(`[frontend] cannot serve on http://${host}:${port}: ${error.message}`);
+  if (process.env.FRONTEND_KEEP_ALIVE === "1") {
+    // Under `make run`: stay up idle so honcho keeps the API and workers running.
+    console.error("[frontend] the web client is not running; set FRONTEND_PORT to a free port.");
+    setInterval(() => {}, 1 << 30);
+    return;
+  }
+  process.exit(1);
+});
 server.listen(port, host, () => {
   console.log(
     `[frontend] ${dev ? "development" : "production"} server on http://${host}:${port} (API and websockets -> ${backend.origin})`,

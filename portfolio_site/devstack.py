@@ -141,6 +141,49 @@ def _supervise(command: list[str], env: dict[str, str]) -> int:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+NODE_MINIMUM = (20, 9)
+
+
+def _node_version() -> tuple[int, ...] | None:
+    """The version of the ``node`` on PATH, or None when there is none."""
+    node = shutil.which("node")
+    if not node:
+        return None
+    try:
+        out = subprocess.run(  # noqa: S603 - fixed argument list
+            [node, "--version"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout.strip()
+        return tuple(int(part) for part in out.lstrip("v").split(".")[:3])
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return None
+
+
+def _frontend(env: dict[str, str], *, host: str, port: str) -> bool:
+    """Configure the Next.js client (frontend/) when Node 20.9+ is present; say so when not."""
+    version = _node_version()
+    if version is None or version < NODE_MINIMUM:
+        found = "not found" if version is None else "v" + ".".join(map(str, version))
+        say(f"Node.js 20.9+ {found}: the web client (frontend/) is skipped; the API still runs")
+        return False
+    backend_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    env.setdefault("FRONTEND_PORT", "3000")
+    env.setdefault("FRONTEND_HOST", host)
+    env["BACKEND_URL"] = f"http://{backend_host}:{port}"
+    env["NEXT_TELEMETRY_DISABLED"] = "1"
+    say(f"Web app:    http://{host}:{env['FRONTEND_PORT']}/  (npm ci and build on first start)")
+    return True
+
+
+def _procfile(*, frontend: bool) -> Path:
+    """The Procfile, plus the Next.js server when it runs (kept out of the production Procfile)."""
+    if not frontend:
+        return BASE_DIR / "Procfile"
+    combined = VAR_DIR / "Procfile.run"
+    text = (BASE_DIR / "Procfile").read_text().rstrip("\n")
+    combined.write_text(f"{text}\nfrontend: node frontend/scripts/serve.mjs\n")
+    return combined
+
+
 def run(args: list[str]) -> int:
     env = dict(os.environ)
     env.setdefault("MARKET_DATA_PROVIDER", "auto")
@@ -161,8 +204,11 @@ def run(args: list[str]) -> int:
         say(f"API:        http://{host}:{port}/api/  (docs: http://{host}:{port}/api/docs/)")
         say(f"Admin:      http://{host}:{port}/admin/")
         say(f"Readiness:  http://{host}:{port}/readyz")
-        say("starting web (daphne), worker and beat (celery); Ctrl-C stops everything")
-        honcho = [sys.executable, "-m", "honcho", "-f", str(BASE_DIR / "Procfile"), "start"]
+        frontend = _frontend(env, host=host, port=port)
+        processes = "web, worker, beat" + (" and the web client" if frontend else "")
+        say(f"starting {processes}; Ctrl-C stops everything")
+        procfile = str(_procfile(frontend=frontend))
+        honcho = [sys.executable, "-m", "honcho", "-d", str(BASE_DIR), "-f", procfile, "start"]
         return _supervise(honcho, env)
 
 
