@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export NEXT_TELEMETRY_DISABLED := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format typecheck seed migrate check-deploy clean help
+.PHONY: run test lint format typecheck seed migrate check-deploy clean help frontend frontend-e2e
 
 help:
 	@echo "make run        set up .venv, migrate, seed demo data and run web + worker + beat"
@@ -15,6 +15,8 @@ help:
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make typecheck  mypy with django-stubs"
 	@echo "make seed       (re)create the demo accounts and data"
+	@echo "make frontend   web client: npm ci, build, type check, lint, unit tests (Node 20.9+)"
+	@echo "make frontend-e2e  browser tests against a running make run (E2E_BASE_URL)"
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.11 or newer is required (none found on PATH)." >&2; exit 1; fi
@@ -59,3 +61,11 @@ check-deploy: $(VENV)/.base-installed
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# The Next.js client (frontend/). `make run` installs, builds and serves it by itself.
+frontend:
+	node frontend/scripts/serve.mjs --prepare
+	cd frontend && npm run typecheck && npm run lint && npm test
+
+frontend-e2e:
+	cd frontend && npm run e2e

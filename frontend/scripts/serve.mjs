@@ -3,6 +3,7 @@
 //
 // If installing or building fails, it says why and stays up idle, so the API, worker and beat keep
 // running (honcho stops every process as soon as one exits).
+// `node scripts/serve.mjs --prepare` only installs and builds (exit status 1 on failure).
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -11,8 +12,9 @@ import path from "node:path";
 const root = path.resolve(import.meta.dirname, "..");
 const INSTALL_STAMP = path.join(root, "node_modules", ".vnp-installed");
 const BUILD_STAMP = path.join(root, ".next", ".vnp-built");
-const BUILD_INPUTS = ["src", "public", "next.config.ts", "package-lock.json", "tsconfig.json", "postcss.config.mjs"];
+const BUILD_INPUTS = ["src", "public", "next.config.mjs", "package-lock.json", "tsconfig.json", "postcss.config.mjs"];
 
+const prepareOnly = process.argv.includes("--prepare");
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 
 function say(message) {
@@ -72,9 +74,16 @@ try {
   } else {
     say("build is up to date");
   }
-  process.env.NODE_ENV = "production";
-  process.env.FRONTEND_KEEP_ALIVE = "1";
-  await import("../server.mjs");
+  if (!prepareOnly) {
+    process.env.NODE_ENV = "production";
+    process.env.FRONTEND_KEEP_ALIVE = "1";
+    await import("../server.mjs");
+  }
 } catch (error) {
-  idle(error instanceof Error ? error.message : String(error));
+  const reason = error instanceof Error ? error.message : String(error);
+  if (prepareOnly) {
+    console.error(`[frontend] ${reason}`);
+    process.exit(1);
+  }
+  idle(reason);
 }
