@@ -67,6 +67,7 @@ class Context:
                 "REDIS_KEY_PREFIX": self.key_prefix,
                 "MARKET_DATA_PROVIDER": "simulated",
                 "LOG_LEVEL": "WARNING",
+                "JWT_ACCESS_LIFETIME": "2h",
                 "PYTHONPATH": str(BASE_DIR),
                 "PYTHONUNBUFFERED": "1",
                 "VNSTOCK_DISABLE_AGENT_SETUP": "1",

@@ -12,22 +12,16 @@ used by server, clients and publisher during the window.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import select
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from bench import database
-from bench.context import BASE_DIR, PYTHON, Context, free_port
+from bench.context import PYTHON, Context, free_port
 from bench.machine import CpuMeter
+from bench.processes import Processes, read_line, wait_for_port
 from bench.report import Section, Target
 from bench.stats import ratio
 
@@ -75,86 +69,6 @@ QUICK = Plan(
 )
 
 
-class Processes:
-    """Processes we started, stopped (by pid, gently then firmly) when the block ends.
-
-    Their stderr (and a server's stdout: daphne's access log) goes to files under one temporary
-    directory, never to an unread pipe that would fill up and block them.
-    """
-
-    def __init__(self) -> None:
-        self.started: list[subprocess.Popen[str]] = []
-        self.logs = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
-
-    def start(
-        self, name: str, command: list[str], *, env: dict[str, str], talk: bool = False
-    ) -> Any:
-        """Start `command`; with `talk`, its stdin and stdout are pipes for the plan and results."""
-        log = (self.logs / f"{name}.log").open("w")
-        process = subprocess.Popen(
-            command,
-            cwd=BASE_DIR,
-            env=env,
-            stdin=subprocess.PIPE if talk else subprocess.DEVNULL,
-            stdout=subprocess.PIPE if talk else log,
-            stderr=log,
-            text=True,
-            start_new_session=True,
-        )
-        log.close()
-        self.started.append(process)
-        return process
-
-    def tail(self, name: str, size: int = 1500) -> str:
-        path = self.logs / f"{name}.log"
-        return path.read_text(errors="replace")[-size:] if path.exists() else ""
-
-    def stop_all(self) -> None:
-        for process in self.started:
-            if process.poll() is None:
-                process.terminate()
-        deadline = time.monotonic() + 10
-        for process in self.started:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=5)
-        self.started.clear()
-
-    def remove_logs(self) -> None:
-        if os.environ.get("BENCH_KEEP_LOGS"):
-            print(f"[bench] logs kept in {self.logs}", flush=True)
-        else:
-            shutil.rmtree(self.logs, ignore_errors=True)
-
-
-def _read_line(stream: IO[str], prefix: str, timeout: float) -> str:
-    """The rest of the first line on `stream` that starts with `prefix`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([stream], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        line = stream.readline()
-        if not line:
-            raise RuntimeError(f"process exited before printing {prefix}")
-        if line.startswith(prefix):
-            return line[len(prefix) :].strip()
-    raise TimeoutError(f"no {prefix} line within {timeout:.0f} s")
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.2)
-    raise TimeoutError(f"server did not listen on {port} within {timeout:.0f} s")
-
-
 def _server_command(system: System, port: int) -> list[str]:
     if system.kind == "peer":
         app = "bench.peers.fastapi_pubsub.app:app"
@@ -200,7 +114,7 @@ def _scenario(
         server = processes.start(
             "server", ctx.taskset(ctx.server_cpus) + _server_command(system, port), env=env
         )
-        _wait_for_port(port, server)
+        wait_for_port(port, server)
         clients = processes.start(
             "clients",
             [
@@ -218,7 +132,7 @@ def _scenario(
             env=env,
             talk=True,
         )
-        ready = json.loads(_read_line(clients.stdout, "READY ", timeout=180))
+        ready = json.loads(read_line(clients.stdout, "READY ", timeout=180))
         publisher = processes.start(
             "publisher",
             [
@@ -238,7 +152,7 @@ def _scenario(
             env=env,
             talk=True,
         )
-        _read_line(publisher.stdout, "READY", timeout=60)
+        read_line(publisher.stdout, "READY", timeout=60)
 
         start = time.time() + 0.5
         phases = []
@@ -274,8 +188,8 @@ def _scenario(
             cpu.append({name: meter.stop() for name, meter in meters.items()})
 
         wait = end_at - time.time() + 30
-        client_result = json.loads(_read_line(clients.stdout, "RESULT ", timeout=wait))
-        publisher_result = json.loads(_read_line(publisher.stdout, "RESULT ", timeout=30))
+        client_result = json.loads(read_line(clients.stdout, "RESULT ", timeout=wait))
+        publisher_result = json.loads(read_line(publisher.stdout, "RESULT ", timeout=30))
     except Exception as error:
         processes.stop_all()
         logs = " | ".join(

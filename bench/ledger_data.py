@@ -58,9 +58,15 @@ class MarketHistory:
         )
 
 
-def generate_history(*, seed: int = 7, symbols: tuple[str, ...] = SYMBOLS) -> MarketHistory:
+def generate_history(
+    *,
+    seed: int = 7,
+    symbols: tuple[str, ...] = SYMBOLS,
+    first: date = FIRST_DAY,
+    last: date = LAST_DAY,
+) -> MarketHistory:
     rng = np.random.default_rng(seed)
-    days = weekdays()
+    days = weekdays(first, last)
     start = rng.integers(100, 1500, size=len(symbols)) * PRICE_STEP  # 10,000 - 150,000 VND
     moves = np.clip(rng.normal(0.0003, 0.018, size=(len(days), len(symbols))), -0.069, 0.069)
     moves[0] = 0.0

@@ -1,5 +1,6 @@
 """The project's settings with the knobs the benchmarks turn (BENCH_* environment variables).
 
+BENCH_CACHE=dummy    Django's DummyCache: every cached snapshot is computed again (cache cold)
 BENCH_CHANNEL_LAYER  unset: the project's configured channel layer;
                      core: channels-redis RedisChannelLayer; pubsub: channels-redis
                      RedisPubSubChannelLayer (stock); both on the project's Redis URL and key prefix.
@@ -10,7 +11,10 @@ from __future__ import annotations
 import os
 
 from portfolio_site.settings import *  # noqa: F403
-from portfolio_site.settings import CHANNEL_LAYERS, REDIS_KEY_PREFIX, REDIS_URL
+from portfolio_site.settings import CACHES, CHANNEL_LAYERS, REDIS_KEY_PREFIX, REDIS_URL
+
+if os.environ.get("BENCH_CACHE", "").strip().lower() == "dummy":
+    CACHES = {**CACHES, "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 _layer = os.environ.get("BENCH_CHANNEL_LAYER", "").strip().lower()
 _capacity = int(CHANNEL_LAYERS["default"].get("CONFIG", {}).get("capacity", 200))

@@ -1,0 +1,321 @@
+"""API: portfolio summary, holdings and performance under load, cache warm and cold.
+
+Data: the 30 benchmark symbols (plus VNINDEX as the performance benchmark) with two years of daily
+bars ending yesterday and a current quote each, and one portfolio of 1,000 valid transactions over
+those two years (bench/ledger_data.py), owned by a benchmark user whose JWT the load carries.
+
+Server: daphne as the Procfile runs it, pinned to the server CPUs; the rate limiter stays in the
+path (portfolio_read raised far above the load so nothing is refused). Cache warm = the project's
+Redis cache (primed by one request); cache cold = Django's DummyCache, so every request folds the
+ledger (and computes the performance) again.
+
+Load (pinned to the client CPUs), per endpoint and cache state:
+- closed loop at concurrency 50 -- wrk (Debian's package) when installed, else bench/http_load.py --
+  for the maximum requests/s and its latency;
+- open loop at 300 requests/s over 50 connections (bench/http_load.py, latency counted from when
+  each request was due) for the p99 the target names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+import urllib.request
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from bench import database
+from bench.context import PYTHON, Context, free_port
+from bench.ledger_data import SYMBOLS, generate_history, generate_ledger
+from bench.machine import CpuMeter
+from bench.processes import Processes, wait_for_port
+from bench.report import Section, Target
+
+USERNAME = "bench-api"
+PORTFOLIO_NAME = "bench-api-1000"
+TRANSACTIONS = 1000
+CONCURRENCY = 50
+OPEN_LOOP_RATE = 300
+TARGET_P99_MS = 40.0
+ENDPOINTS = {
+    "summary": "summary/",
+    "holdings": "holdings/",
+    "performance": "performance/?range=1Y",
+}
+
+
+def _prepare_data(ctx: Context) -> tuple[int, str]:
+    """(portfolio id, access token) -- data rebuilt from scratch for the benchmark user."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from market.calendar import vn_midnight_utc
+    from market.models import Bar, Instrument, Quote
+    from portfolio.models import Portfolio, Transaction
+
+    database.prepare(ctx)
+    today = datetime.now(UTC).date()
+    history = generate_history(first=today - timedelta(days=730), last=today - timedelta(days=1))
+    entries = generate_ledger(TRANSACTIONS, history=history)
+    with transaction.atomic():
+        index, _ = Instrument.objects.update_or_create(
+            symbol="VNINDEX", defaults={"exchange": "HOSE", "type": "index", "name": "VN-Index"}
+        )
+        instruments = {i.symbol: i for i in Instrument.objects.filter(symbol__in=SYMBOLS)}
+        ids = [i.pk for i in instruments.values()] + [index.pk]
+        Bar.objects.filter(instrument_id__in=ids, interval="1d").delete()
+        bars = []
+        for column, symbol in enumerate(history.symbols):
+            for row, day in enumerate(history.days):
+                close = history.close(row, column)
+                bars.append(_bar(instruments[symbol].pk, day, close, vn_midnight_utc))
+        for row, day in enumerate(history.days):
+            level = Decimal(1200 + row).quantize(Decimal("0.01"))
+            bars.append(_bar(index.pk, day, level, vn_midnight_utc))
+        Bar.objects.bulk_create(bars, batch_size=2000)
+        Quote.objects.filter(instrument_id__in=ids).delete()
+        now = datetime.now(UTC)
+        last_row = len(history.days) - 1
+        Quote.objects.bulk_create(
+            [
+                _quote(instruments[s].pk, history.close(last_row, c), now)
+                for c, s in enumerate(history.symbols)
+            ]
+        )
+        user, _ = get_user_model().objects.get_or_create(username=USERNAME)
+        Portfolio.objects.filter(owner=user).delete()
+        portfolio = Portfolio.objects.create(owner=user, name=PORTFOLIO_NAME)
+        Transaction.objects.bulk_create(
+            [
+                Transaction(
+                    portfolio=portfolio,
+                    kind=e.kind.value,
+                    instrument=instruments[e.symbol] if e.symbol else None,
+                    quantity=e.quantity,
+                    price=e.price if e.price else None,
+                    amount=e.amount if e.amount else None,
+                    fee=e.fee,
+                    tax=e.tax,
+                    trade_date=e.trade_date,
+                    settle_date=e.settle_date,
+                )
+                for e in entries
+            ],
+            batch_size=2000,
+        )
+    return portfolio.pk, str(AccessToken.for_user(user))
+
+
+def _bar(instrument_id: int, day: date, close: Decimal, midnight: Any) -> Any:
+    from market.models import Bar
+
+    return Bar(
+        instrument_id=instrument_id,
+        interval="1d",
+        start=midnight(day),
+        open=close,
+        high=close,
+        low=close,
+        close=close,
+        volume=100_000,
+        value=close * 100_000,
+        source="simulated",
+    )
+
+
+def _quote(instrument_id: int, price: Decimal, now: datetime) -> Any:
+    from market.models import Quote
+
+    return Quote(
+        instrument_id=instrument_id,
+        reference=price,
+        ceiling=price * Decimal("1.07") // 100 * 100,
+        floor=-(-price * Decimal("0.93") // 100) * 100,
+        price=price,
+        volume=0,
+        value=0,
+        as_of=now,
+        source="simulated",
+    )
+
+
+_WRK_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+_WRK_RPS = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
+_WRK_NON2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk(ctx: Context, url: str, token: str, seconds: float) -> dict[str, Any]:
+    out = subprocess.run(
+        [
+            *ctx.taskset(ctx.client_cpus),
+            "wrk",
+            "-t1",
+            f"-c{CONCURRENCY}",
+            f"-d{seconds:.0f}s",
+            "--latency",
+            "-H",
+            f"Authorization: Bearer {token}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    ).stdout
+    latency = {p: float(v) * _UNIT_MS[u] for p, v, u in _WRK_LATENCY.findall(out)}
+    rps = _WRK_RPS.search(out)
+    non2xx = _WRK_NON2XX.search(out)
+    return {
+        "rps": float(rps.group(1)) if rps else None,
+        "p50_ms": latency.get("50"),
+        "p99_ms": latency.get("99"),
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "tool": "wrk",
+    }
+
+
+def _python_load(
+    ctx: Context, port: int, path: str, token: str, seconds: float, rate: float | None
+) -> dict[str, Any]:
+    command = [
+        *ctx.taskset(ctx.client_cpus), PYTHON, "-m", "bench.http_load", "--port", str(port),
+        "--path", path, "--header", f"Authorization: Bearer {token}",
+        "--connections", str(CONCURRENCY), "--seconds", str(seconds),
+    ]  # fmt: skip
+    if rate is not None:
+        command += ["--rate", str(rate)]
+    out = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+        env=ctx.django_env(),
+    ).stdout
+    result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
+    ok = sum(v for k, v in result["status"].items() if k.startswith("2"))
+    result["non_2xx"] = result["requests"] - ok
+    result["tool"] = "bench.http_load"
+    return result
+
+
+def _prime(url: str, token: str) -> int:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback URL
+        response.read()
+        return int(response.status)
+
+
+def run(ctx: Context) -> Section:
+    ctx.setup_django()
+    portfolio_id, token = _prepare_data(ctx)
+    section = Section(
+        name="api",
+        title=f"API at concurrency {CONCURRENCY} (daphne, 1 portfolio of {TRANSACTIONS:,} "
+        "transactions, 30 symbols, 2 years of closes)",
+        columns=[
+            "endpoint",
+            "cache",
+            "load",
+            "requests/s",
+            "p50 ms",
+            "p99 ms",
+            "non-2xx",
+            "server CPU %",
+        ],
+    )
+    seconds = 3.0 if ctx.quick else 8.0
+    endpoints = ["summary"] if ctx.quick else list(ENDPOINTS)
+    have_wrk = shutil.which("wrk") is not None
+    if not have_wrk:
+        section.notes.append("wrk is not installed: closed-loop figures come from bench.http_load.")
+    summary_warm_open: dict[str, Any] | None = None
+    for cache in ("warm", "cold"):
+        env = ctx.django_env(
+            RATE_LIMIT_PORTFOLIO_READ="100000000/min",
+            BENCH_CACHE="" if cache == "warm" else "dummy",
+        )
+        processes = Processes()
+        try:
+            port = free_port()
+            server = processes.start(
+                "server",
+                [
+                    *ctx.taskset(ctx.server_cpus),
+                    PYTHON,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "--proxy-headers",
+                    "portfolio_site.asgi:application",
+                ],
+                env=env,
+            )
+            wait_for_port(port, server)
+            for name in endpoints:
+                path = f"/api/portfolios/{portfolio_id}/{ENDPOINTS[name]}"
+                url = f"http://127.0.0.1:{port}{path}"
+                status = _prime(url, token)
+                if status != 200:
+                    raise RuntimeError(f"{path} answered {status}")
+                for load in ("closed", "open"):
+                    meter = CpuMeter([server.pid])
+                    meter.start()
+                    if load == "closed" and have_wrk:
+                        result = _wrk(ctx, url, token, seconds)
+                    else:
+                        rate = None if load == "closed" else OPEN_LOOP_RATE
+                        result = _python_load(ctx, port, path, token, seconds, rate)
+                    cpu = meter.stop()
+                    label = (
+                        f"closed loop, c={CONCURRENCY} ({result['tool']})"
+                        if load == "closed"
+                        else f"open loop {OPEN_LOOP_RATE}/s, {CONCURRENCY} conns"
+                    )
+                    section.rows.append(
+                        {
+                            "endpoint": name,
+                            "cache": cache,
+                            "load": label,
+                            "requests/s": result.get("rps"),
+                            "p50 ms": result.get("p50_ms"),
+                            "p99 ms": result.get("p99_ms"),
+                            "non-2xx": result.get("non_2xx"),
+                            "server CPU %": cpu,
+                        }
+                    )
+                    if (name, cache, load) == ("summary", "warm", "open"):
+                        summary_warm_open = result
+        except Exception as error:
+            logs = processes.tail("server", 800)
+            section.notes.append(f"cache {cache}: {error!r}; server log: {logs!r}")
+        finally:
+            processes.stop_all()
+            processes.remove_logs()
+    if summary_warm_open is not None:
+        p99 = summary_warm_open.get("p99_ms")
+        achieved = summary_warm_open.get("rps")
+        bad = summary_warm_open.get("non_2xx")
+        section.targets.append(
+            Target(
+                name="portfolio summary, warm cache",
+                goal=f"p99 <= {TARGET_P99_MS:.0f} ms at {OPEN_LOOP_RATE} requests/s",
+                measured=f"p99 {p99} ms at {achieved} requests/s achieved, {bad} non-2xx",
+                met=p99 is not None and p99 <= TARGET_P99_MS and not bad,
+            )
+        )
+    section.notes.append(
+        "Open-loop latency counts from when each request was due, so queueing inside the server "
+        "is included; wrk's closed loop shows the ceiling. Started at "
+        f"{time.strftime('%H:%M:%S')} local."
+    )
+    return section
