@@ -6,10 +6,11 @@ instrument details, and the latest prices the way the REST valuation takes them 
 else the last daily close, else the cost). Between reloads each tick only moves one price, so a
 revaluation is a few Decimal multiplications in memory: no database work per tick.
 
-``LivePortfolio.valuation()`` computes exactly what ``portfolio.selectors.portfolio_valuation``
-computes (tests/realtime/test_portfolio_stream.py holds the two together) and shapes it as the REST
-``/summary/`` and ``/holdings/`` bodies do: money as whole-VND strings, percentages with two
-decimals.
+``LivePortfolio.compute()`` repeats ``portfolio.selectors.portfolio_valuation``'s arithmetic (that
+function reads its prices from the database; this one must not) into the same ``Holding`` and
+``Summary`` dataclasses, and ``valuation()`` shapes them with the REST serializers, so a push is
+byte for byte what ``/summary/`` and ``/holdings/`` would answer at the same prices
+(tests/realtime/test_portfolio_stream.py holds the two together).
 """
 
 from __future__ import annotations
@@ -19,12 +20,25 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
+
 from market.models import Bar, BarInterval, Instrument
 from market.selectors import quote_map
 from portfolio.models import Portfolio
-from portfolio.selectors import LedgerSnapshot, iso_utc, ledger_snapshot, money, percent
+from portfolio.selectors import (
+    Holding,
+    LedgerSnapshot,
+    Summary,
+    Valuation,
+    iso_utc,
+    ledger_snapshot,
+    money,
+    percent,
+)
+from portfolio.serializers import HoldingSerializer, PortfolioSummarySerializer
 
 ZERO = Decimal(0)
+_PRICE_STEP = Decimal(1).scaleb(-settings.PRICE_DECIMAL_PLACES)
 
 
 @dataclass(slots=True)
@@ -41,10 +55,6 @@ class InstrumentInfo:
     exchange: str
     industry: str
     type: str
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def _parse_ts(ts: str | None, fallback: datetime) -> datetime:
@@ -72,8 +82,9 @@ class LivePortfolio:
         if symbol not in self.snapshot.state.open_positions:
             return False
         try:
-            new_price = Decimal(price)
-            reference = new_price - Decimal(change) if change is not None else None
+            # stored like a Quote.price, so it prints as the REST valuation would print it
+            new_price = Decimal(price).quantize(_PRICE_STEP)
+            reference = new_price - Decimal(change).quantize(_PRICE_STEP) if change else None
         except (InvalidOperation, TypeError):
             return False
         previous = self.prices.get(symbol)
@@ -84,7 +95,21 @@ class LivePortfolio:
         return True
 
     def valuation(self) -> dict[str, Any]:
-        """``{"type": "valuation", "portfolio_id", "summary": {...}, "holdings": [...]}``."""
+        """``{"type": "valuation", "portfolio_id", "summary": {...}, "holdings": [...]}``.
+
+        ``summary`` and ``holdings`` are the REST bodies of ``/summary/`` and ``/holdings/``
+        (``results``): the same dataclasses through the same serializers.
+        """
+        valuation = self.compute()
+        return {
+            "type": "valuation",
+            "portfolio_id": self.portfolio_id,
+            "summary": PortfolioSummarySerializer(valuation.summary).data,
+            "holdings": HoldingSerializer(valuation.holdings, many=True).data,
+        }
+
+    def compute(self) -> Valuation:
+        """``portfolio.selectors.portfolio_valuation``'s arithmetic at the live prices."""
         snapshot = self.snapshot
         state = snapshot.state
         positions = state.open_positions
@@ -112,26 +137,26 @@ class LivePortfolio:
             info = self.instruments.get(symbol, InstrumentInfo("", "", "", ""))
             unrealized = value - position.cost
             holdings.append(
-                {
-                    "symbol": symbol,
-                    "name": info.name,
-                    "exchange": info.exchange,
-                    "industry": info.industry,
-                    "type": info.type,
-                    "quantity": position.quantity,
-                    "settled_quantity": position.settled_quantity,
-                    "avg_cost": _text(money(position.avg_cost)),
-                    "cost_basis": _text(money(position.cost)),
-                    "last_price": _text(live.price) if live else None,
-                    "price_source": live.source if live else "cost",
-                    "price_as_of": iso_utc(live.as_of) if live else None,
-                    "market_value": _text(money(value)),
-                    "unrealized_pnl": _text(money(unrealized)),
-                    "unrealized_pnl_pct": _text(percent(unrealized, position.cost)),
-                    "realized_pnl": _text(money(position.realized)),
-                    "day_change": _text(money(change)) if change is not None else None,
-                    "weight": _text(percent(value, total_value)),
-                }
+                Holding(
+                    symbol=symbol,
+                    name=info.name,
+                    exchange=info.exchange,
+                    industry=info.industry,
+                    type=info.type,
+                    quantity=position.quantity,
+                    settled_quantity=position.settled_quantity,
+                    avg_cost=money(position.avg_cost),
+                    cost_basis=money(position.cost),
+                    last_price=live.price if live else None,
+                    price_source=live.source if live else "cost",
+                    price_as_of=iso_utc(live.as_of) if live else None,
+                    market_value=money(value),
+                    unrealized_pnl=money(unrealized),
+                    unrealized_pnl_pct=percent(unrealized, position.cost),
+                    realized_pnl=money(position.realized),
+                    day_change=money(change) if change is not None else None,
+                    weight=percent(value, total_value),
+                )
             )
 
         cost_basis = state.cost_basis
@@ -140,34 +165,29 @@ class LivePortfolio:
             state.realized + unrealized_total + state.dividends + state.interest - state.fee_rows
         )
         base = state.net_flows if state.cash_tracked else snapshot.invested
-        summary = {
-            "cash": _text(money(cash)) if cash is not None else None,
-            "settled_cash": _text(money(state.settled_cash)) if cash is not None else None,
-            "cost_basis": _text(money(cost_basis)),
-            "market_value": _text(money(market_value)),
-            "total_value": _text(money(total_value)),
-            "net_flows": _text(money(state.net_flows)),
-            "realized_pnl": _text(money(state.realized)),
-            "unrealized_pnl": _text(money(unrealized_total)),
-            "dividends": _text(money(state.dividends)),
-            "interest": _text(money(state.interest)),
-            "fees": _text(money(state.fees)),
-            "taxes": _text(money(state.taxes)),
-            "total_return": _text(money(total_return)),
-            "total_return_pct": _text(percent(total_return, base)) if base > 0 else None,
-            "day_change": _text(money(day_change)),
-            "day_change_pct": _text(percent(day_change, reference_value)),
-            "holdings_count": len(holdings),
-            "transactions_count": state.entry_count,
-            "cash_tracked": state.cash_tracked,
-            "as_of": iso_utc(newest or snapshot.computed_at),
-        }
-        return {
-            "type": "valuation",
-            "portfolio_id": self.portfolio_id,
-            "summary": summary,
-            "holdings": holdings,
-        }
+        summary = Summary(
+            cash=money(cash) if cash is not None else None,
+            settled_cash=money(state.settled_cash) if cash is not None else None,
+            cost_basis=money(cost_basis),
+            market_value=money(market_value),
+            total_value=money(total_value),
+            net_flows=money(state.net_flows),
+            realized_pnl=money(state.realized),
+            unrealized_pnl=money(unrealized_total),
+            dividends=money(state.dividends),
+            interest=money(state.interest),
+            fees=money(state.fees),
+            taxes=money(state.taxes),
+            total_return=money(total_return),
+            total_return_pct=percent(total_return, base) if base > 0 else None,
+            day_change=money(day_change),
+            day_change_pct=percent(day_change, reference_value),
+            holdings_count=len(holdings),
+            transactions_count=state.entry_count,
+            cash_tracked=state.cash_tracked,
+            as_of=iso_utc(newest or snapshot.computed_at),
+        )
+        return Valuation(holdings=holdings, summary=summary)
 
 
 def _latest_prices(symbols: list[str]) -> dict[str, LivePrice]:

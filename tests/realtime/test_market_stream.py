@@ -13,7 +13,7 @@ from tests.realtime.conftest import asgi_keys, closed_with, communicator, groups
 pytestmark = pytest.mark.django_db(transaction=True)
 
 QUOTE_FIELDS = {
-    "symbol", "price", "reference_price", "ceiling_price", "floor_price", "open", "high", "low",
+    "symbol", "name", "exchange", "type", "foreign_buy", "foreign_sell", "price", "reference_price", "ceiling_price", "floor_price", "open", "high", "low",
     "change", "change_pct", "volume", "value", "bids", "asks", "as_of", "stale", "age_seconds",
     "source", "seq",
 }  # fmt: skip
@@ -59,7 +59,7 @@ async def test_subscribe_sends_a_snapshot_then_ticks_in_seq_order(vn30_trio) -> 
     assert [q["symbol"] for q in snapshot["quotes"]] == ["FPT", "HPG", "VNM"]
     fpt = snapshot["quotes"][0]
     assert set(fpt) == QUOTE_FIELDS
-    assert fpt["price"] == "120000.00"
+    assert fpt["price"] == "120000"
     assert fpt["seq"] is None
     assert fpt["stale"] is True
 
