@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export NEXT_TELEMETRY_DISABLED := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format typecheck seed migrate check-deploy clean help frontend frontend-e2e
+.PHONY: run test lint format typecheck seed migrate check-deploy clean help frontend frontend-e2e bench
 
 help:
 	@echo "make run        set up .venv, migrate, seed demo data and run web + worker + beat"
@@ -17,6 +17,7 @@ help:
 	@echo "make seed       (re)create the demo accounts and data"
 	@echo "make frontend   web client: npm ci, build, type check, lint, unit tests (Node 20.9+)"
 	@echo "make frontend-e2e  browser tests against a running make run (E2E_BASE_URL)"
+	@echo "make bench      benchmarks vs the FastAPI peer, ~15 min (BENCH_QUICK=1: ~2 min); see README"
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.11 or newer is required (none found on PATH)." >&2; exit 1; fi
@@ -61,6 +62,13 @@ check-deploy: $(VENV)/.base-installed
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# Needs PostgreSQL and Redis on 127.0.0.1 (BENCH_DATABASE_URL / BENCH_REDIS_URL); writes bench/results/.
+bench: $(VENV)/.base-installed
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+		|| echo "[bench] wrk not installed (apt-get install wrk); closed-loop API load uses bench/http_load.py"
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # The Next.js client (frontend/). `make run` installs, builds and serves it by itself.
 frontend:
