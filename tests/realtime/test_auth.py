@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -212,3 +213,21 @@ async def test_an_inactive_users_token_is_refused_at_connect(owner, portfolio) -
     assert (await client.connect())[0]
     assert await closed_with(client) == 4401
     await client.disconnect()
+
+
+async def test_tokens_and_tickets_never_reach_the_logs(owner, portfolio, caplog) -> None:  # type: ignore[no-untyped-def]
+    token = await database_sync_to_async(access_token)(owner)
+    body = await database_sync_to_async(issue_ticket_over_http)(owner)
+    with caplog.at_level(logging.DEBUG):
+        for client in (
+            communicator(f"/ws/portfolio/{portfolio.pk}/?ticket={body['ticket']}"),
+            communicator(f"/ws/portfolio/{portfolio.pk}/?ticket={body['ticket']}"),  # reused
+            communicator(f"/ws/portfolio/{portfolio.pk}/", subprotocols=["jwt", token]),
+            communicator("/ws/market/", subprotocols=["jwt", token + "x"]),  # tampered
+        ):
+            assert (await client.connect())[0]
+            await client.receive_output()
+            await client.disconnect()
+    assert caplog.records, "nothing was logged at DEBUG: the check would be vacuous"
+    assert body["ticket"] not in caplog.text
+    assert token not in caplog.text
