@@ -129,11 +129,13 @@ describe("an investor", () => {
     await expect.poll(async () => (await page.getByTestId("quote-ceiling").textContent()) ?? "").toMatch(/\d/);
     await expect.poll(async () => (await page.getByTestId("quote-floor").textContent()) ?? "").toMatch(/\d/);
     await expect.poll(async () => (await page.getByTestId("price-FPT").textContent()) ?? "").toMatch(/\d/);
+    await page.waitForTimeout(800);
+    await shot(page, "06-instrument-1d");
     // Daily candles by default; switch to 5-minute bars.
     await page.getByRole("radio", { name: "5m" }).click();
     await expect.poll(() => page.getByRole("radio", { name: "5m" }).getAttribute("data-state")).toBe("on");
     await page.waitForTimeout(1000);
-    await shot(page, "06-instrument");
+    await shot(page, "06b-instrument-5m");
   });
 
   test("adds the stock to the watchlist and sets an alert", async () => {
@@ -144,6 +146,14 @@ describe("an investor", () => {
     await dialog.getByLabel("Price (₫)").fill(String((await lastPrice("FPT")) * 2));
     await dialog.getByRole("button", { name: "Create alert" }).click();
     await dialog.waitFor({ state: "detached" });
+
+    // An alert whose condition already holds fires on the next quote poll: a toast says so.
+    await page.getByRole("button", { name: "Create alert" }).click();
+    await dialog.getByLabel("Price (₫)").fill(String((await lastPrice("FPT")) - 5000));
+    await dialog.getByRole("button", { name: "Create alert" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await page.getByText("FPT: alert triggered").first().waitFor({ timeout: 60_000 });
+    await shot(page, "07a-alert-toast", { fullPage: false });
 
     await page.getByRole("link", { name: "Watchlist", exact: true }).first().click();
     await page.getByTestId("watch-FPT").waitFor();
@@ -205,9 +215,12 @@ describe("an investor", () => {
     await shot(page, "12-dashboard-dark");
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(500);
-    await shot(page, "13-dashboard-phone");
+    await shot(page, "13-dashboard-phone", { fullPage: false });
+    await page.mouse.wheel(0, 1400);
+    await page.waitForTimeout(400);
+    await shot(page, "13b-dashboard-phone-holdings", { fullPage: false });
     await page.getByRole("link", { name: "Market", exact: true }).last().click();
     await page.getByTestId("vn30-heatmap").waitFor();
-    await shot(page, "14-market-phone");
+    await shot(page, "14-market-phone", { fullPage: false });
   });
 });

@@ -88,7 +88,7 @@ export function ChangeText({
   const Icon = t === "up" ? ArrowUpRightIcon : t === "down" ? ArrowDownRightIcon : MinusIcon;
   return (
     <span className={cn("tabular inline-flex items-center gap-0.5", toneClass[t], className)}>
-      {arrow && <Icon className="size-3.5" />}
+      {arrow && t !== "ref" && <Icon className="size-3.5" />}
       {text}
     </span>
   );

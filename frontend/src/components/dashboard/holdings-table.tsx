@@ -6,67 +6,99 @@ import { formatNumber, formatPercent, formatPrice, formatQuantity, priceTone } f
 import type { LiveHolding } from "@/lib/valuation";
 import { useQuotes } from "@/stores/quotes";
 
-function PriceCell({ row }: { row: LiveHolding }) {
+function PriceCell({ row, testId = `holding-price-${row.symbol}` }: { row: LiveHolding; testId?: string }) {
   const quote = useQuotes((s) => s.quotes[row.symbol.toUpperCase()]);
   const tone = quote?.reference_price ? priceTone(row.livePrice, quote.reference_price, quote.ceiling_price, quote.floor_price) : "none";
-  return <FlashingValue quote={quote} tone={tone} value={formatPrice(row.livePrice)} testId={`holding-price-${row.symbol}`} />;
+  return <FlashingValue quote={quote} tone={tone} value={formatPrice(row.livePrice)} testId={testId} />;
+}
+
+/** Phones: one card per holding instead of a wide table. */
+function HoldingCards({ rows }: { rows: LiveHolding[] }) {
+  return (
+    <ul className="divide-y sm:hidden" data-testid="holdings-cards">
+      {rows.map((row) => (
+        <li key={row.symbol}>
+          <Link href={`/instruments/${row.symbol}`} className="flex items-center gap-3 px-4 py-3 active:bg-muted/60">
+            <span className="grid size-9 shrink-0 place-items-center rounded-md bg-primary/10 text-[11px] font-bold text-primary">{row.symbol.slice(0, 3)}</span>
+            <span className="min-w-0 flex-1">
+              <span className="flex items-baseline gap-2">
+                <span className="font-semibold">{row.symbol}</span>
+                <span className="tabular text-xs text-muted-foreground">× {formatQuantity(row.quantity)}</span>
+              </span>
+              <span className="mt-0.5 flex items-center gap-2 text-sm">
+                <PriceCell row={row} testId={`holding-card-price-${row.symbol}`} />
+                <ChangeText value={row.liveDayChangePct} className="text-xs" />
+              </span>
+            </span>
+            <span className="text-right">
+              <span className="tabular block font-medium">{formatNumber(row.liveValue)}</span>
+              <ChangeText value={row.livePnl} kind="number" className="text-xs" />
+            </span>
+          </Link>
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 export function HoldingsTable({ rows }: { rows: LiveHolding[] }) {
   return (
-    <Table data-testid="holdings-table">
-      <TableHeader>
-        <TableRow className="hover:bg-transparent">
-          <TableHead className="pl-5">Symbol</TableHead>
-          <TableHead className="text-right">Quantity</TableHead>
-          <TableHead className="text-right">Avg cost</TableHead>
-          <TableHead className="text-right">Price</TableHead>
-          <TableHead className="text-right">Day</TableHead>
-          <TableHead className="text-right">Market value</TableHead>
-          <TableHead className="text-right">Unrealized P&amp;L</TableHead>
-          <TableHead className="pr-5 text-right">Weight</TableHead>
-        </TableRow>
-      </TableHeader>
-      <TableBody>
-        {rows.map((row) => (
-          <TableRow key={row.symbol} data-testid={`holding-${row.symbol}`}>
-            <TableCell className="pl-5">
-              <Link href={`/instruments/${row.symbol}`} className="group flex items-center gap-2.5">
-                <span className="grid size-8 shrink-0 place-items-center rounded-md bg-primary/10 text-[11px] font-bold text-primary">{row.symbol.slice(0, 3)}</span>
-                <span className="min-w-0">
-                  <span className="block font-semibold group-hover:text-primary">{row.symbol}</span>
-                  {row.name && <span className="block max-w-40 truncate text-xs text-muted-foreground">{row.name}</span>}
-                </span>
-              </Link>
-            </TableCell>
-            <TableCell className="tabular text-right">{formatQuantity(row.quantity)}</TableCell>
-            <TableCell className="tabular text-right text-muted-foreground">{formatPrice(row.avg_cost)}</TableCell>
-            <TableCell className="text-right">
-              <PriceCell row={row} />
-            </TableCell>
-            <TableCell className="text-right">
-              <ChangeText value={row.liveDayChangePct} />
-            </TableCell>
-            <TableCell className="tabular text-right font-medium" data-testid={`holding-value-${row.symbol}`}>
-              {formatNumber(row.liveValue)}
-            </TableCell>
-            <TableCell className="text-right">
-              <div className="flex flex-col items-end">
-                <ChangeText value={row.livePnl} kind="number" className="font-medium" />
-                <ChangeText value={row.livePnlPct} className="text-xs" />
-              </div>
-            </TableCell>
-            <TableCell className="pr-5 text-right">
-              <div className="flex items-center justify-end gap-2">
-                <span className="hidden h-1.5 w-14 overflow-hidden rounded-full bg-muted sm:block">
-                  <span className="block h-full rounded-full bg-primary" style={{ width: `${Math.min(100, Math.max(0, row.liveWeight ?? 0))}%` }} />
-                </span>
-                <span className="tabular w-14 text-xs text-muted-foreground">{formatPercent(row.liveWeight, { signed: false, digits: 1 })}</span>
-              </div>
-            </TableCell>
+    <>
+      <Table data-testid="holdings-table" className="hidden sm:table">
+        <TableHeader>
+          <TableRow className="hover:bg-transparent">
+            <TableHead className="pl-5">Symbol</TableHead>
+            <TableHead className="text-right">Quantity</TableHead>
+            <TableHead className="text-right">Avg cost</TableHead>
+            <TableHead className="text-right">Price</TableHead>
+            <TableHead className="text-right">Day</TableHead>
+            <TableHead className="text-right">Market value</TableHead>
+            <TableHead className="text-right">Unrealized P&amp;L</TableHead>
+            <TableHead className="pr-5 text-right">Weight</TableHead>
           </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHeader>
+        <TableBody>
+          {rows.map((row) => (
+            <TableRow key={row.symbol} data-testid={`holding-${row.symbol}`}>
+              <TableCell className="pl-5">
+                <Link href={`/instruments/${row.symbol}`} className="group flex items-center gap-2.5">
+                  <span className="grid size-8 shrink-0 place-items-center rounded-md bg-primary/10 text-[11px] font-bold text-primary">{row.symbol.slice(0, 3)}</span>
+                  <span className="min-w-0">
+                    <span className="block font-semibold group-hover:text-primary">{row.symbol}</span>
+                    {row.name && <span className="block max-w-40 truncate text-xs text-muted-foreground">{row.name}</span>}
+                  </span>
+                </Link>
+              </TableCell>
+              <TableCell className="tabular text-right">{formatQuantity(row.quantity)}</TableCell>
+              <TableCell className="tabular text-right text-muted-foreground">{formatPrice(row.avg_cost)}</TableCell>
+              <TableCell className="text-right">
+                <PriceCell row={row} />
+              </TableCell>
+              <TableCell className="text-right">
+                <ChangeText value={row.liveDayChangePct} />
+              </TableCell>
+              <TableCell className="tabular text-right font-medium" data-testid={`holding-value-${row.symbol}`}>
+                {formatNumber(row.liveValue)}
+              </TableCell>
+              <TableCell className="text-right">
+                <div className="flex flex-col items-end">
+                  <ChangeText value={row.livePnl} kind="number" className="font-medium" />
+                  <ChangeText value={row.livePnlPct} className="text-xs" />
+                </div>
+              </TableCell>
+              <TableCell className="pr-5 text-right">
+                <div className="flex items-center justify-end gap-2">
+                  <span className="hidden h-1.5 w-14 overflow-hidden rounded-full bg-muted sm:block">
+                    <span className="block h-full rounded-full bg-primary" style={{ width: `${Math.min(100, Math.max(0, row.liveWeight ?? 0))}%` }} />
+                  </span>
+                  <span className="tabular w-14 text-xs text-muted-foreground">{formatPercent(row.liveWeight, { signed: false, digits: 1 })}</span>
+                </div>
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      <HoldingCards rows={rows} />
+    </>
   );
 }

@@ -7,6 +7,8 @@ import { resolveCssColor } from "@/lib/css-color";
 import { formatNumber } from "@/lib/format";
 import { useQuotes } from "@/stores/quotes";
 
+const VISIBLE_BARS = 120;
+
 type Series = { candles: ISeriesApi<"Candlestick">; volume: ISeriesApi<"Histogram"> };
 
 function palette() {
@@ -83,7 +85,9 @@ export function CandleChart({ symbol, interval, bars }: { symbol: string; interv
     barsRef.current = bars.map((b) => ({ ...b }));
     series.candles.setData(barsRef.current.map(candlePoint));
     series.volume.setData(barsRef.current.map((b) => volumePoint(b, colors)));
-    chartRef.current?.timeScale().fitContent();
+    // Show the latest bars at a readable width (few bars sit on the right, not stretched).
+    const n = barsRef.current.length;
+    if (n > 0) chartRef.current?.timeScale().setVisibleLogicalRange({ from: n - VISIBLE_BARS, to: n + 2 });
   }, [bars]);
 
   // Live: fold each new tick into the open bar.

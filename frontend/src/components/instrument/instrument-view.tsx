@@ -102,7 +102,7 @@ export function InstrumentView({ symbol }: { symbol: string }) {
         </div>
       </div>
 
-      <div className="grid gap-4 xl:grid-cols-3">
+      <div className="grid items-start gap-4 xl:grid-cols-3">
         <Card className="gap-3 xl:col-span-2">
           <CardHeader className="items-center">
             <CardTitle>Price</CardTitle>

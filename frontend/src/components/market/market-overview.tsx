@@ -13,6 +13,13 @@ import { cn } from "@/lib/cn";
 import { changeTone, formatCompact, formatDateTime, formatNumber, formatPercent, formatPrice, priceTone, toneClass, toNumber, type PriceTone } from "@/lib/format";
 import { quotesStore, useQuotes } from "@/stores/quotes";
 
+const INDEX_ORDER = ["VNINDEX", "VN30", "HNXINDEX", "HNX30", "UPCOMINDEX"];
+
+function sortIndices<T extends { symbol: string }>(indices: T[]): T[] {
+  const rank = (s: string) => (INDEX_ORDER.indexOf(s) + 1 || 99);
+  return [...indices].sort((a, b) => rank(a.symbol) - rank(b.symbol));
+}
+
 export type MarketInitial = { summary: MarketSummary | null; vn30: Instrument[]; quotes: Quote[]; renderedAt: string };
 
 function IndexCard({ index }: { index: MarketSummary["indices"][number] }) {
@@ -28,8 +35,8 @@ function IndexCard({ index }: { index: MarketSummary["indices"][number] }) {
       </CardHeader>
       <CardContent>
         <FlashingValue quote={live} tone="none" value={formatNumber(level, { digits: 2 })} className="text-2xl font-semibold tracking-tight" />
-        <div className={cn("mt-1 flex gap-2 text-sm", toneClass[tone])}>
-          <ChangeText value={change} kind="number" arrow tone={tone} />
+        <div className={cn("tabular mt-1 flex items-center gap-2 text-sm", toneClass[tone])}>
+          <span>{formatNumber(change, { signed: true, digits: 2 })}</span>
           <ChangeText value={pct} tone={tone} />
         </div>
       </CardContent>
@@ -76,31 +83,35 @@ function MoverRow({ quote, metric }: { quote: Quote; metric: "change" | "volume"
   );
 }
 
-const TILE: Record<PriceTone, string> = {
-  ceiling: "bg-ceiling text-white",
-  floor: "bg-floor text-white",
-  ref: "bg-ref text-black",
-  up: "bg-up text-white",
-  down: "bg-down text-white",
-  none: "bg-muted text-muted-foreground",
+const TILE_COLOR: Record<PriceTone, string> = {
+  ceiling: "var(--ceiling)",
+  floor: "var(--floor)",
+  ref: "var(--ref)",
+  up: "var(--up)",
+  down: "var(--down)",
+  none: "var(--muted)",
 };
 
 function HeatTile({ symbol }: { symbol: string }) {
   const q = useQuotes((s) => s.quotes[symbol]);
   const tone = priceTone(q?.price, q?.reference_price, q?.ceiling_price, q?.floor_price);
   const pct = Math.abs(toNumber(q?.change_pct) ?? 0);
-  // Stronger moves are more saturated (7% is the HOSE band).
-  const opacity = tone === "ceiling" || tone === "floor" || tone === "ref" || tone === "none" ? 1 : 0.45 + Math.min(pct / 7, 1) * 0.55;
+  // Stronger moves are more saturated (7% is the HOSE band); ceiling, floor and reference are solid.
+  const strength = tone === "up" || tone === "down" ? Math.round(30 + Math.min(pct / 4, 1) * 70) : 100;
+  const solid = strength >= 60 && tone !== "none";
   return (
     <Link
       href={`/instruments/${symbol}`}
-      key={q?.flash}
-      className={cn("relative flex aspect-[4/3] flex-col items-center justify-center overflow-hidden rounded-lg p-1 transition-transform hover:scale-[1.03] hover:ring-2 hover:ring-ring/60 sm:aspect-[3/2]")}
+      className={cn(
+        "flex aspect-[4/3] flex-col items-center justify-center rounded-lg p-1 transition-[transform,background-color] duration-500 hover:scale-[1.03] hover:ring-2 hover:ring-ring/60 sm:aspect-[3/2]",
+        solid ? (tone === "ref" ? "text-black" : "text-white") : "text-foreground",
+      )}
+      style={{ background: `color-mix(in oklch, ${TILE_COLOR[tone]} ${strength}%, var(--card))` }}
       data-testid={`heat-${symbol}`}
+      data-tone={tone}
     >
-      <span className={cn("absolute inset-0", TILE[tone])} style={{ opacity }} />
-      <span className={cn("relative text-sm font-bold", TILE[tone].split(" ")[1])}>{symbol}</span>
-      <span className={cn("tabular relative text-[11px] font-medium opacity-95", TILE[tone].split(" ")[1])}>{q ? formatPercent(q.change_pct) : "—"}</span>
+      <span className="text-sm font-bold">{symbol}</span>
+      <span className="tabular text-[11px] font-medium opacity-90">{q ? formatPercent(q.change_pct) : "—"}</span>
     </Link>
   );
 }
@@ -136,7 +147,7 @@ export function MarketOverview({ initial }: { initial: MarketInitial }) {
             {data?.as_of ? `As of ${formatDateTime(data.as_of)}` : "Indices, movers and the VN30 at a glance"}
           </p>
         </div>
-        <SimulatedBadge source={data?.source} />
+        <SimulatedBadge source={data?.source} className="hidden sm:inline-flex" />
       </div>
 
       {summary.error && !data ? (
@@ -149,8 +160,8 @@ export function MarketOverview({ initial }: { initial: MarketInitial }) {
         </div>
       ) : (
         <>
-          <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
-            {data.indices.map((index) => (
+          <div className={cn("grid gap-4 sm:grid-cols-2", data.indices.length === 3 ? "xl:grid-cols-3" : "xl:grid-cols-4")}>
+            {sortIndices(data.indices).map((index) => (
               <IndexCard key={index.symbol} index={index} />
             ))}
           </div>

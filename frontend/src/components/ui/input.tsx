@@ -8,7 +8,7 @@ export function Input({ className, type, ...props }: React.ComponentProps<"input
       data-slot="input"
       className={cn(
         "flex h-9 w-full min-w-0 rounded-md border border-input bg-transparent px-3 py-1 text-base shadow-xs transition-[color,box-shadow] outline-none md:text-sm",
-        "placeholder:text-muted-foreground file:inline-flex file:h-7 file:border-0 file:bg-transparent file:text-sm file:font-medium",
+        "placeholder:text-muted-foreground placeholder:normal-case file:inline-flex file:h-7 file:border-0 file:bg-transparent file:text-sm file:font-medium",
         "focus-visible:border-ring focus-visible:ring-[3px] focus-visible:ring-ring/50",
         "aria-invalid:border-destructive aria-invalid:ring-destructive/20 disabled:cursor-not-allowed disabled:opacity-50",
         className,
