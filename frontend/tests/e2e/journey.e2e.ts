@@ -81,6 +81,10 @@ describe("an investor", () => {
       await addTransaction({ kind: "BUY", symbol, quantity: 1000, price: await lastPrice(symbol) });
     }
     for (const symbol of HELD) await page.getByTestId(`holding-${symbol}`).waitFor();
+
+    // A reload keeps the session: the access token was only in memory, the refresh cookie renews it.
+    await page.reload();
+    await page.getByTestId(`holding-${HELD[0]}`).waitFor();
   });
 
   test("shows the server's field errors in place", async () => {
@@ -222,5 +226,15 @@ describe("an investor", () => {
     await page.getByRole("link", { name: "Market", exact: true }).last().click();
     await page.getByTestId("vn30-heatmap").waitFor();
     await shot(page, "14-market-phone", { fullPage: false });
+  });
+
+  test("signs out: the session cookie is gone and private pages ask to sign in", async () => {
+    await page.setViewportSize({ width: 1440, height: 960 });
+    await page.getByTestId("user-menu").click();
+    await page.getByRole("menuitem", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Welcome back" }).waitFor();
+    expect((await session.context.cookies()).find((c) => c.name === "vnp_refresh")).toBeUndefined();
+    await page.goto("/portfolio");
+    await page.waitForURL(/\/login\?next=%2Fportfolio/);
   });
 });

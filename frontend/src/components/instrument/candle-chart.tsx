@@ -7,7 +7,7 @@ import { resolveCssColor } from "@/lib/css-color";
 import { formatNumber } from "@/lib/format";
 import { useQuotes } from "@/stores/quotes";
 
-const VISIBLE_BARS = 120;
+const VISIBLE_BARS = 70;
 
 type Series = { candles: ISeriesApi<"Candlestick">; volume: ISeriesApi<"Histogram"> };
 
