@@ -120,7 +120,8 @@ else:
         _db["OPTIONS"]["prepare_threshold"] = None
 # Under ASGI each request may run in another thread: persistent connections would leak (CONN_MAX_AGE=0).
 _db["CONN_MAX_AGE"] = 0
-_db["TEST"] = {"NAME": env.string("TEST_DB_NAME", "test_portfolio")}
+if _db["ENGINE"] != "django.db.backends.sqlite3":  # SQLite tests use an in-memory database
+    _db["TEST"] = {"NAME": env.string("TEST_DB_NAME", "test_portfolio")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
