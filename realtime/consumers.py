@@ -384,7 +384,15 @@ class PortfolioConsumer(StreamConsumer):
 
     async def portfolio_changed(self, event: dict[str, Any]) -> None:
         await self.send_event({"type": "transaction", "portfolio_id": event.get("portfolio_id")})
-        await self.reload()
+        try:
+            await self.reload()
+        except Portfolio.DoesNotExist:
+            await self.close_with(CLOSE_FORBIDDEN, "portfolio deleted")
+            return
+        except Exception:
+            # Keep streaming the previous valuation; the next change or reconnect tries again.
+            logger.exception("realtime: reloading portfolio %s failed", event.get("portfolio_id"))
+            return
         await self.push_valuation()
 
     async def alert_fired(self, event: dict[str, Any]) -> None:

@@ -13,7 +13,13 @@ from realtime.broadcast import publish_ticks
 from tests.conftest import client_for
 from tests.factories import UserFactory
 from tests.realtime.builders import buy, instrument_with_quote, portfolio_holding, tick
-from tests.realtime.conftest import asgi_keys, communicator, groups_become
+from tests.realtime.conftest import (
+    asgi_keys,
+    closed_with,
+    communicator,
+    groups_become,
+    receive_type,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -128,4 +134,17 @@ async def test_a_recorded_transaction_pushes_transaction_then_the_new_holdings(
     pushed = await client.receive_json_from()
     vnm = pushed["holdings"][1]
     assert (vnm["symbol"], vnm["last_price"], vnm["day_change"]) == ("VNM", "66000.00", "200000")
+    await client.disconnect()
+
+
+async def test_deleting_the_portfolio_closes_its_stream(owner, portfolio) -> None:  # type: ignore[no-untyped-def]
+    from portfolio.services import portfolio_delete
+
+    client, _ = await open_stream(owner, portfolio)
+    await database_sync_to_async(portfolio_delete)(portfolio=portfolio)
+    assert await receive_type(client, "transaction") == {
+        "type": "transaction",
+        "portfolio_id": portfolio.pk,
+    }
+    assert await closed_with(client) == 4403
     await client.disconnect()
