@@ -57,7 +57,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Blacklist the given refresh token (the access token simply expires). */
+        /**
+         * Log out: revoke a refresh token
+         * @description Blacklist the given refresh token (the access token simply expires).
+         */
         post: operations["auth_logout_create"];
         delete?: never;
         options?: never;
@@ -72,6 +75,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The logged-in user */
         get: operations["auth_me_retrieve"];
         put?: never;
         post?: never;
@@ -90,6 +94,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Change the password; every refresh token of the user is revoked */
         post: operations["auth_password_create"];
         delete?: never;
         options?: never;
@@ -106,6 +111,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Create an account */
         post: operations["auth_register_create"];
         delete?: never;
         options?: never;
@@ -123,6 +129,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
+         * Log in: exchange username and password for an access and a refresh token
          * @description Takes a set of user credentials and returns an access and refresh JSON web
          *     token pair to prove the authentication of those credentials.
          */
@@ -143,6 +150,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
+         * Rotate a refresh token into a new token pair (the old one is revoked)
          * @description Takes a refresh type JSON web token and returns an access type JSON web
          *     token if the refresh token is valid.
          */
@@ -449,7 +457,7 @@ export interface paths {
         put?: never;
         /**
          * Record a transaction
-         * @description Fee and tax are derived from the portfolio's rates when omitted; settle_date is T+2 trading days for BUY, SELL and STOCK_DIVIDEND. The whole ledger is re-checked: 422 (oversell, unsettled_shares, insufficient_cash, future_date, non_trading_day, inactive_symbol) names the transaction that breaks.
+         * @description Fee and tax are derived from the portfolio's rates when omitted; settle_date is T+2 trading days for BUY and SELL, the trade date otherwise. The whole ledger is re-checked: 422 (oversell, unsettled_shares, insufficient_cash, future_date, non_trading_day, inactive_symbol) names the transaction that breaks.
          */
         post: operations["portfolios_transactions_create"];
         delete?: never;
@@ -1827,6 +1835,18 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body has unknown fields or the wrong shape. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Over the rate limit of this endpoint's scope. */
             429: {
                 headers: {
@@ -1939,6 +1959,18 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordChanged"];
                 };
             };
+            /** @description The current password is wrong or the new one is weak. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid access token (missing, expired, revoked or malformed). */
             401: {
                 headers: {
@@ -2003,6 +2035,30 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            /** @description Invalid input or a weak password. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The username is taken. */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Over the rate limit of this endpoint's scope. */
             429: {
                 headers: {
@@ -2055,6 +2111,30 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description The body has unknown fields or the wrong shape. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Wrong username or password, or an inactive account. */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Over the rate limit of this endpoint's scope. */
             429: {
                 headers: {
@@ -2105,6 +2185,30 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description The body has unknown fields or the wrong shape. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The refresh token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Over the rate limit of this endpoint's scope. */
