@@ -29,13 +29,13 @@ function IndexCard({ index }: { index: MarketSummary["indices"][number] }) {
   const pct = live?.change_pct ?? index.change_pct;
   const tone = changeTone(change);
   return (
-    <Card className="gap-1 py-4" data-testid={`index-${index.symbol}`}>
+    <Card className="gap-1 py-3 sm:py-4" data-testid={`index-${index.symbol}`} title={index.name}>
       <CardHeader>
         <CardDescription className="font-semibold tracking-wide text-foreground">{index.symbol}</CardDescription>
       </CardHeader>
       <CardContent>
-        <FlashingValue quote={live} tone="none" value={formatNumber(level, { digits: 2 })} className="text-2xl font-semibold tracking-tight" />
-        <div className={cn("tabular mt-1 flex items-center gap-2 text-sm", toneClass[tone])}>
+        <FlashingValue quote={live} tone="none" value={formatNumber(level, { digits: 2 })} className="text-lg font-semibold tracking-tight sm:text-2xl" />
+        <div className={cn("tabular mt-1 flex flex-wrap items-center gap-x-2 text-xs sm:text-sm", toneClass[tone])}>
           <span>{formatNumber(change, { signed: true, digits: 2 })}</span>
           <ChangeText value={pct} tone={tone} />
         </div>
@@ -160,7 +160,7 @@ export function MarketOverview({ initial }: { initial: MarketInitial }) {
         </div>
       ) : (
         <>
-          <div className={cn("grid gap-4 sm:grid-cols-2", data.indices.length === 3 ? "xl:grid-cols-3" : "xl:grid-cols-4")}>
+          <div className={cn("grid grid-cols-2 gap-3 sm:gap-4", data.indices.length === 3 ? "xl:grid-cols-3" : "xl:grid-cols-4")}>
             {sortIndices(data.indices).map((index) => (
               <IndexCard key={index.symbol} index={index} />
             ))}
