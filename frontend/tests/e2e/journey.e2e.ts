@@ -193,6 +193,31 @@ describe("an investor", () => {
     await dialog.waitFor({ state: "detached" });
     await expect.poll(async () => (await page.getByTestId("transactions-table").textContent()) ?? "").toContain("Interest");
     await shot(page, "10-portfolio");
+
+    // Edit the imported interest row, then delete it.
+    const interest = page.getByTestId("transactions-table").getByRole("row").filter({ hasText: "Interest" });
+    await interest.getByRole("button", { name: /Actions for transaction/ }).click();
+    await page.getByRole("menuitem", { name: "Edit" }).click();
+    const edit = page.getByRole("dialog");
+    await expect.poll(() => edit.getByLabel("Amount (₫)").inputValue()).toBe("120000");
+    await edit.getByLabel("Amount (₫)").fill("150000");
+    await edit.getByRole("button", { name: "Save changes" }).click();
+    await edit.waitFor({ state: "detached" });
+    await expect.poll(async () => (await interest.textContent()) ?? "").toContain("150.000");
+    await interest.getByRole("button", { name: /Actions for transaction/ }).click();
+    await page.getByRole("menuitem", { name: "Delete" }).click();
+    await page.getByRole("alertdialog").getByRole("button", { name: "Delete" }).click();
+    await expect.poll(() => interest.count()).toBe(0);
+
+    // Export downloads the ledger as CSV with the import's columns.
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export" }).click();
+    await page.getByRole("menuitem", { name: "CSV" }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/\.csv$/);
+    const text = await (await import("node:fs/promises")).readFile((await file.path())!, "utf8");
+    expect(text.split("\n")[0]).toBe("date,kind,symbol,quantity,price,amount,fee,tax,note,external_id");
+    expect(text).toContain("BUY");
   });
 
   test("browses the server-rendered market overview", async () => {

@@ -263,7 +263,14 @@ export function useImportTransactions(portfolioId: number) {
 
 /** Download the export through the authenticated client and hand it to the browser. */
 export async function downloadExport(portfolioId: number, format: "csv" | "json", filename: string): Promise<void> {
-  const response = await apiResponse("/api/portfolios/{id}/export/", { params: { id: portfolioId }, query: { format } });
+  const response = await apiResponse("/api/portfolios/{id}/export/", {
+    params: { id: portfolioId },
+    query: { format },
+    headers: { accept: format === "csv" ? "text/csv" : "application/json" },
+  });
+  const disposition = response.headers.get("content-disposition") ?? "";
+  const named = /filename="?([^";]+)"?/i.exec(disposition)?.[1];
+  if (named) filename = named;
   const blob = await response.blob();
   const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
