@@ -1,6 +1,7 @@
 "use client";
 import { BriefcaseIcon, LandmarkIcon, PlusIcon, TrendingUpIcon, WalletIcon } from "lucide-react";
 import { useMemo, useState } from "react";
+import { useShallow } from "zustand/react/shallow";
 import { ChangeText } from "@/components/common/price";
 import { EmptyState, ErrorState, PageHeader, TableSkeleton } from "@/components/common/states";
 import { AllocationDonut, type Slice } from "@/components/dashboard/allocation-donut";
@@ -56,11 +57,12 @@ export function Dashboard() {
   const holdings = useHoldings(id);
   const performance = usePerformance(id, range);
   const allocation = useAllocation(id, by);
-  const quotes = useQuotes((s) => s.quotes);
   const valuation = useValuationStore((s) => (id !== null ? s.byPortfolio[id] : undefined));
 
   const held = useMemo(() => (holdings.data?.results ?? []).map((h) => h.symbol), [holdings.data]);
   useLiveSymbols(held);
+  // Re-render on ticks of held symbols only.
+  const quotes = useQuotes(useShallow((s) => Object.fromEntries(held.map((symbol) => [symbol, s.quotes[symbol]]))));
 
   // The newest of the REST figures and the last websocket push, re-priced with later ticks.
   const pushed = valuation && valuation.receivedAt > Math.max(holdings.dataUpdatedAt, summary.dataUpdatedAt) ? valuation : null;
