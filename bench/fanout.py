@@ -6,7 +6,7 @@ to all 30 symbols), a fresh server is started pinned to the server CPUs; one cli
 client CPUs. The publisher then runs each tick rate (10, 100, 1,000 ticks/s over the 30 symbols) as
 a phase: warm-up, a measured window, a gap to drain. For each phase we report the publish-to-receipt
 latency of the ticks published in the window (p50/p99/p99.9), the delivered fraction (ticks
-received / ticks published in the window x clients), delivered messages per second, and the CPU
+received by the end of the drain / ticks published in the window x clients), delivered messages per second, and the CPU
 used by server, clients and publisher during the window.
 """
 
