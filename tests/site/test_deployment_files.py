@@ -31,6 +31,8 @@ PROCESS_VARS = {
     "DEMO_PASSWORD",
 }
 COMPOSE_VARS = {"POSTGRES_PASSWORD", "GATEWAY_PORT"}
+# Read by the Next.js server (frontend/server.mjs, frontend/scripts/serve.mjs).
+FRONTEND_VARS = {"FRONTEND_PORT", "FRONTEND_HOST", "BACKEND_URL", "COOKIE_SECURE"}
 
 
 def procfile() -> dict[str, str]:
@@ -93,7 +95,7 @@ def test_every_env_var_compose_sets_is_read_by_the_settings(name: str) -> None:
 
 def test_env_example_lists_every_variable_and_nothing_else() -> None:
     listed = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
-    assert listed == SETTINGS_VARS | PROCESS_VARS | COMPOSE_VARS
+    assert listed == SETTINGS_VARS | PROCESS_VARS | COMPOSE_VARS | FRONTEND_VARS
 
 
 def test_gateway_routes_api_admin_websockets_and_static_to_web() -> None:
