@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import threading
@@ -12,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from django.core.cache import cache
 from django.db import connection
 
@@ -315,21 +316,26 @@ def test_ticks_reach_the_ticker_group_on_the_channel_layer() -> None:
     pytest.importorskip("realtime.broadcast")
     from channels.layers import get_channel_layer
 
-    # given a client channel in the group ticker.FPT
     instrument("FPT")
+    quotes_ingest(snapshots=[snapshot(volume=1000, as_of=T0)])
     layer = get_channel_layer()
 
-    async def join() -> str:
+    def ingest_a_trade() -> None:
+        quotes_ingest(
+            snapshots=[snapshot(last="100500", volume=1400, as_of=T0 + timedelta(seconds=1))]
+        )
+
+    async def scenario() -> dict[str, Any]:
+        # given a client channel in the group ticker.FPT
         channel = await layer.new_channel()
         await layer.group_add("ticker.FPT", channel)
-        return channel
+        # when a poll with new volume is ingested (and commits)
+        await sync_to_async(ingest_a_trade)()
+        # then the channel receives a message (bounded wait)
+        return await asyncio.wait_for(layer.receive(channel), timeout=10)
 
-    channel = async_to_sync(join)()
-    quotes_ingest(snapshots=[snapshot(volume=1000, as_of=T0)])
-    # when a poll with new volume is ingested (and commits)
-    quotes_ingest(snapshots=[snapshot(last="100500", volume=1400, as_of=T0 + timedelta(seconds=1))])
-    # then the channel receives a tick.message with that tick
-    message = async_to_sync(layer.receive)(channel)
+    message = async_to_sync(scenario)()
+    # a tick.message with that tick
     assert message["type"] == "tick.message"
     assert message["symbol"] == "FPT"
     ticks = message.get("ticks", [message])
