@@ -80,5 +80,5 @@ class FailSafeRedisCache(RedisCache):
     def delete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
         self._guard(None, super().delete_many, keys, version)
 
-    def clear(self) -> bool:
-        return self._guard(False, super().clear)
+    def clear(self) -> None:
+        self._guard(None, super().clear)
