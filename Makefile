@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export NEXT_TELEMETRY_DISABLED := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format typecheck seed migrate check-deploy clean help frontend frontend-e2e bench
+.PHONY: run test schemathesis lint format typecheck seed migrate check-deploy clean help frontend frontend-e2e bench
 
 help:
 	@echo "make run        set up .venv, migrate, seed demo data and run web + worker + beat"
@@ -37,6 +37,9 @@ run: $(VENV)/.base-installed
 
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m portfolio_site.devstack test $(PYTEST_ARGS)
+
+schemathesis: $(VENV)/.dev-installed  ## fuzz the API from its OpenAPI schema (SCHEMATHESIS_CASES, default 2000)
+	$(BIN)/python -m portfolio_site.devstack test tests/security/test_schemathesis.py -q
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
