@@ -61,7 +61,7 @@ FULL = Plan(
     gap=2.0,
 )
 QUICK = Plan(
-    systems=("ours daphne", "ours daphne+core", PEER),
+    systems=("ours daphne", PEER),
     scenarios=((100, (100,)), (1000, (10,))),
     warmup=1.0,
     measure=3.0,
