@@ -14,6 +14,9 @@ Load (pinned to the client CPUs), per endpoint and cache state:
   for the maximum requests/s and its latency;
 - open loop at 300 requests/s over 50 connections (bench/http_load.py, latency counted from when
   each request was due) for the p99 the target names.
+
+Peer: ``bench/peers/fastapi_api/`` serves the summary with the same SQL behind FastAPI on uvicorn
+(psycopg pool, the project's own ``fold``), measured the same way; its body is compared with ours.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from bench.ledger_data import SYMBOLS, generate_history, generate_ledger
 from bench.machine import CpuMeter
 from bench.processes import Processes, wait_for_port
 from bench.report import Section, Target
+from bench.stats import ratio
 
 USERNAME = "bench-api"
 PORTFOLIO_NAME = "bench-api-1000"
@@ -211,11 +215,51 @@ def _python_load(
     return result
 
 
-def _prime(url: str, token: str) -> int:
+SYSTEM_LABELS = {"ours": "ours (daphne, DRF)", "peer": "peer (FastAPI, same SQL)"}
+
+
+def _server_command(system: str, port: int) -> list[str]:
+    if system == "ours":  # as the Procfile runs it
+        return [
+            PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--proxy-headers",
+            "portfolio_site.asgi:application",
+        ]  # fmt: skip
+    return [
+        PYTHON, "-m", "uvicorn", "bench.peers.fastapi_api.app:app", "--host", "127.0.0.1",
+        "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--log-level", "warning",
+        "--no-access-log",
+    ]  # fmt: skip
+
+
+def _server_env(ctx: Context, system: str, cache: str) -> dict[str, str]:
+    return ctx.django_env(
+        RATE_LIMIT_PORTFOLIO_READ="100000000/min",
+        BENCH_CACHE="" if cache == "warm" else "dummy",
+        PEER_DATABASE_URL=ctx.database_url,
+        PEER_REDIS_URL=ctx.redis_url,
+        PEER_PREFIX=ctx.key_prefix,
+        PEER_CACHE="redis" if cache == "warm" else "",
+    )
+
+
+def _fetch(url: str, token: str) -> tuple[int, Any]:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})  # noqa: S310
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback URL
-        response.read()
-        return int(response.status)
+        return int(response.status), json.loads(response.read())
+
+
+def _peer_ratios(section: Section) -> None:
+    """requests/s and p99 of ours over the peer's, same endpoint, cache state and load."""
+    peer = {
+        (r["endpoint"], r["cache"], r["load"]): r
+        for r in section.rows
+        if r["system"] == SYSTEM_LABELS["peer"]
+    }
+    for row in section.rows:
+        other = peer.get((row["endpoint"], row["cache"], row["load"]))
+        row["rps / peer"] = ratio(row["requests/s"], other["requests/s"]) if other else None
+        row["p99 / peer"] = ratio(row["p99 ms"], other["p99 ms"]) if other else None
+    section.columns += ["rps / peer", "p99 / peer"]
 
 
 def run(ctx: Context) -> Section:
@@ -223,9 +267,10 @@ def run(ctx: Context) -> Section:
     portfolio_id, token = _prepare_data(ctx)
     section = Section(
         name="api",
-        title=f"API at concurrency {CONCURRENCY} (daphne, 1 portfolio of {TRANSACTIONS:,} "
+        title=f"API at concurrency {CONCURRENCY} (1 portfolio of {TRANSACTIONS:,} "
         "transactions, 30 symbols, 2 years of closes)",
         columns=[
+            "system",
             "endpoint",
             "cache",
             "load",
@@ -237,43 +282,31 @@ def run(ctx: Context) -> Section:
             "server CPU %",
         ],
     )
+    summary_warm_open: dict[str, Any] | None = None
     seconds = 3.0 if ctx.quick else 8.0
-    endpoints = ["summary"] if ctx.quick else list(ENDPOINTS)
     have_wrk = shutil.which("wrk") is not None
     if not have_wrk:
         section.notes.append("wrk is not installed: closed-loop figures come from bench.http_load.")
-    summary_warm_open: dict[str, Any] | None = None
-    for cache in ("warm", "cold"):
-        env = ctx.django_env(
-            RATE_LIMIT_PORTFOLIO_READ="100000000/min",
-            BENCH_CACHE="" if cache == "warm" else "dummy",
-        )
+    bodies: dict[str, Any] = {}
+    for system, cache in (("ours", "warm"), ("ours", "cold"), ("peer", "warm"), ("peer", "cold")):
+        endpoints = ["summary"] if system == "peer" or ctx.quick else list(ENDPOINTS)
         processes = Processes()
         try:
             port = free_port()
             server = processes.start(
                 "server",
-                [
-                    *ctx.taskset(ctx.server_cpus),
-                    PYTHON,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "--proxy-headers",
-                    "portfolio_site.asgi:application",
-                ],
-                env=env,
+                ctx.taskset(ctx.server_cpus) + _server_command(system, port),
+                env=_server_env(ctx, system, cache),
             )
             wait_for_port(port, server)
             for name in endpoints:
                 path = f"/api/portfolios/{portfolio_id}/{ENDPOINTS[name]}"
                 url = f"http://127.0.0.1:{port}{path}"
-                status = _prime(url, token)
+                status, body = _fetch(url, token)
                 if status != 200:
                     raise RuntimeError(f"{path} answered {status}")
+                if name == "summary":
+                    bodies[system] = body
                 for load in ("closed", "open"):
                     meter = CpuMeter([server.pid])
                     meter.start()
@@ -283,16 +316,16 @@ def run(ctx: Context) -> Section:
                         rate = None if load == "closed" else OPEN_LOOP_RATE
                         result = _python_load(ctx, port, path, token, seconds, rate)
                     cpu = meter.stop()
-                    label = (
-                        f"closed loop, c={CONCURRENCY} ({result['tool']})"
-                        if load == "closed"
-                        else f"open loop {OPEN_LOOP_RATE}/s, {CONCURRENCY} conns"
-                    )
                     section.rows.append(
                         {
+                            "system": SYSTEM_LABELS[system],
                             "endpoint": name,
                             "cache": cache,
-                            "load": label,
+                            "load": (
+                                f"closed c={CONCURRENCY} ({result['tool']})"
+                                if load == "closed"
+                                else f"open {OPEN_LOOP_RATE}/s"
+                            ),
                             "requests/s": result.get("rps"),
                             "p50 ms": result.get("p50_ms"),
                             "p99 ms": result.get("p99_ms"),
@@ -301,14 +334,23 @@ def run(ctx: Context) -> Section:
                             "server CPU %": cpu,
                         }
                     )
-                    if (name, cache, load) == ("summary", "warm", "open"):
+                    if (system, name, cache, load) == ("ours", "summary", "warm", "open"):
                         summary_warm_open = result
         except Exception as error:
             logs = processes.tail("server", 800)
-            section.notes.append(f"cache {cache}: {error!r}; server log: {logs!r}")
+            section.notes.append(f"{system}, cache {cache}: {error!r}; server log: {logs!r}")
         finally:
             processes.stop_all()
             processes.remove_logs()
+    _peer_ratios(section)
+    if "ours" in bodies and "peer" in bodies:
+        differ = sorted(
+            k for k in bodies["ours"] if k != "as_of" and bodies["ours"][k] != bodies["peer"].get(k)
+        )
+        section.notes.append(
+            "Summary bodies, ours vs the peer: "
+            + (f"differ in {', '.join(differ)}." if differ else "identical (as_of aside).")
+        )
     if summary_warm_open is not None:
         p99 = summary_warm_open.get("p99_ms")
         achieved = summary_warm_open.get("rps")
