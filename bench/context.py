@@ -48,7 +48,7 @@ class Context:
     )
     server_cpus: str = field(default_factory=lambda: os.environ.get("BENCH_SERVER_CPUS", "0"))
     client_cpus: str = field(default_factory=lambda: os.environ.get("BENCH_CLIENT_CPUS", "1"))
-    key_prefix: str = field(default_factory=lambda: f"bench{os.getpid()}")
+    key_prefix: str = field(default_factory=lambda: f"bench{os.getpid()}_")
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     started: float = field(default_factory=time.monotonic)
 

@@ -60,6 +60,18 @@ def _admin_url(database_url: str) -> str:
     return f"{base}/postgres"
 
 
+def _delete_run_keys(ctx: Context) -> None:
+    """Every Redis key the run wrote carries its prefix (cache, limiter, channel layer, peers)."""
+    try:
+        import redis
+
+        client = redis.Redis.from_url(ctx.redis_url, socket_timeout=5)
+        for key in client.scan_iter(match=f"{ctx.key_prefix}*", count=1000):
+            client.delete(key)
+    except Exception as error:
+        print(f"[bench] could not delete the run's Redis keys: {error!r}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -99,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         section.seconds = round(time.monotonic() - started, 1)
         run.sections.append(section)
         print(report.section_markdown(section), flush=True)
+    _delete_run_keys(ctx)
     run.finished_at = datetime.now(UTC)
     run.machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     json_path, md_path = report.write(run, Path(args.out))
