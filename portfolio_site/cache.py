@@ -12,21 +12,49 @@ Configured in ``settings.CACHES`` as ``portfolio_site.cache.FailSafeRedisCache``
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import redis.exceptions
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 from portfolio_site.redis_outage import OutageBreaker
 
 T = TypeVar("T")
 
 
+_shared_pools: dict[tuple[str, str], Any] = {}
+_shared_pools_lock = threading.Lock()
+
+
+class SharedPoolRedisCacheClient(RedisCacheClient):
+    """One connection pool per process and server, instead of one per cache instance.
+
+    Django makes a cache instance per thread / async context; with the stock client each instance
+    opens its own pool, so an ASGI server connects to Redis again for nearly every request.
+    """
+
+    def _get_connection_pool(self, write: bool) -> Any:
+        client: Any = self  # django-stubs leave out the client's private attributes
+        index = client._get_connection_pool_index(write)
+        server, options = client._servers[index], client._pool_options
+        key = (server, repr(sorted(options.items())))
+        pool = _shared_pools.get(key)
+        if pool is None:
+            with _shared_pools_lock:
+                pool = _shared_pools.get(key)
+                if pool is None:
+                    pool = client._pool_class.from_url(server, **options)
+                    _shared_pools[key] = pool
+        return pool
+
+
 class FailSafeRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
+        self._class = SharedPoolRedisCacheClient
         self.breaker = OutageBreaker("cache")
 
     def _guard(self, fallback: T, call: Callable[..., T], *args: Any) -> T:

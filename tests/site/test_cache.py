@@ -111,3 +111,24 @@ def test_the_cache_recovers_by_itself_when_redis_returns(no_cooldown, caplog) ->
             flaky.set("quote-map", {"FPT": "120000"})
         assert flaky.get("quote-map") == {"FPT": "120000"}
         assert any("Redis is back for the cache" in r.getMessage() for r in caplog.records)
+
+
+def test_cache_instances_in_different_threads_share_one_connection_pool() -> None:
+    import threading
+
+    from django.core.cache import caches
+
+    pools = []
+
+    def grab() -> None:
+        cache = caches["default"]
+        cache.set("pool-probe", 1, 5)
+        pools.append(cache._cache._get_connection_pool(True))
+
+    threads = [threading.Thread(target=grab) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(pools) == 3
+    assert len({id(pool) for pool in pools}) == 1
