@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
@@ -18,7 +19,7 @@ from tests.e2e.conftest import Stack
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 VN30_TRIO = ["FPT", "VNM", "HPG"]
-LIVE_WAIT = 45.0  # generous upper bound for "within a few seconds" on a loaded CI machine
+LIVE_WAIT = 90.0  # an upper bound only: the simulated board trades each symbol every few seconds
 
 
 async def open_market(stack: Stack, *, web: int = 0) -> ClientConnection:
@@ -94,7 +95,7 @@ async def test_two_web_processes_deliver_the_same_ticks(stack: Stack) -> None:
     try:
         for ws in clients:
             assert (await subscribe(ws, VN30_TRIO))["type"] == "snapshot"
-        enough: Callable[[list[dict]], bool] = lambda ticks: len(ticks) >= 9  # noqa: E731
+        enough: Callable[[list[dict]], bool] = lambda ticks: len(ticks) >= 6  # noqa: E731
         streams = await asyncio.gather(*(collect_ticks(ws, enough, LIVE_WAIT) for ws in clients))
     finally:
         for ws in clients:
@@ -114,31 +115,46 @@ async def test_two_web_processes_deliver_the_same_ticks(stack: Stack) -> None:
     assert shared, "the two web processes never delivered a common tick"
 
 
-async def test_the_demo_portfolio_stream_reflects_price_moves(stack: Stack) -> None:
+async def test_the_demo_portfolio_stream_follows_the_live_prices(stack: Stack) -> None:
+    # The simulated board trades every few seconds but moves a price only every few minutes, so
+    # the check is that each valuation carries the latest tick of a held symbol (price and time);
+    # how a changed price changes every figure is tested in tests/realtime/test_portfolio_stream.py.
     token = await asyncio.to_thread(stack.demo_token)
     portfolios = await asyncio.to_thread(stack.request, "GET", "/api/portfolios/", None, token)
     portfolio_id = portfolios["results"][0]["id"]
     ticket = await asyncio.to_thread(stack.request, "POST", "/api/auth/ws-ticket/", None, token)
-    async with connect(
-        stack.ws(f"/ws/portfolio/{portfolio_id}/?ticket={ticket['ticket']}"),
-        origin=stack.origin(),  # type: ignore[arg-type]
-        open_timeout=20,
-    ) as ws:
-        first = await next_message(ws, lambda m: m["type"] == "valuation", 20)
-        held = {h["symbol"] for h in first["holdings"]}
-        assert held, "the demo portfolio holds nothing"
-        prices = {h["symbol"]: h["last_price"] for h in first["holdings"]}
-        moved = await next_message(
-            ws,
-            lambda m: (
-                m["type"] == "valuation"
-                and any(prices.get(h["symbol"]) != h["last_price"] for h in m["holdings"])
-            ),
-            LIVE_WAIT,
-        )
-    assert moved["portfolio_id"] == portfolio_id
-    assert moved["summary"]["market_value"] == str(
-        sum(int(h["market_value"]) for h in moved["holdings"])
+    market = await open_market(stack)
+    try:
+        async with connect(
+            stack.ws(f"/ws/portfolio/{portfolio_id}/?ticket={ticket['ticket']}"),
+            origin=stack.origin(),  # type: ignore[arg-type]
+            open_timeout=20,
+        ) as portfolio:
+            first = await next_message(portfolio, lambda m: m["type"] == "valuation", 20)
+            held = sorted(h["symbol"] for h in first["holdings"])
+            assert held, "the demo portfolio holds nothing"
+            assert (await subscribe(market, held))["type"] == "snapshot"
+            # when a held symbol trades
+            tick = await next_message(market, lambda m: m["type"] == "tick", LIVE_WAIT)
+            # then a valuation with that trade's price and time follows
+            pushed = await next_message(
+                portfolio,
+                lambda m: (
+                    m["type"] == "valuation"
+                    and any(
+                        h["symbol"] == tick["symbol"] and h["price_as_of"] == tick["ts"]
+                        for h in m["holdings"]
+                    )
+                ),
+                LIVE_WAIT,
+            )
+    finally:
+        await market.close()
+    holding = next(h for h in pushed["holdings"] if h["symbol"] == tick["symbol"])
+    assert Decimal(holding["last_price"]) == Decimal(tick["price"])
+    assert Decimal(holding["market_value"]) == Decimal(tick["price"]) * Decimal(holding["quantity"])
+    assert pushed["summary"]["market_value"] == str(
+        sum(int(h["market_value"]) for h in pushed["holdings"])
     )
 
 
