@@ -101,30 +101,42 @@ class QuotesQuery(StrictSerializer):
         return symbols
 
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _moment_error(name: str, message: str) -> serializers.ValidationError:
+    return serializers.ValidationError({name: [f"{name}: {message}"]})
+
+
 def parse_moment(name: str, raw: str, *, end_of_day: bool) -> datetime:
     """A ``YYYY-MM-DD`` date (Vietnam trading date: its start, or with ``end_of_day`` the start of
-    the next day) or an ISO-8601 datetime with ``Z`` or an offset."""
+    the next day) or an ISO-8601 datetime with ``Z`` or an offset, between 1900 and 2200."""
     raw = raw.strip()
-    if len(raw) == 10:
-        try:
-            day = date.fromisoformat(raw)
-        except ValueError:
-            pass
-        else:
-            return vn_midnight_utc(day + timedelta(days=1) if end_of_day else day)
+    out_of_range = _moment_error(name, "must be between 1900 and 2200.")
+    try:
+        day = date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        day = None
+    if day is not None:
+        if not EARLIEST.date() <= day < LATEST.date():
+            raise out_of_range
+        return vn_midnight_utc(day + timedelta(days=1) if end_of_day else day)
     try:
         moment = parse_datetime(raw)
     except ValueError:
         moment = None
     if moment is None:
-        raise serializers.ValidationError(
-            {name: [f"{name}: not a date (YYYY-MM-DD) or an ISO-8601 datetime: {raw[:40]!r}."]}
-        )
+        raise _moment_error(name, f"not a date (YYYY-MM-DD) or an ISO-8601 datetime: {raw[:40]!r}.")
     if moment.tzinfo is None:
-        raise serializers.ValidationError(
-            {name: [f"{name}: a datetime needs Z or a UTC offset (e.g. 2026-01-05T02:15:00Z)."]}
-        )
-    return moment.astimezone(UTC)
+        raise _moment_error(name, "a datetime needs Z or a UTC offset (e.g. 2026-01-05T02:15:00Z).")
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise out_of_range from None
+    if not EARLIEST <= moment < LATEST:
+        raise out_of_range
+    return moment
 
 
 class BarsQuery(StrictSerializer):
@@ -156,9 +168,11 @@ class TicksQuery(PageQuery):
     after_seq = serializers.IntegerField(
         required=False,
         min_value=0,
+        max_value=2**63 - 1,
         error_messages={
             "invalid": "after_seq: must be a whole number.",
             "min_value": "after_seq: must not be negative.",
+            "max_value": "after_seq: too large.",
         },
     )
 

@@ -285,6 +285,11 @@ def test_bars_accept_iso_datetimes_with_an_offset(api_client: APIClient, fpt_his
         ({"start": "2026-01-09", "end": "2026-01-05"}, "end"),
         ({"start": "2026-01-05T03:00:00Z", "end": "2026-01-05T02:00:00Z"}, "end"),
         ({"limit": "10"}, "limit"),
+        ({"start": "0001-01-01"}, "start"),
+        ({"end": "9999-12-31"}, "end"),
+        ({"start": "0001-01-01T00:00:00Z"}, "start"),
+        ({"interval": "1m", "end": "9999-12-31T23:59:59-14:00"}, "end"),
+        ({"start": "2026-02-30T00:00:00Z"}, "start"),
     ],
     ids=[
         "unknown-interval",
@@ -296,6 +301,11 @@ def test_bars_accept_iso_datetimes_with_an_offset(api_client: APIClient, fpt_his
         "reversed-dates",
         "reversed-times",
         "unknown-parameter",
+        "year-one",
+        "year-9999",
+        "year-one-datetime",
+        "overflowing-offset",
+        "impossible-datetime",
     ],
 )
 def test_bad_bar_requests_are_400_naming_the_parameter(
@@ -353,8 +363,11 @@ def test_ticks_are_listed_oldest_first_from_a_time_or_after_a_seq(
     ("params", "name"),
     [
         ({"since": "soon"}, "since"),
+        ({"since": "0001-01-01"}, "since"),
+        ({"since": "9999-12-31T23:59:59-14:00"}, "since"),
         ({"after_seq": "-1"}, "after_seq"),
         ({"after_seq": "x"}, "after_seq"),
+        ({"after_seq": str(2**70)}, "after_seq"),
     ],
 )
 def test_bad_tick_requests_are_400_naming_the_parameter(
