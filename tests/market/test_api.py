@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from market.models import Bar
@@ -440,3 +442,27 @@ def test_the_schema_documents_the_market_endpoints(api_client: APIClient) -> Non
         operation = paths[path]["get"]
         assert operation["tags"] == ["market"]
     assert {"400", "404"} <= set(paths["/api/market/quotes/"]["get"]["responses"])
+
+
+_PARAM_VALUES = st.one_of(
+    st.text(max_size=30),
+    st.dates().map(date.isoformat),
+    st.datetimes(timezones=st.timezones()).map(datetime.isoformat),
+    st.integers().map(str),
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    path=st.sampled_from(["instruments/", "instruments/FPT/", "instruments/FPT/bars/", "instruments/FPT/ticks/", "quotes/", "summary/"]),
+    params=st.dictionaries(
+        st.sampled_from(["symbols", "interval", "start", "end", "since", "after_seq", "page", "page_size", "exchange", "type", "group", "search"]),
+        _PARAM_VALUES,
+        max_size=4,
+    ),
+)  # fmt: skip
+def test_no_query_string_makes_a_server_error(api_client: APIClient, market, path, params) -> None:
+    response = api_client.get(f"{BASE}/{path}", params)
+    assert response.status_code in (200, 400, 404), (path, params, response.content[:300])
