@@ -115,6 +115,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     _db["OPTIONS"] = {"connect_timeout": env.integer("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)}
+    # A psycopg connection pool per process (Django's native pooling, with CONN_MAX_AGE=0): a
+    # request borrows a connection instead of opening one. 0 turns it off.
+    _pool_size = env.integer("DATABASE_POOL_MAX_SIZE", 10, minimum=0)
+    if _pool_size:
+        _db["OPTIONS"]["pool"] = {"min_size": 1, "max_size": _pool_size, "timeout": 10}
     if DATABASE_POOLER == "pgbouncer":
         _db["DISABLE_SERVER_SIDE_CURSORS"] = True
         _db["OPTIONS"]["prepare_threshold"] = None
