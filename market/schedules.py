@@ -28,6 +28,7 @@ from market.models import Instrument
 
 MARKET_TZ = "Asia/Ho_Chi_Minh"
 FIRST_SYNC = "market: first instrument sync"
+FIRST_BACKFILL = "market: first history backfill"
 
 
 @dataclass(frozen=True)
@@ -161,3 +162,26 @@ def schedules_install(*, reset: bool = False) -> InstallResult:
             else:
                 result.kept.append(item.name)
     return result
+
+
+def history_backfill_schedule_once(*, symbols: list[str], days: int) -> PeriodicTask:
+    """A one-off row that makes beat run ``backfill_history`` (missing days only) once, soon: how
+    ``seed_market`` hands a long, budget-bound vnstock backfill to the worker instead of blocking
+    start-up. Re-running re-arms the row with the new symbols."""
+    every = _schedule_fields(Declared("", "", "", every_seconds=10))["interval"]
+    task, _ = PeriodicTask.objects.update_or_create(
+        name=FIRST_BACKFILL,
+        defaults={
+            "task": "market.backfill_history",
+            "description": "One-off: daily history for VN30 and the indices, in the worker.",
+            "kwargs": json.dumps({"symbols": symbols, "days": days, "only_missing": True}),
+            "args": "[]",
+            "interval": every,
+            "crontab": None,
+            "one_off": True,
+            "enabled": True,
+            "last_run_at": None,
+            "total_run_count": 0,
+        },
+    )
+    return task

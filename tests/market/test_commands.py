@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from io import StringIO
 from typing import Any
@@ -123,3 +124,28 @@ def test_seed_market_is_idempotent_and_makes_the_market_live(simulated) -> None:
     assert list(Bar.objects.order_by("id").values_list("id", "close", "volume")) == rows
     assert "0 symbols fetched" in second
     assert PeriodicTask.objects.filter(name__startswith="market:").count() == 6
+
+
+class ListingOnly(SimulatedProvider):
+    """The simulated listing under another name: a provider whose history must not be fetched here."""
+
+    name = "vnstock"
+
+    def history(self, *args: Any, **kwargs: Any) -> list[Any]:
+        raise AssertionError("seed_market must hand a vnstock backfill to the worker")
+
+
+def test_seed_market_hands_a_vnstock_backfill_to_the_worker(monkeypatch) -> None:
+    provider = ListingOnly(clock=lambda: NOW)
+    monkeypatch.setattr("market.management.commands.seed_market.get_provider", lambda: provider)
+    # when seed_market runs (twice) with a rate-limited provider
+    out, _ = run("seed_market", "--no-progress")
+    run("seed_market", "--no-progress")
+    # then the history is a one-off task for beat, armed once, with VN30 and the indices
+    assert "queued for the worker" in out
+    task = PeriodicTask.objects.get(name="market: first history backfill")
+    kwargs = json.loads(task.kwargs)
+    assert (task.task, task.one_off, task.enabled) == ("market.backfill_history", True, True)
+    assert {"FPT", "VNINDEX"} <= set(kwargs["symbols"])
+    assert (kwargs["days"], kwargs["only_missing"]) == (730, True)
+    assert not Bar.objects.exists()

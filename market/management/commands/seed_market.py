@@ -3,7 +3,10 @@
 1. sync instruments and groups from the provider (``MARKET_DATA_PROVIDER``; ``auto`` falls back to
    the simulated feed when vnstock is unreachable);
 2. daily history for VN30 and the indices: two years (``--days``) for symbols that have none, and
-   only the missing days after the latest stored bar for the others;
+   only the missing days after the latest stored bar for the others. With the simulated feed this
+   runs here (about 15 s on a fresh database); with vnstock, whose budget allows 20-60 calls a
+   minute, it is handed to the worker as a one-off periodic task so that start-up does not wait
+   (``--wait`` runs it here anyway, waiting out the rate limit);
 3. the periodic tasks (``setup_schedules``: missing rows only, the admin's edits are kept).
 
 Provider failures are reported and do not fail the command: ``make run`` must start offline.
@@ -18,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from market.management.commands.backfill_history import backfill_symbols, resolve_symbols
 from market.models import InstrumentGroup
 from market.providers.base import ProviderError, get_provider
-from market.schedules import schedules_install
+from market.schedules import history_backfill_schedule_once, schedules_install
 from market.services import instrument_sync
 
 
@@ -28,6 +31,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, default=730, help="history depth for new symbols")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--wait", action="store_true", help="backfill here even with vnstock (slow: budget)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         provider = get_provider()
@@ -41,7 +47,10 @@ class Command(BaseCommand):
         except ProviderError as exc:
             self.stderr.write(f"instrument sync failed ({exc}); keeping the stored instruments")
         symbols = self._seed_symbols()
-        if symbols:
+        if symbols and provider.name != "simulated" and not options["wait"]:
+            history_backfill_schedule_once(symbols=symbols, days=options["days"])
+            self.stdout.write(f"history: {len(symbols)} symbols queued for the worker (one-off)")
+        elif symbols:
             run = backfill_symbols(
                 symbols=symbols,
                 days=options["days"],
