@@ -32,6 +32,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from portfolio.models import Portfolio
+from portfolio_site.client_ip import client_ip_from_scope
 from realtime import limits
 from realtime.auth import AuthError, WebsocketSession, user_is_active
 from realtime.broadcast import portfolio_group, ticker_group, user_group
@@ -59,11 +60,6 @@ class ErrorCode:
     RATE_LIMITED = "rate_limited"
 
 
-def _client_ip(scope: dict[str, Any]) -> str:
-    client = scope.get("client")
-    return str(client[0]) if client else "unknown"
-
-
 class StreamConsumer(AsyncWebsocketConsumer):
     """Shared plumbing: accept-then-authenticate, owned groups, background tasks, orjson."""
 
@@ -89,7 +85,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         session: WebsocketSession = self.scope["ws_session"]
         self.session = session
         await self.accept(subprotocol=session.subprotocol)
-        decision = await limits.connect_decision(client_ip=_client_ip(self.scope))
+        decision = await limits.connect_decision(client_ip=client_ip_from_scope(self.scope))
         if decision is not None and not decision.allowed:
             await self.close_with(CLOSE_RATE_LIMITED, "too many connections, retry later")
             return None

@@ -1,7 +1,7 @@
 """Rate limits for websockets, on the shared Redis sliding-window limiter.
 
-- Connects: ``WS_CONNECT_LIMIT`` per ``WS_CONNECT_WINDOW_SECONDS`` per client IP (the address
-  daphne reports; with ``--proxy-headers`` behind the gateway, the forwarded one).
+- Connects: ``WS_CONNECT_LIMIT`` per ``WS_CONNECT_WINDOW_SECONDS`` per client IP (resolved like
+  HTTP requests: ``portfolio_site.client_ip``, X-Forwarded-For only from ``TRUSTED_PROXIES``).
 - Messages: ``WS_MESSAGE_LIMIT`` per ``WS_MESSAGE_WINDOW_SECONDS`` per connection.
 
 Streams are reads, so the limiter fails open: if Redis is down, the check allows and logs.
