@@ -18,7 +18,6 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -131,12 +130,6 @@ _NOT_FOUND = OpenApiExample(
 )
 
 
-class MarketPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-
 class MarketAPIView(APIView):
     permission_classes = [AllowAny]
     throttle_scope = "market_read"
@@ -145,7 +138,6 @@ class MarketAPIView(APIView):
 class MarketListAPIView(GenericAPIView):
     permission_classes = [AllowAny]
     throttle_scope = "market_read"
-    pagination_class = MarketPagination
 
     def paginated(self, items: Any, serializer: type, **context: Any) -> Response:
         page = self.paginate_queryset(items)

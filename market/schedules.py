@@ -1,4 +1,5 @@
-"""The market pipeline's periodic tasks, declared in code and written as django-celery-beat rows.
+"""The project's periodic tasks (the market pipeline, plus the portfolio app's housekeeping),
+declared in code and written as django-celery-beat rows.
 
 ``schedules_install()`` is run by ``manage.py setup_schedules`` (and by ``manage.py seed_market``,
 which ``make run`` runs through ``seed_demo``). It is idempotent and respects the admin:
@@ -93,6 +94,12 @@ def declared_schedules() -> list[Declared]:
             "market.prune_ticks",
             "Delete ticks older than TICK_RETENTION_DAYS (bars are kept).",
             crontab={"minute": "30", "hour": "2", "day_of_week": "*"},
+        ),
+        Declared(
+            "portfolio: purge idempotency keys",
+            "portfolio.purge_idempotency_keys",
+            "Delete Idempotency-Key records older than their 24-hour lifetime.",
+            crontab={"minute": "15", "hour": "*", "day_of_week": "*"},
         ),
     ]
 

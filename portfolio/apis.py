@@ -21,7 +21,6 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -48,12 +47,6 @@ from portfolio.serializers import (
 from portfolio_site.errors import DomainError
 
 # --- shared pieces ------------------------------------------------------------------------------
-
-
-class StandardPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 ErrorBody = inline_serializer(
@@ -213,7 +206,6 @@ def _portfolio_fake(view: Any) -> bool:
 @extend_schema(tags=["portfolios"])
 class PortfolioViewSet(viewsets.GenericViewSet):
     serializer_class = PortfolioSerializer
-    pagination_class = StandardPagination
     lookup_value_regex = r"\d+"
     filter_backends: list[Any] = []
 
@@ -566,7 +558,6 @@ TRANSACTION_ERRORS = {400: INVALID, 404: NOT_FOUND, 409: CONFLICT, 422: RULE}
 @extend_schema(tags=["transactions"])
 class TransactionViewSet(viewsets.GenericViewSet):
     serializer_class = TransactionSerializer
-    pagination_class = StandardPagination
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = TransactionFilter
     ordering_fields = ["trade_date", "id", "created_at", "kind"]
@@ -694,7 +685,6 @@ def _quotes_for(symbols: list[str]) -> dict[str, Any]:
 @extend_schema(tags=["watchlist"])
 class WatchlistViewSet(viewsets.GenericViewSet):
     serializer_class = WatchlistItemSerializer
-    pagination_class = StandardPagination
     filter_backends: list[Any] = []
     lookup_field = "symbol"
     lookup_value_regex = r"[A-Za-z0-9]+"
@@ -776,7 +766,6 @@ ALERT_EXAMPLE = OpenApiExample(
 @extend_schema(tags=["alerts"])
 class AlertViewSet(viewsets.GenericViewSet):
     serializer_class = AlertSerializer
-    pagination_class = StandardPagination
     filter_backends: list[Any] = []
     lookup_value_regex = r"\d+"
     throttle_scope = "portfolio_read"
