@@ -35,7 +35,7 @@ from typing import Any, cast
 import redis.exceptions
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -424,7 +424,7 @@ def quotes_ingest(*, snapshots: Sequence[QuoteSnapshot]) -> IngestResult:
                 update_fields=_QUOTE_UPDATE_FIELDS,
             )
         if new_ticks:
-            Tick.objects.bulk_create(new_ticks, batch_size=BATCH_SIZE)
+            _ticks_store(new_ticks)
             touched = {(t.instrument_id, aggregation.bucket_start(t.time, "1m")) for t in new_ticks}
             result.bars = _rebuild_minute_bars(touched)
         result.stored = len(quote_rows)
@@ -524,6 +524,32 @@ def _tick_for(
         side=_tick_side(snapshot.last, reference_price, target.type),
         source=_source(snapshot.source),
     )
+
+
+_TICK_COLUMNS = ("instrument_id", "seq", "time", "price", "volume", "side", "source")
+
+
+def _ticks_store(ticks: Sequence[Tick]) -> None:
+    """Insert new ticks: PostgreSQL ``COPY`` (about 4x faster than ``bulk_create``, measured in
+    bench/ingest.py), ``bulk_create`` elsewhere. The ticks' primary keys are not read back."""
+    if connection.vendor != "postgresql":
+        Tick.objects.bulk_create(ticks, batch_size=BATCH_SIZE)
+        return
+    table = connection.ops.quote_name(Tick._meta.db_table)
+    statement = f"COPY {table} ({', '.join(_TICK_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for tick in ticks:
+            copy.write_row(
+                (
+                    tick.instrument_id,
+                    tick.seq,
+                    tick.time,
+                    tick.price,
+                    tick.volume,
+                    tick.side,
+                    tick.source,
+                )
+            )
 
 
 def _tick_data(tick: Tick, snapshot: QuoteSnapshot) -> TickData:
@@ -666,10 +692,55 @@ def _tick_rows(**filters: Any) -> tuple[list[aggregation.TickRow], dict[int, str
     return rows, sources
 
 
+# The 1m bars of the touched (instrument, minute) pairs, folded from their ticks in SQL exactly as
+# market.aggregation does (open/close by (time, seq), value rounded half up, the latest tick's
+# source) and written only where they changed. {bar}/{tick} are the quoted table names.
+_MINUTE_BARS_SQL = """
+WITH touched (instrument_id, start) AS (
+    SELECT * FROM unnest(%s::bigint[], %s::timestamptz[])
+), folded AS (
+    SELECT t.instrument_id, t.start,
+           (array_agg(k.price ORDER BY k.time, k.seq))[1] AS open,
+           max(k.price) AS high,
+           min(k.price) AS low,
+           (array_agg(k.price ORDER BY k.time DESC, k.seq DESC))[1] AS close,
+           sum(k.volume) AS volume,
+           round(sum(k.price * k.volume)) AS value,
+           (array_agg(k.source ORDER BY k.time DESC, k.seq DESC))[1] AS source
+    FROM touched t
+    JOIN {tick} k ON k.instrument_id = t.instrument_id
+                 AND k.time >= t.start AND k.time < t.start + interval '1 minute'
+    GROUP BY t.instrument_id, t.start
+)
+INSERT INTO {bar} AS b (instrument_id, interval, start, open, high, low, close, volume, value,
+                        source)
+SELECT instrument_id, %s, start, open, high, low, close, volume, value, source FROM folded
+ON CONFLICT (instrument_id, interval, start) DO UPDATE SET
+    open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+    volume = EXCLUDED.volume, value = EXCLUDED.value, source = EXCLUDED.source
+WHERE (b.open, b.high, b.low, b.close, b.volume, b.value, b.source)
+      IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close,
+                        EXCLUDED.volume, EXCLUDED.value, EXCLUDED.source)
+RETURNING 1
+"""
+
+
 def _rebuild_minute_bars(touched: set[tuple[int, datetime]]) -> int:
-    """Recompute the 1m bars of the (instrument id, minute start) pairs from the stored ticks."""
+    """Recompute the 1m bars of the (instrument id, minute start) pairs from the stored ticks;
+    returns how many bars were written (changed or new). One statement on PostgreSQL."""
     if not touched:
         return 0
+    if connection.vendor == "postgresql":
+        pairs = sorted(touched)
+        sql = _MINUTE_BARS_SQL.format(
+            bar=connection.ops.quote_name(Bar._meta.db_table),
+            tick=connection.ops.quote_name(Tick._meta.db_table),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql, [[i for i, _ in pairs], [start for _, start in pairs], BarInterval.M1]
+            )
+            return len(cursor.fetchall())
     first = min(start for _, start in touched)
     last = max(start for _, start in touched) + timedelta(minutes=1)
     ticks, sources = _tick_rows(
