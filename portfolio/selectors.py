@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -227,21 +227,34 @@ class Valuation:
     summary: Summary
 
 
-@dataclass(frozen=True)
-class _Price:
+@dataclass(frozen=True, slots=True)
+class PricePoint:
+    """The price a holding is valued at: a quote's (with its reference) or a daily close's."""
+
     price: Decimal
     reference: Decimal | None
     as_of: datetime
-    source: str
+    source: str  # "quote" or "close"
 
 
-def _live_prices(symbols: Iterable[str]) -> dict[str, _Price]:
+@dataclass(frozen=True, slots=True)
+class InstrumentInfo:
+    name: str
+    exchange: str
+    industry: str
+    type: str
+
+
+UNKNOWN_INSTRUMENT = InstrumentInfo("", "", "", "")
+
+
+def latest_prices(*, symbols: Iterable[str]) -> dict[str, PricePoint]:
     """Latest quote of each symbol; the last daily close for those without a quote."""
     from market.selectors import quote_map
 
     wanted = sorted(set(symbols))
     prices = {
-        symbol: _Price(row.price, row.reference, row.as_of, "quote")
+        symbol: PricePoint(row.price, row.reference, row.as_of, "quote")
         for symbol, row in quote_map(symbols=wanted).items()
     }
     for symbol in wanted:
@@ -254,23 +267,34 @@ def _live_prices(symbols: Iterable[str]) -> dict[str, _Price]:
             .first()
         )
         if bar is not None:
-            prices[symbol] = _Price(bar[0], None, bar[1], "close")
+            prices[symbol] = PricePoint(bar[0], None, bar[1], "close")
     return prices
 
 
-def portfolio_valuation(*, portfolio: Portfolio) -> Valuation:
-    """Holdings and summary valued at the latest prices."""
-    snapshot = ledger_snapshot(portfolio=portfolio)
-    state = snapshot.state
-    positions = state.open_positions
-    prices = _live_prices(positions)
-    instruments = {
-        i.symbol: i
-        for i in Instrument.objects.filter(symbol__in=list(positions)).only(
+def instrument_infos(*, symbols: Iterable[str]) -> dict[str, InstrumentInfo]:
+    """Name, exchange, industry and type of each known symbol (one query)."""
+    return {
+        row["symbol"]: InstrumentInfo(row["name"], row["exchange"], row["industry"], row["type"])
+        for row in Instrument.objects.filter(symbol__in=sorted(set(symbols))).values(
             "symbol", "name", "exchange", "industry", "type"
         )
     }
 
+
+def valuation_compute(
+    *,
+    snapshot: LedgerSnapshot,
+    prices: Mapping[str, PricePoint],
+    instruments: Mapping[str, InstrumentInfo],
+) -> Valuation:
+    """Holdings and summary of a folded ledger at the given prices (pure: no database).
+
+    The one place the valuation maths lives: ``portfolio_valuation`` (REST) calls it with the
+    stored prices, ``realtime.valuation.LivePortfolio`` with the prices its ticks moved. A holding
+    without a price is valued at its cost.
+    """
+    state = snapshot.state
+    positions = state.open_positions
     rows: list[tuple[Any, ...]] = []
     market_value = day_change = reference_value = ZERO
     newest: datetime | None = None
@@ -292,15 +316,15 @@ def portfolio_valuation(*, portfolio: Portfolio) -> Valuation:
     total_value = market_value + (cash or ZERO)
     holdings = []
     for symbol, position, live, value, change in rows:
-        instrument = instruments.get(symbol)
+        info = instruments.get(symbol, UNKNOWN_INSTRUMENT)
         unrealized = value - position.cost
         holdings.append(
             Holding(
                 symbol=symbol,
-                name=instrument.name if instrument else "",
-                exchange=instrument.exchange if instrument else "",
-                industry=instrument.industry if instrument else "",
-                type=instrument.type if instrument else "",
+                name=info.name,
+                exchange=info.exchange,
+                industry=info.industry,
+                type=info.type,
                 quantity=position.quantity,
                 settled_quantity=position.settled_quantity,
                 avg_cost=money(position.avg_cost),
@@ -347,6 +371,17 @@ def portfolio_valuation(*, portfolio: Portfolio) -> Valuation:
         as_of=iso_utc(newest or snapshot.computed_at),
     )
     return Valuation(holdings=holdings, summary=summary)
+
+
+def portfolio_valuation(*, portfolio: Portfolio) -> Valuation:
+    """Holdings and summary valued at the latest stored prices."""
+    snapshot = ledger_snapshot(portfolio=portfolio)
+    symbols = list(snapshot.state.open_positions)
+    return valuation_compute(
+        snapshot=snapshot,
+        prices=latest_prices(symbols=symbols),
+        instruments=instrument_infos(symbols=symbols),
+    )
 
 
 def portfolio_holdings(*, portfolio: Portfolio) -> tuple[list[Holding], str]:
