@@ -337,6 +337,8 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
         "vnstock": {"level": "WARNING"},
         "vnai": {"level": "WARNING"},
+        # vnai fetches a vendor advert on first use and logs an ERROR when offline: not our error.
+        "vnai.scope.promo": {"level": "CRITICAL"},
     },
 }
 
