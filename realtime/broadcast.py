@@ -109,6 +109,17 @@ async def _send_all(events: Sequence[tuple[str, dict[str, Any]]]) -> int:
     layer = get_channel_layer()
     if layer is None:
         return 0
+    send_many = getattr(layer, "group_send_many", None)
+    if send_many is not None:
+        # Our PubSub layer: the whole batch in one pipelined round trip.
+        try:
+            await send_many(events)
+        except Exception as error:
+            logger.warning(
+                "realtime: %d group sends failed (%s)", len(events), type(error).__name__
+            )
+            return len(events)
+        return 0
     limit = asyncio.Semaphore(_MAX_CONCURRENT_SENDS)
 
     async def send(group: str, event: dict[str, Any]) -> None:

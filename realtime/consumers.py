@@ -283,17 +283,38 @@ class MarketConsumer(StreamConsumer):
         if symbol not in self.symbols:
             return  # unsubscribed while the event was in flight
         last = self.last_seq.get(symbol)
-        for tick in event["ticks"]:
-            seq = int(tick["seq"])
+        for seq, frame in tick_frames(event):
             if last is not None and seq <= last:
                 continue
             if last is not None and seq > last + 1:
                 self.missed += seq - last - 1
             last = seq
             self.forwarded += 1
-            await self.send_event({"type": "tick", "symbol": symbol, **tick})
+            if not self.closing:
+                await self.send(text_data=frame)
         if last is not None:
             self.last_seq[symbol] = last
+
+
+_FRAMES = "_frames"
+
+
+def tick_frames(event: dict[str, Any]) -> list[tuple[int, str]]:
+    """``(seq, JSON text)`` of each tick of a ``tick.message`` event, rendered once per event.
+
+    The channel layer hands the same decoded event to every local subscriber of the symbol
+    (``realtime.layers.Decoded``), so the first subscriber renders the frames and the others
+    reuse them: one JSON render per tick per process instead of one per subscriber.
+    """
+    frames: list[tuple[int, str]] | None = event.get(_FRAMES)
+    if frames is None:
+        symbol = event["symbol"]
+        frames = [
+            (int(tick["seq"]), orjson.dumps({"type": "tick", "symbol": symbol, **tick}).decode())
+            for tick in event["ticks"]
+        ]
+        event[_FRAMES] = frames
+    return frames
 
 
 def _portfolio_for(*, portfolio_id: int, user_id: int) -> Portfolio | None:

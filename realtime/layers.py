@@ -8,8 +8,10 @@ limit. ``BoundedPubSubChannelLayer`` gives every consumer a queue of ``capacity`
 the OLDEST message when full -- the client sees that as a ``seq`` gap and refetches -- and counts
 the drops, logging a summary at most once a minute.
 
-It relies on two internals of channels-redis 4.x (``RedisPubSubChannelLayer._get_layer`` and
-``RedisPubSubLoopLayer._subscribe_to_channel``); tests/realtime/test_layers.py pins the behaviour.
+It relies on internals of channels-redis 4.x (``RedisPubSubChannelLayer._get_layer``,
+``RedisPubSubLoopLayer._subscribe_to_channel``, and the shards' ``_lock``/``_redis``/``host`` for
+``group_send_many``, ``RedisSingleShardConnection._receive_message`` to decode a group message once for all local
+consumers); tests/realtime/test_layers.py pins the behaviour.
 """
 
 from __future__ import annotations
@@ -18,9 +20,14 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
-from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
+from channels_redis.pubsub import (
+    RedisPubSubChannelLayer,
+    RedisPubSubLoopLayer,
+    RedisSingleShardConnection,
+)
 from channels_redis.utils import _wrap_close
 
 logger = logging.getLogger(__name__)
@@ -71,10 +78,60 @@ class DroppingQueue(asyncio.Queue[Any]):
         super().put_nowait(item)
 
 
+class Decoded:
+    """A group message already deserialised by the layer's reader, shared by every local consumer
+    of the group (consumers must treat the event as read-only)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+
+class DecodingShardConnection(RedisSingleShardConnection):
+    """A shard connection whose reader decodes each group message once for all local members."""
+
+    def _receive_message(self, message: Any) -> None:
+        # The stock reader hands the raw bytes to every consumer of a group, and each consumer
+        # decodes them again (a msgpack decode per subscriber per tick). Decode once here.
+        if message is None:
+            return
+        name = message["channel"]
+        if isinstance(name, bytes):
+            name = name.decode()
+        members = self.channel_layer.groups.get(name)
+        if name in self.channel_layer.channels or not members:
+            super()._receive_message(message)
+            return
+        decoded = Decoded(self.channel_layer.channel_layer.deserialize(message["data"]))
+        for channel_name in members:
+            queue = self.channel_layer.channels.get(channel_name)
+            if queue is not None:
+                queue.put_nowait(decoded)
+
+
 class BoundedPubSubLoopLayer(RedisPubSubLoopLayer):
     def __init__(self, *args: Any, capacity: int = 100, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.capacity = capacity
+        self._shards = [DecodingShardConnection(shard.host, self) for shard in self._shards]
+
+    async def group_send_many(self, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        by_shard: dict[int, list[tuple[str, bytes]]] = {}
+        for group, message in events:
+            channel = self._get_group_channel_name(group)
+            shard_index = self._shards.index(self._get_shard(channel))
+            by_shard.setdefault(shard_index, []).append(
+                (channel, self.channel_layer.serialize(message))
+            )
+        for shard_index, messages in by_shard.items():
+            shard = self._shards[shard_index]
+            async with shard._lock:
+                shard._ensure_redis()
+                pipeline = shard._redis.pipeline(transaction=False)
+                for channel, payload in messages:
+                    pipeline.publish(channel, payload)
+                await pipeline.execute()
 
     async def _subscribe_to_channel(self, channel: str) -> None:
         self.channels[channel] = DroppingQueue(self.capacity)
@@ -83,7 +140,8 @@ class BoundedPubSubLoopLayer(RedisPubSubLoopLayer):
 
 
 class BoundedPubSubChannelLayer(RedisPubSubChannelLayer):
-    """``RedisPubSubChannelLayer`` whose per-consumer queues hold at most ``capacity`` messages."""
+    """``RedisPubSubChannelLayer`` whose per-consumer queues hold at most ``capacity`` messages,
+    plus ``group_send_many``: a batch of group sends as one pipelined round trip per shard."""
 
     def __init__(self, *args: Any, capacity: int = 100, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -100,3 +158,13 @@ class BoundedPubSubChannelLayer(RedisPubSubChannelLayer):
             self._layers[loop] = layer
             _wrap_close(self, loop)
         return layer
+
+    def deserialize(self, message: Any) -> Any:
+        if isinstance(message, Decoded):
+            return message.message
+        return super().deserialize(message)
+
+    async def group_send_many(self, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """``group_send`` every (group, message), pipelined: one round trip per Redis shard
+        instead of one per group (the stock layer serialises its publishes on a shard lock)."""
+        await self._get_layer().group_send_many(events)

@@ -8,12 +8,13 @@ at the time of the snapshot, so ticks with ``seq`` at or below it are already in
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import fields
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 
 from market.models import Instrument, Tick
-from market.selectors import quote_map
+from market.selectors import QuoteRow, quote_map
 from market.serializers import QuoteSerializer
 
 
@@ -27,12 +28,33 @@ def known_symbols(*, symbols: Iterable[str]) -> set[str]:
 
 
 def latest_seqs(*, symbols: Iterable[str]) -> dict[str, int]:
+    """Each symbol's highest tick ``seq`` (one index probe per instrument, not a scan)."""
+    last = Tick.objects.filter(instrument=OuterRef("pk")).order_by("-seq").values("seq")[:1]
     rows = (
-        Tick.objects.filter(instrument__symbol__in=list(symbols))
-        .values("instrument__symbol")
-        .annotate(last=Max("seq"))
+        Instrument.objects.filter(symbol__in=list(symbols))
+        .annotate(last=Subquery(last))
+        .values_list("symbol", "last")
     )
-    return {row["instrument__symbol"]: int(row["last"]) for row in rows}
+    return {symbol: int(seq) for symbol, seq in rows if seq is not None}
+
+
+# Rendered quotes by everything the rendering depends on: a thousand clients subscribing to the
+# same symbols within a second serialise each quote once. Bounded; cleared when full.
+_RENDERED: dict[tuple[Any, ...], dict[str, Any]] = {}
+_RENDERED_MAX = 4096
+
+
+def _render(row: QuoteRow) -> dict[str, Any]:
+    key = tuple(
+        tuple(map(tuple, value)) if isinstance(value, list) else value
+        for value in (getattr(row, field.name) for field in fields(row))
+    )
+    rendered = _RENDERED.get(key)
+    if rendered is None:
+        if len(_RENDERED) >= _RENDERED_MAX:
+            _RENDERED.clear()
+        rendered = _RENDERED[key] = dict(QuoteSerializer(row).data)
+    return rendered
 
 
 def snapshot_quotes(*, symbols: Iterable[str]) -> list[dict[str, Any]]:
@@ -41,7 +63,5 @@ def snapshot_quotes(*, symbols: Iterable[str]) -> list[dict[str, Any]]:
     rows = quote_map(symbols=wanted)
     seqs = latest_seqs(symbols=wanted)
     return [
-        {**QuoteSerializer(rows[symbol]).data, "seq": seqs.get(symbol)}
-        for symbol in wanted
-        if symbol in rows
+        {**_render(rows[symbol]), "seq": seqs.get(symbol)} for symbol in wanted if symbol in rows
     ]
