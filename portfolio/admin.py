@@ -52,18 +52,7 @@ class TransactionInlineForm(forms.ModelForm):
 
     class Meta:
         model = Transaction
-        fields = (
-            "kind",
-            "symbol",
-            "quantity",
-            "price",
-            "amount",
-            "fee",
-            "tax",
-            "trade_date",
-            "note",
-            "external_id",
-        )
+        fields = services.TRANSACTION_FIELDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -127,13 +116,7 @@ class TransactionInline(admin.TabularInline):
     formset = TransactionInlineFormSet
     extra = 1
     fields = (
-        "kind",
-        "symbol",
-        "quantity",
-        "price",
-        "amount",
-        "fee",
-        "tax",
+        *services.TRANSACTION_ENTRY_FIELDS,
         "trade_date",
         "settle_date",
         "note",
@@ -162,13 +145,17 @@ def _show(value: Any) -> str:
     return f"{value:,}" if not isinstance(value, str) else value
 
 
+# The portfolio's rules: every service field after its name and description.
+RULE_FIELDS = services.PORTFOLIO_FIELDS[2:]
+
+
 class PortfolioAdminForm(forms.ModelForm):
     """Ledger settings are checked with the transactions, by the inline formset's ``clean``
     (it sees this form's unsaved settings and the inline changes together)."""
 
     class Meta:
         model = Portfolio
-        fields = ("owner", "name", "description", *services.PORTFOLIO_FIELDS[2:])
+        fields = ("owner", "name", "description", *RULE_FIELDS)
 
 
 @admin.register(Portfolio)
@@ -195,19 +182,7 @@ class PortfolioAdmin(admin.ModelAdmin):
     readonly_fields = ("summary_table", "holdings_table", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("owner", "name", "description")}),
-        (
-            "Rules",
-            {
-                "fields": (
-                    "fee_rate",
-                    "sell_tax_rate",
-                    "dividend_tax_rate",
-                    "cost_method",
-                    "enforce_settlement",
-                    "track_cash",
-                )
-            },
-        ),
+        ("Rules", {"fields": RULE_FIELDS}),
         ("Valuation (computed, read-only)", {"fields": ("summary_table", "holdings_table")}),
         ("Timestamps", {"fields": ("created_at", "updated_at")}),
     )

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from portfolio.ledger import Kind
 from portfolio.models import Alert, AlertCondition, CostMethod, Portfolio, Transaction
+from portfolio.services import TRANSACTION_ENTRY_FIELDS
 from portfolio_site.api_serializers import StrictModelSerializer, StrictSerializer
 
 
@@ -100,13 +101,7 @@ class TransactionSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "portfolio",
-            "kind",
-            "symbol",
-            "quantity",
-            "price",
-            "amount",
-            "fee",
-            "tax",
+            *TRANSACTION_ENTRY_FIELDS,
             "fee_is_derived",
             "tax_is_derived",
             "trade_date",

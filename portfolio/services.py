@@ -83,18 +83,10 @@ MAX_ALERTS = 200
 # New rows sort after every stored row of their trade date (ids only grow).
 NEW_SEQUENCE = sys.maxsize
 
-TRANSACTION_FIELDS = (
-    "kind",
-    "symbol",
-    "quantity",
-    "price",
-    "amount",
-    "fee",
-    "tax",
-    "trade_date",
-    "note",
-    "external_id",
-)
+# What a transaction says, in the order every form of it lists them (API, admin, CSV).
+TRANSACTION_ENTRY_FIELDS = ("kind", "symbol", "quantity", "price", "amount", "fee", "tax")
+# The arguments a transaction is recorded or edited with.
+TRANSACTION_FIELDS = (*TRANSACTION_ENTRY_FIELDS, "trade_date", "note", "external_id")
 
 
 def market_today() -> date:

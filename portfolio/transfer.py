@@ -41,21 +41,10 @@ from django.utils import timezone
 
 from portfolio.ledger import AMOUNT_KINDS, SHARE_KINDS, TRADE_KINDS, Kind
 from portfolio.models import Portfolio, Transaction
-from portfolio.services import ImportRow, RowError
+from portfolio.services import TRANSACTION_ENTRY_FIELDS, ImportRow, RowError
 from portfolio_site.errors import DomainError
 
-CSV_COLUMNS = (
-    "date",
-    "kind",
-    "symbol",
-    "quantity",
-    "price",
-    "amount",
-    "fee",
-    "tax",
-    "note",
-    "external_id",
-)
+CSV_COLUMNS = ("date", *TRANSACTION_ENTRY_FIELDS, "note", "external_id")
 REQUIRED_COLUMNS = ("date", "kind")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
