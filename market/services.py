@@ -766,6 +766,9 @@ def bars_aggregate(
     since_hour = aggregation.bucket_start(since, "1h")
     written: dict[str, int] = {}
     with transaction.atomic():
+        # Take the instrument locks quotes_ingest takes (same id order): an ingest committing
+        # between our read of the ticks and our upsert would otherwise lose its volume.
+        list(Instrument.objects.select_for_update(of=("self",)).order_by("id").values_list("id"))
         ticks, sources = (
             _tick_rows(time__gte=since_minute, time__lt=until) if rebuild_minutes else ([], {})
         )
