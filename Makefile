@@ -7,11 +7,12 @@ BIN := $(VENV)/bin
 export NEXT_TELEMETRY_DISABLED := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test schemathesis lint format typecheck seed migrate check-deploy clean help frontend frontend-e2e bench
+.PHONY: run test reliability schemathesis lint format typecheck seed migrate check-deploy clean help frontend frontend-e2e bench
 
 help:
 	@echo "make run        set up .venv, migrate, seed demo data and run web + worker + beat"
 	@echo "make test       run the test suite (DATABASE_URL / REDIS_URL honoured)"
+	@echo "make reliability  fault injection, fuzzing and a soak, ~8 min (PostgreSQL + redis-server)"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make typecheck  mypy with django-stubs"
 	@echo "make seed       (re)create the demo accounts and data"
@@ -37,6 +38,9 @@ run: $(VENV)/.base-installed
 
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m portfolio_site.devstack test $(PYTEST_ARGS)
+
+reliability: $(VENV)/.dev-installed  ## tests/reliability: killed workers, restarted Redis/PostgreSQL, fuzzing, soak
+	$(BIN)/python -m portfolio_site.devstack test tests/reliability -m reliability $(PYTEST_ARGS)
 
 schemathesis: $(VENV)/.dev-installed  ## fuzz the API from its OpenAPI schema (SCHEMATHESIS_CASES, default 2000)
 	$(BIN)/python -m portfolio_site.devstack test tests/security/test_schemathesis.py -q
