@@ -257,6 +257,18 @@ def quote_map(*, symbols: Iterable[str], now: datetime | None = None) -> dict[st
     }
 
 
+def quote_prices(*, symbols: Iterable[str]) -> dict[str, tuple[Decimal, Decimal, datetime]]:
+    """``(price, reference, as_of)`` of each symbol's stored quote, for valuations: one narrow
+    query, no staleness or order book (``quote_map`` has those)."""
+    wanted = {s.strip().upper() for s in symbols if s and s.strip()}
+    if not wanted:
+        return {}
+    rows = Quote.objects.filter(instrument__symbol__in=wanted).values_list(
+        "instrument__symbol", "price", "reference", "as_of"
+    )
+    return {symbol: (price, reference, as_of) for symbol, price, reference, as_of in rows}
+
+
 def quote_list(*, symbols: Sequence[str], now: datetime | None = None) -> list[QuoteRow]:
     """Quotes in the order of ``symbols``. Unknown symbols raise ``NotFound`` (naming them);
     known symbols without a quote yet are left out."""

@@ -250,12 +250,12 @@ UNKNOWN_INSTRUMENT = InstrumentInfo("", "", "", "")
 
 def latest_prices(*, symbols: Iterable[str]) -> dict[str, PricePoint]:
     """Latest quote of each symbol; the last daily close for those without a quote."""
-    from market.selectors import quote_map
+    from market.selectors import quote_prices
 
     wanted = sorted(set(symbols))
     prices = {
-        symbol: PricePoint(row.price, row.reference, row.as_of, "quote")
-        for symbol, row in quote_map(symbols=wanted).items()
+        symbol: PricePoint(price, reference, as_of, "quote")
+        for symbol, (price, reference, as_of) in quote_prices(symbols=wanted).items()
     }
     for symbol in wanted:
         if symbol in prices:

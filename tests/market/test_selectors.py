@@ -15,6 +15,7 @@ from market.selectors import (
     instrument_get,
     market_summary,
     quote_map,
+    quote_prices,
     quote_staleness,
     symbols_of_interest,
 )
@@ -87,6 +88,20 @@ def test_quote_map_reads_the_stored_quotes_with_staleness() -> None:
         Decimal("1.00"),
     )
     assert (row.stale, row.age_seconds) == (True, 300)
+
+
+def test_quote_prices_gives_the_stored_price_reference_and_as_of_of_quoted_symbols() -> None:
+    # given FPT with a quote and VNM without one
+    instrument("FPT")
+    instrument("VNM")
+    t0 = vn(MONDAY, "10:00")
+    quotes_ingest(snapshots=[snapshot(last="101000", volume=100, as_of=t0)])
+    # when the valuation prices are read (symbols in any case)
+    prices = quote_prices(symbols=["fpt", "VNM"])
+    # then they are the quote's, like quote_map's, and VNM is absent
+    row = quote_map(symbols=["FPT"], now=t0)["FPT"]
+    assert prices == {"FPT": (row.price, row.reference, row.as_of)}
+    assert prices["FPT"][0] == Decimal(101000)
 
 
 def test_instrument_get_raises_not_found_for_an_unknown_symbol() -> None:
