@@ -352,7 +352,9 @@ def quotes_ingest(*, snapshots: Sequence[QuoteSnapshot]) -> IngestResult:
         targets = _lock_targets(latest)
         stored = {
             q.instrument_id: q
-            for q in Quote.objects.filter(instrument_id__in=[t.id for t in targets.values()])
+            for q in Quote.objects.filter(instrument_id__in=[t.id for t in targets.values()]).only(
+                "instrument_id", "price", "volume", "as_of"
+            )  # what the rules compare
         }
         quote_rows: list[Quote] = []
         for symbol, snapshot in sorted(latest.items()):
