@@ -36,7 +36,7 @@ def reads(stack: Stack, token: str) -> dict[str, tuple[str, str, Any]]:
 
 def report(name: str, load: HttpLoad, clients: TickClients, down: float, up: float) -> None:
     """The figures for the README (shown with ``pytest -s``)."""
-    print(  # noqa: T201
+    print(
         f"\n[{name}] requests={len(load.samples)} statuses={dict(load.statuses())} "
         f"during-outage={dict(load.statuses(since=down, until=up))} ws-clients={clients.count} "
         f"connects={sum(clients.connects)} drops={dict(clients.closes)} ticks={clients.ticks} "
