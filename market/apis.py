@@ -14,7 +14,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
 )
 from rest_framework.generics import GenericAPIView
@@ -28,7 +27,6 @@ from market.calendar import market_date, vn_midnight_utc
 from market.models import Instrument, Tick
 from market.serializers import (
     SYMBOLS_MAX,
-    ApiErrorSerializer,
     BarSerializer,
     BarsQuery,
     BarsResponseSerializer,
@@ -42,10 +40,21 @@ from market.serializers import (
     TicksQuery,
     utc_iso,
 )
+from portfolio_site.openapi import error_response
 
 TAGS = ["market"]
-BAD_REQUEST = OpenApiResponse(ApiErrorSerializer, description="A query parameter is invalid.")
-UNKNOWN_SYMBOL = OpenApiResponse(ApiErrorSerializer, description="Unknown symbol.")
+BAD_REQUEST = error_response(
+    "A query parameter is invalid.",
+    code="invalid",
+    message='exchange: "XX" is not one of HOSE, HNX, UPCOM.',
+    fields={"exchange": ['exchange: "XX" is not one of HOSE, HNX, UPCOM.']},
+)
+UNKNOWN_SYMBOL = error_response(
+    "Unknown symbol.",
+    code="not_found",
+    message="Unknown symbol 'XYZ'.",
+    fields={"symbol": ["XYZ"]},
+)
 
 _QUOTE_EXAMPLE = {
     "symbol": "FPT",
@@ -116,18 +125,6 @@ _BAD_INTERVAL = OpenApiExample(
         }
     },
 )
-_NOT_FOUND = OpenApiExample(
-    "unknown symbol",
-    status_codes=["404"],
-    response_only=True,
-    value={
-        "error": {
-            "code": "not_found",
-            "message": "Unknown symbol 'XYZ'.",
-            "fields": {"symbol": ["XYZ"]},
-        }
-    },
-)
 
 
 class MarketAPIView(APIView):
@@ -189,7 +186,6 @@ class InstrumentDetailApi(MarketAPIView):
             OpenApiExample(
                 "FPT", value={**_INSTRUMENT_EXAMPLE, "quote": _QUOTE_EXAMPLE}, response_only=True
             ),
-            _NOT_FOUND,
         ],
     )
     def get(self, request: Request, symbol: str) -> Response:
@@ -276,7 +272,6 @@ class BarListApi(MarketAPIView):
                 response_only=True,
             ),
             _BAD_INTERVAL,
-            _NOT_FOUND,
         ],
     )
     def get(self, request: Request, symbol: str) -> Response:
@@ -322,7 +317,7 @@ class TickListApi(MarketListAPIView):
             *_PAGE_PARAMS,
         ],
         responses={200: TickSerializer(many=True), 400: BAD_REQUEST, 404: UNKNOWN_SYMBOL},
-        examples=[OpenApiExample("a tick", value=[_TICK_EXAMPLE], response_only=True), _NOT_FOUND],
+        examples=[OpenApiExample("a tick", value=[_TICK_EXAMPLE], response_only=True)],
     )
     def get(self, request: Request, symbol: str) -> Response:
         instrument = selectors.instrument_get(symbol=symbol)

@@ -328,13 +328,3 @@ class SummarySerializer(serializers.Serializer):
     breadth = BreadthSerializer()
     as_of = UtcDateTimeField(allow_null=True)
     source = serializers.CharField(allow_null=True, help_text="vnstock, simulated or mixed")  # type: ignore[assignment]
-
-
-class ApiErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(required=False)  # type: ignore[assignment]
-
-
-class ApiErrorSerializer(serializers.Serializer):
-    error = ApiErrorDetailSerializer()

@@ -13,12 +13,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
-from rest_framework import serializers, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -45,49 +43,30 @@ from portfolio.serializers import (
     WatchlistItemSerializer,
 )
 from portfolio_site.errors import DomainError
+from portfolio_site.openapi import error_response
 
 # --- shared pieces ------------------------------------------------------------------------------
 
 
-ErrorBody = inline_serializer(
-    name="ErrorBody",
-    fields={
-        "error": inline_serializer(
-            name="ErrorDetail",
-            fields={
-                "code": serializers.CharField(),
-                "message": serializers.CharField(),
-                "fields": serializers.DictField(required=False),
-            },
-        )
-    },
+NOT_FOUND = error_response(
+    "Not yours, or no such object.", code="not_found", message="Portfolio not found."
 )
-
-
-def _error(description: str, code: str, message: str, **extra: Any) -> OpenApiResponse:
-    body: dict[str, Any] = {"code": code, "message": message, **extra}
-    return OpenApiResponse(
-        response=ErrorBody,
-        description=description,
-        examples=[OpenApiExample(code, value={"error": body}, response_only=True)],
-    )
-
-
-NOT_FOUND = _error("Not yours, or no such object.", "not_found", "Portfolio not found.")
-INVALID = _error(
+INVALID = error_response(
     "The input has the wrong shape or type.",
-    "invalid",
-    "price: Must be a whole number of VND (VND has no minor unit).",
+    code="invalid",
+    message="price: Must be a whole number of VND (VND has no minor unit).",
     fields={"price": ["Must be a whole number of VND (VND has no minor unit)."]},
 )
-RULE = _error(
+RULE = error_response(
     "A business rule refuses the change; nothing was written.",
-    "oversell",
-    "New transaction (2025-03-10 SELL FPT): cannot sell 1,200 shares; only 1,000 held on that date",
+    code="oversell",
+    message="New transaction (2025-03-10 SELL FPT): cannot sell 1,200 shares; only 1,000 held on that date",
     fields={"transaction_id": None, "kind": "SELL", "symbol": "FPT", "available": "1000"},
 )
-CONFLICT = _error(
-    "Clashes with stored data.", "duplicate_name", "You already have a portfolio named 'Main'."
+CONFLICT = error_response(
+    "Clashes with stored data.",
+    code="duplicate_name",
+    message="You already have a portfolio named 'Main'.",
 )
 
 PORTFOLIO_EXAMPLE = OpenApiExample(
@@ -377,7 +356,9 @@ class PortfolioViewSet(viewsets.GenericViewSet):
         ],
         responses={
             200: PerformanceSerializer,
-            400: _error("Unknown range or benchmark.", "invalid_range", "Unknown range '2W'."),
+            400: error_response(
+                "Unknown range or benchmark.", code="invalid_range", message="Unknown range '2W'."
+            ),
             404: NOT_FOUND,
         },
     )
@@ -399,7 +380,9 @@ class PortfolioViewSet(viewsets.GenericViewSet):
         ],
         responses={
             200: AllocationSerializer,
-            400: _error("Unknown grouping.", "invalid_allocation", "Unknown allocation 'x'."),
+            400: error_response(
+                "Unknown grouping.", code="invalid_allocation", message="Unknown allocation 'x'."
+            ),
             404: NOT_FOUND,
         },
     )
@@ -430,12 +413,14 @@ class PortfolioViewSet(viewsets.GenericViewSet):
         responses={
             200: ImportResultSerializer,
             201: ImportResultSerializer,
-            400: _error("The file cannot be read.", "invalid_file", "The header lacks date."),
+            400: error_response(
+                "The file cannot be read.", code="invalid_file", message="The header lacks date."
+            ),
             404: NOT_FOUND,
-            422: _error(
+            422: error_response(
                 "Some rows are bad; nothing was written.",
-                "import_rejected",
-                "3 of 50 rows cannot be imported; nothing was written.",
+                code="import_rejected",
+                message="3 of 50 rows cannot be imported; nothing was written.",
                 fields={
                     "errors": [
                         {"row": 7, "code": "unknown_symbol", "message": "Unknown symbol 'XYZ'."},
@@ -509,7 +494,9 @@ class PortfolioViewSet(viewsets.GenericViewSet):
         responses={
             (200, "application/json"): OpenApiTypes.OBJECT,
             (200, "text/csv"): OpenApiTypes.STR,
-            400: _error("Unknown format.", "invalid_format", "Unknown export format 'xml'."),
+            400: error_response(
+                "Unknown format.", code="invalid_format", message="Unknown export format 'xml'."
+            ),
             404: NOT_FOUND,
         },
     )
@@ -713,9 +700,13 @@ class WatchlistViewSet(viewsets.GenericViewSet):
         responses={
             201: WatchlistItemSerializer,
             200: WatchlistItemSerializer,
-            400: _error("Unknown symbol.", "unknown_symbol", "Unknown symbol 'XYZ'."),
-            422: _error(
-                "Watchlist full.", "watchlist_full", "A watchlist holds at most 200 symbols."
+            400: error_response(
+                "Unknown symbol.", code="unknown_symbol", message="Unknown symbol 'XYZ'."
+            ),
+            422: error_response(
+                "Watchlist full.",
+                code="watchlist_full",
+                message="A watchlist holds at most 200 symbols.",
             ),
         },
         examples=[OpenApiExample("add", value={"symbol": "FPT"}, request_only=True)],
