@@ -114,7 +114,8 @@ class BoundedPubSubLoopLayer(RedisPubSubLoopLayer):
     def __init__(self, *args: Any, capacity: int = 100, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.capacity = capacity
-        self._shards = [DecodingShardConnection(shard.host, self) for shard in self._shards]
+        hosts = [shard.host for shard in getattr(self, "_shards")]  # noqa: B009 (untyped base)
+        self._shards = [DecodingShardConnection(host, self) for host in hosts]
 
     async def group_send_many(self, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
         by_shard: dict[int, list[tuple[str, bytes]]] = {}
