@@ -373,6 +373,7 @@ class TickClients:
         self.closes: Counter[str] = Counter()
         self.errors: list[str] = []
         self.ticks = 0
+        self.repaired = 0  # seqs a client filled in from the REST ticks after a gap
         self.last_tick_at = 0.0
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
@@ -426,7 +427,9 @@ class TickClients:
         path = f"/api/market/instruments/{symbol}/ticks/?after_seq={after}&page_size=500"
         status, body, _ = await asyncio.to_thread(self.stack.call, "GET", path)
         if status == 200:
-            known.update(int(t["seq"]) for t in body["results"])
+            fetched = {int(t["seq"]) for t in body["results"]}
+            self.repaired += len(fetched - known)
+            known.update(fetched)
 
     def __enter__(self) -> TickClients:
         self.thread.start()

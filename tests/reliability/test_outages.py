@@ -40,7 +40,7 @@ def report(name: str, load: HttpLoad, clients: TickClients, down: float, up: flo
         f"\n[{name}] requests={len(load.samples)} statuses={dict(load.statuses())} "
         f"during-outage={dict(load.statuses(since=down, until=up))} ws-clients={clients.count} "
         f"connects={sum(clients.connects)} drops={dict(clients.closes)} ticks={clients.ticks} "
-        f"seq-holes-left={len(clients.gaps())}"
+        f"repaired-seqs={clients.repaired} seq-holes-left={len(clients.gaps())}"
     )
 
 

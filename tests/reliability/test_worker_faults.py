@@ -100,6 +100,7 @@ def test_a_worker_killed_mid_ingestion_loses_and_duplicates_nothing(
     # then every worker was killed and restarted, and what is stored matches the feed exactly
     assert celery.counts["worker"] == KILLS + 1
     assert feed_problems(SimulatedProvider(always_open=True)) == []
+    print(f"\n[worker kill] kills={KILLS} ticks={Tick.objects.count()} checked against the feed")
 
 
 def test_two_beats_at_once_poll_no_slot_twice(celery: Processes, tmp_path: Path) -> None:
@@ -126,4 +127,7 @@ def test_two_beats_at_once_poll_no_slot_twice(celery: Processes, tmp_path: Path)
     # wait_for's warm-up plus the 15 s window: at most one poll per ~0.75 s gate
     assert len(ingested) <= (time.monotonic() - started + 60) / 0.75
     assert feed_problems(SimulatedProvider(always_open=True)) == []
-    assert elapsed > 0
+    print(
+        f"\n[two beats] polls={len(polls)} ingested={len(ingested)} paced={len(paced)} "
+        f"ticks={Tick.objects.count()} window={elapsed:.0f}s"
+    )
