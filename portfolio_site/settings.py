@@ -257,6 +257,13 @@ RATE_LIMITS = {
     "portfolio_write": env.string("RATE_LIMIT_PORTFOLIO_WRITE", "60/min"),
     "import": env.string("RATE_LIMIT_IMPORT", "20/hour"),
     "default": env.string("RATE_LIMIT_DEFAULT", "120/min"),
+    # websockets (realtime/limits.py): connects per client IP, messages per connection
+    "ws_connect": env.string(
+        "RATE_LIMIT_WS_CONNECT", f"{WS_CONNECT_LIMIT}/{int(WS_CONNECT_WINDOW_SECONDS)}s"
+    ),
+    "ws_message": env.string(
+        "RATE_LIMIT_WS_MESSAGE", f"{WS_MESSAGE_LIMIT}/{int(WS_MESSAGE_WINDOW_SECONDS)}s"
+    ),
 }
 for _scope, _rate in RATE_LIMITS.items():
     try:

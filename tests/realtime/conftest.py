@@ -13,6 +13,7 @@ from django.conf import settings
 
 from portfolio_site.asgi import application
 from portfolio_site.redis_client import get_redis
+from tests.security.limits import RateLimits, rate_limits_enabled
 
 ORIGIN = (b"origin", b"http://localhost")
 # Generous waits: other suites may load the machine. A wait only bounds how long a failure takes.
@@ -97,3 +98,10 @@ def _delete_our_redis_keys() -> Iterator[None]:
     client = get_redis()
     for key in client.scan_iter(f"{settings.REDIS_KEY_PREFIX}:*"):
         client.delete(key)
+
+
+@pytest.fixture
+def rate_limits(settings: Any) -> Iterator[RateLimits]:
+    """The websocket limiter switched on (it is off under pytest, like the API's), own key space."""
+    with rate_limits_enabled(settings) as limits:
+        yield limits

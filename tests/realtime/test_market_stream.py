@@ -188,8 +188,8 @@ async def test_the_default_cap_is_two_hundred_symbols(vn30_trio, settings) -> No
     await client.disconnect()
 
 
-async def test_too_many_messages_are_answered_with_rate_limited(vn30_trio, settings) -> None:  # type: ignore[no-untyped-def]
-    settings.WS_MESSAGE_LIMIT = 3
+async def test_too_many_messages_are_answered_with_rate_limited(vn30_trio, rate_limits) -> None:  # type: ignore[no-untyped-def]
+    rate_limits.set(ws_message="3/10s")
     client = await open_market()
     for _ in range(3):
         await client.send_json_to({"action": "ping"})
@@ -201,8 +201,10 @@ async def test_too_many_messages_are_answered_with_rate_limited(vn30_trio, setti
     await client.disconnect()
 
 
-async def test_too_many_connects_from_one_address_are_closed_with_4429(vn30_trio, settings) -> None:  # type: ignore[no-untyped-def]
-    settings.WS_CONNECT_LIMIT = 2
+async def test_too_many_connects_from_one_address_are_closed_with_4429(
+    vn30_trio, rate_limits
+) -> None:  # type: ignore[no-untyped-def]
+    rate_limits.set(ws_connect="2/min")
     first = await open_market(client_ip="192.0.2.77")
     second = await open_market(client_ip="192.0.2.77")
     for client in (first, second):  # their connect handlers (and limiter hits) are done
@@ -224,9 +226,8 @@ async def test_a_foreign_origin_is_refused(vn30_trio) -> None:  # type: ignore[n
 
 
 async def test_subscribe_unsubscribe_cycles_and_disconnect_leave_no_groups(
-    vn30_trio, settings
+    vn30_trio,
 ) -> None:  # type: ignore[no-untyped-def]
-    settings.WS_MESSAGE_LIMIT = 10_000
     client = await open_market()
     for _ in range(50):
         await client.send_json_to({"action": "subscribe", "symbols": ["FPT", "VNM"]})
