@@ -576,16 +576,6 @@ export interface components {
             /** Format: decimal */
             readonly weight: string | null;
         };
-        ApiError: {
-            error: components["schemas"]["ApiErrorDetail"];
-        };
-        ApiErrorDetail: {
-            code: string;
-            message: string;
-            fields?: {
-                [key: string]: unknown;
-            };
-        };
         Bar: {
             /** Format: date-time */
             start: string;
@@ -643,16 +633,6 @@ export interface components {
          * @enum {string}
          */
         CostMethodEnum: "average" | "fifo";
-        ErrorBody: {
-            error: components["schemas"]["ErrorDetail"];
-        };
-        ErrorDetail: {
-            code: string;
-            message: string;
-            fields?: {
-                [key: string]: unknown;
-            };
-        };
         Holding: {
             readonly symbol: string;
             readonly name: string;
@@ -1310,6 +1290,19 @@ export interface components {
             readonly ticket: string;
             /** @description Seconds the ticket stays valid */
             readonly expires_in: number;
+        };
+        /** @description The error body of every API error. */
+        ErrorBody: {
+            error: {
+                /** @description Stable machine-readable code. */
+                code: string;
+                /** @description Human-readable explanation. */
+                message: string;
+                /** @description Per-field messages (validation errors only). */
+                fields?: {
+                    [key: string]: unknown;
+                };
+            };
         };
     };
     responses: never;
@@ -2333,7 +2326,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Over the rate limit of this endpoint's scope. */
@@ -2395,7 +2388,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Over the rate limit of this endpoint's scope. */
@@ -2463,7 +2456,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unknown symbol. */
@@ -2475,7 +2468,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Over the rate limit of this endpoint's scope. */
@@ -2546,7 +2539,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unknown symbol. */
@@ -2558,7 +2551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Over the rate limit of this endpoint's scope. */
@@ -2621,7 +2614,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unknown symbol. */
@@ -2633,7 +2626,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Over the rate limit of this endpoint's scope. */

@@ -6,7 +6,7 @@ type Schemas = components["schemas"];
 
 export type User = Schemas["User"];
 export type WsTicket = Schemas["WsTicket"];
-export type ApiErrorBody = Schemas["ApiError"];
+export type ApiErrorBody = Schemas["ErrorBody"];
 
 export type Paginated<T> = { count: number; next?: string | null; previous?: string | null; results: T[] };
 
