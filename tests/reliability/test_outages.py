@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import psycopg
 import pytest
 
 from tests.reliability.stack import HttpLoad, Stack, TickClients, wait_until
@@ -19,6 +20,8 @@ pytestmark = [pytest.mark.reliability, pytest.mark.timeout(300)]
 
 SYMBOLS = ["FPT", "VNM", "HPG", "MWG"]
 OUTAGE_SECONDS = 5.0
+# Longer than the connection pool's 10 s wait, so requests see the outage instead of waiting it out.
+POSTGRES_OUTAGE_SECONDS = 13.0
 
 
 def reads(stack: Stack, token: str) -> dict[str, tuple[str, str, Any]]:
@@ -103,7 +106,9 @@ def test_a_postgres_restart_under_load_answers_503_then_recovers(stack: Stack) -
         # when PostgreSQL stops (fast: every connection dropped) and starts again
         down = time.monotonic()
         stack.postgres.stop()
-        time.sleep(OUTAGE_SECONDS)
+        with pytest.raises(psycopg.OperationalError):  # the outage is real
+            psycopg.connect(stack.postgres.admin_url, connect_timeout=2).close()
+        time.sleep(POSTGRES_OUTAGE_SECONDS)
         stack.postgres.start()
         up = time.monotonic()
         wait_until(
@@ -120,6 +125,7 @@ def test_a_postgres_restart_under_load_answers_503_then_recovers(stack: Stack) -
     assert set(statuses) <= {200, 201, 503}, statuses
     assert set(load.statuses(until=down)) <= {200, 201}
     assert set(load.statuses(since=recovered)) <= {200, 201}
+    # and inside it, requests that outwaited the pool were told 503 (with Retry-After)
     assert load.statuses(since=down, until=recovered)[503] > 0
     # and the ledger holds exactly the acknowledged deposits, the positions unchanged
     acknowledged = sum(1 for s in load.samples if s.name == "deposit" and s.status == 201)
