@@ -154,6 +154,34 @@ class StreamConsumer(AsyncWebsocketConsumer):
     async def send_error(self, code: str, message: str, **extra: Any) -> None:
         await self.send_event({"type": "error", "code": code, "message": message, **extra})
 
+    async def read_message(self, text_data: str | None, bytes_data: bytes | None) -> dict | None:
+        """The client's JSON object, or None after answering an error (never closes the stream)."""
+        if self.closing:
+            return None
+        decision = await limits.message_decision(connection=self.channel_name)
+        if decision is not None and not decision.allowed:
+            await self.send_error(
+                ErrorCode.RATE_LIMITED,
+                "Too many messages; slow down.",
+                retry_after=decision.retry_after_header,
+            )
+            return None
+        if text_data is None:
+            await self.send_error(ErrorCode.INVALID_JSON, "Send JSON text frames, not binary.")
+            return None
+        if len(text_data) > MAX_MESSAGE_BYTES:
+            await self.send_error(ErrorCode.MESSAGE_TOO_LARGE, "Message too large.")
+            return None
+        try:
+            content = orjson.loads(text_data)
+        except orjson.JSONDecodeError:
+            await self.send_error(ErrorCode.INVALID_JSON, "The message is not valid JSON.")
+            return None
+        if not isinstance(content, dict):
+            await self.send_error(ErrorCode.INVALID_MESSAGE, "Send a JSON object with an action.")
+            return None
+        return content
+
 
 class MarketConsumer(StreamConsumer):
     """``/ws/market/``: subscribe to symbols, get a snapshot, then every tick. Anonymous allowed."""
@@ -181,29 +209,8 @@ class MarketConsumer(StreamConsumer):
             )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.closing:
-            return
-        decision = await limits.message_decision(connection=self.channel_name)
-        if decision is not None and not decision.allowed:
-            await self.send_error(
-                ErrorCode.RATE_LIMITED,
-                "Too many messages; slow down.",
-                retry_after=decision.retry_after_header,
-            )
-            return
-        if text_data is None:
-            await self.send_error(ErrorCode.INVALID_JSON, "Send JSON text frames, not binary.")
-            return
-        if len(text_data) > MAX_MESSAGE_BYTES:
-            await self.send_error(ErrorCode.MESSAGE_TOO_LARGE, "Message too large.")
-            return
-        try:
-            content = orjson.loads(text_data)
-        except orjson.JSONDecodeError:
-            await self.send_error(ErrorCode.INVALID_JSON, "The message is not valid JSON.")
-            return
-        if not isinstance(content, dict):
-            await self.send_error(ErrorCode.INVALID_MESSAGE, "Send a JSON object with an action.")
+        content = await self.read_message(text_data, bytes_data)
+        if content is None:
             return
         action = content.get("action")
         if action == "ping":
@@ -349,12 +356,17 @@ class PortfolioConsumer(StreamConsumer):
         await self.push_valuation()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        # The portfolio stream is push-only; answer pings so clients can keep it warm.
-        if text_data and len(text_data) <= MAX_MESSAGE_BYTES:
-            with contextlib.suppress(orjson.JSONDecodeError):
-                content = orjson.loads(text_data)
-                if isinstance(content, dict) and content.get("action") == "ping":
-                    await self.send_event({"type": "pong"})
+        # The portfolio stream is push-only: it answers pings (to keep it warm) and errors.
+        content = await self.read_message(text_data, bytes_data)
+        if content is None:
+            return
+        if content.get("action") == "ping":
+            await self.send_event({"type": "pong"})
+        else:
+            await self.send_error(
+                ErrorCode.UNKNOWN_ACTION,
+                "The portfolio stream only takes ping; it pushes the rest.",
+            )
 
     async def reload(self) -> None:
         """Fold the ledger again and follow exactly the held symbols' ticker groups."""

@@ -148,3 +148,22 @@ async def test_deleting_the_portfolio_closes_its_stream(owner, portfolio) -> Non
     }
     assert await closed_with(client) == 4403
     await client.disconnect()
+
+
+async def test_bad_client_messages_get_errors_and_the_stream_stays_open(owner, portfolio) -> None:  # type: ignore[no-untyped-def]
+    client, _ = await open_stream(owner, portfolio)
+    # given an open portfolio stream, when the client sends junk, then each gets an error frame
+    for frame, code in [
+        ("{not json", "invalid_json"),
+        ("[1, 2]", "invalid_message"),
+        ('{"action": "subscribe", "symbols": ["FPT"]}', "unknown_action"),
+    ]:
+        await client.send_to(text_data=frame)
+        reply = await receive_type(client, "error")
+        assert reply["code"] == code
+    await client.send_to(bytes_data=b"\x00\xff")
+    assert (await receive_type(client, "error"))["code"] == "invalid_json"
+    # and the stream still answers
+    await client.send_json_to({"action": "ping"})
+    assert (await receive_type(client, "pong"))["type"] == "pong"
+    await client.disconnect()
