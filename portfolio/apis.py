@@ -535,7 +535,7 @@ TRANSACTION_ERRORS = {400: INVALID, 404: NOT_FOUND, 409: CONFLICT, 422: RULE}
 @extend_schema_view(
     list=extend_schema(
         summary="A portfolio's transactions (newest first)",
-        responses={200: TransactionSerializer(many=True), 404: NOT_FOUND},
+        responses={200: TransactionSerializer(many=True), 400: INVALID, 404: NOT_FOUND},
         examples=[TRANSACTION_EXAMPLE],
     ),
     retrieve=extend_schema(

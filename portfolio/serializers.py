@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portfolio.ledger import Kind
@@ -19,6 +20,11 @@ class QuantityField(serializers.IntegerField):
 
     def to_representation(self, value: Any) -> Any:
         return str(int(value))
+
+
+@extend_schema_field({"type": "string", "pattern": r"^-?\d+$", "example": "100"})
+class QuantityOutputField(QuantityField):
+    """A quantity in a response: the string it renders, as the schema says (input stays a number)."""
 
 
 class VndField(serializers.DecimalField):
@@ -90,7 +96,7 @@ class PortfolioSerializer(StrictModelSerializer):
 class TransactionSerializer(serializers.ModelSerializer):
     symbol = serializers.CharField(source="instrument.symbol", read_only=True, allow_null=True)
     portfolio = serializers.IntegerField(source="portfolio_id", read_only=True)
-    quantity = QuantityField(read_only=True)
+    quantity = QuantityOutputField(read_only=True)
     price = _vnd(allow_null=True)
     amount = _vnd(allow_null=True)
     fee = _vnd()
@@ -152,8 +158,8 @@ class HoldingSerializer(serializers.Serializer):
     exchange = serializers.CharField(read_only=True)
     industry = serializers.CharField(read_only=True)
     type = serializers.CharField(read_only=True)
-    quantity = QuantityField(read_only=True)
-    settled_quantity = QuantityField(read_only=True)
+    quantity = QuantityOutputField(read_only=True)
+    settled_quantity = QuantityOutputField(read_only=True)
     avg_cost = _vnd()
     cost_basis = _vnd()
     last_price = serializers.DecimalField(

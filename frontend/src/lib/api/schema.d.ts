@@ -639,8 +639,10 @@ export interface components {
             readonly exchange: string;
             readonly industry: string;
             readonly type: string;
-            readonly quantity: number;
-            readonly settled_quantity: number;
+            /** @example 100 */
+            readonly quantity: string;
+            /** @example 100 */
+            readonly settled_quantity: string;
             /** Format: decimal */
             readonly avg_cost: string;
             /** Format: decimal */
@@ -1172,7 +1174,8 @@ export interface components {
             readonly portfolio: number;
             readonly kind: components["schemas"]["TransactionKindEnum"];
             readonly symbol: string | null;
-            readonly quantity: number;
+            /** @example 100 */
+            readonly quantity: string;
             /** Format: decimal */
             readonly price: string | null;
             /** Format: decimal */
@@ -3817,6 +3820,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedTransactionList"];
+                };
+            };
+            /** @description The input has the wrong shape or type. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No valid access token (missing, expired, revoked or malformed). */
