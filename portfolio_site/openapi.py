@@ -14,6 +14,8 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
+from portfolio_site.api_errors import error_body
+
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -53,13 +55,12 @@ def error_response(
     description: str, *, code: str, message: str, fields: dict[str, Any] | None = None
 ) -> OpenApiResponse:
     """A documented error answer with the standard body and one example, for ``@extend_schema``."""
-    body: dict[str, Any] = {"code": code, "message": message}
-    if fields:
-        body["fields"] = fields
     return OpenApiResponse(
         response={"$ref": "#/components/schemas/ErrorBody"},
         description=description,
-        examples=[OpenApiExample(code, value={"error": body}, response_only=True)],
+        examples=[
+            OpenApiExample(code, value=error_body(code, message, fields), response_only=True)
+        ],
     )
 
 
@@ -79,7 +80,7 @@ def _error_response(
         "content": {
             "application/json": {
                 "schema": {"$ref": "#/components/schemas/ErrorBody"},
-                "examples": {code: {"value": {"error": {"code": code, "message": message}}}},
+                "examples": {code: {"value": error_body(code, message)}},
             }
         },
     }
