@@ -1,13 +1,16 @@
 """Websocket consumers: the market ticker (``/ws/market/``) and a live portfolio (``/ws/portfolio/<id>/``).
 
 Thin by design: parse the client's message, call a selector through ``database_sync_to_async``,
-shape the reply. Events from the channel layer arrive as ``tick.message``, ``portfolio.changed``
-and ``alert.fired`` (see ``realtime/broadcast.py``).
+shape the reply. Events from the channel layer arrive as ``portfolio.changed`` and
+``alert.fired``, ticks (``tick.message``, see ``realtime/broadcast.py``) through ``on_ticks``.
 
 Close codes: 4401 no/bad/expired credentials or deactivated user, 4403 not the portfolio's owner,
 4429 too many connects from this address, 1013 auth backend (Redis) unavailable, try again later.
 Client mistakes on an open market stream are answered with ``{"type": "error", "code",
 "message"}`` and never close the connection.
+
+Ticks do not go through each consumer's channel: ``realtime.fanout.TickerHub`` joins every ticker
+group once per process and calls ``on_ticks`` of the local consumers that follow the symbol.
 
 Delivery: each connection remembers the last ``seq`` it forwarded per symbol. A tick at or below it
 is a duplicate (already in the snapshot or re-published) and is skipped, so a client sees ``seq``
@@ -35,7 +38,8 @@ from portfolio.models import Portfolio
 from portfolio_site.client_ip import client_ip_from_scope
 from realtime import limits
 from realtime.auth import AuthError, WebsocketSession, user_is_active
-from realtime.broadcast import portfolio_group, ticker_group, user_group
+from realtime.broadcast import portfolio_group, user_group
+from realtime.fanout import hub_for
 from realtime.snapshot import known_symbols, snapshot_quotes
 from realtime.valuation import LivePortfolio, live_portfolio_load
 
@@ -67,6 +71,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         super().__init__(*args, **kwargs)
         self.session: WebsocketSession | None = None
         self.joined: set[str] = set()
+        self.followed: set[str] = set()  # symbols whose ticks the process's TickerHub hands us
         self.tasks: list[asyncio.Task[None]] = []
         self.closing = False
 
@@ -116,6 +121,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
                 await task
         for group in list(self.joined):
             await self.leave(group)
+        await self.unfollow(set(self.followed))
 
     async def _watch_credentials(self, session: WebsocketSession) -> None:
         """Close when the token expires, or when the user is deactivated (checked periodically)."""
@@ -146,6 +152,22 @@ class StreamConsumer(AsyncWebsocketConsumer):
         if group in self.joined:
             self.joined.discard(group)
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def follow(self, symbols: set[str]) -> None:
+        """Get ``on_ticks`` for these symbols from the process's ticker hub."""
+        new = symbols - self.followed
+        if new:
+            self.followed |= new
+            await hub_for(self.channel_layer).add(new, self)
+
+    async def unfollow(self, symbols: set[str]) -> None:
+        gone = symbols & self.followed
+        if gone:
+            self.followed -= gone
+            await hub_for(self.channel_layer).discard(gone, self)
+
+    async def on_ticks(self, event: dict[str, Any]) -> None:
+        """A ``tick.message`` event of a followed symbol (called by ``realtime.fanout``)."""
 
     async def send_event(self, payload: dict[str, Any]) -> None:
         if not self.closing:
@@ -190,6 +212,8 @@ class MarketConsumer(StreamConsumer):
         super().__init__(*args, **kwargs)
         self.symbols: set[str] = set()
         self.last_seq: dict[str, int] = {}
+        # Events of symbols whose snapshot is being sent: forwarded right after it, in order.
+        self.pending: dict[str, list[dict[str, Any]]] = {}
         self.forwarded = 0
         self.missed = 0
 
@@ -260,37 +284,56 @@ class MarketConsumer(StreamConsumer):
         accepted = [symbol for symbol in symbols if symbol in known]
         if not accepted:
             return
-        for symbol in accepted:
-            await self.join(ticker_group(symbol))
-            self.symbols.add(symbol)
-        # Joined first, read second: a tick committed in between is in the snapshot (its seq at or
-        # below the snapshot's) or arrives after it; duplicates are skipped by seq.
-        quotes = await database_sync_to_async(snapshot_quotes)(symbols=accepted)
-        for quote in quotes:
-            if quote["seq"] is not None:
-                self.last_seq[quote["symbol"]] = max(
-                    quote["seq"], self.last_seq.get(quote["symbol"], 0)
-                )
-        await self.send_event(
-            {"type": "snapshot", "quotes": quotes, "subscribed": sorted(self.symbols)}
-        )
+        new = [symbol for symbol in accepted if symbol not in self.symbols]
+        for symbol in new:
+            self.pending[symbol] = []
+        self.symbols.update(accepted)
+        try:
+            # Followed first, read second: a tick committed in between is in the snapshot (its seq
+            # at or below the snapshot's) or is buffered until the snapshot is out; duplicates are
+            # skipped by seq.
+            await self.follow(set(new))
+            quotes = await database_sync_to_async(snapshot_quotes)(symbols=accepted)
+            for quote in quotes:
+                if quote["seq"] is not None:
+                    self.last_seq[quote["symbol"]] = max(
+                        quote["seq"], self.last_seq.get(quote["symbol"], 0)
+                    )
+            await self.send_event(
+                {"type": "snapshot", "quotes": quotes, "subscribed": sorted(self.symbols)}
+            )
+            for symbol in new:
+                buffered = self.pending.get(symbol)
+                while buffered:  # on_ticks may append while we send
+                    await self.forward(symbol, buffered.pop(0))
+        finally:
+            for symbol in new:
+                self.pending.pop(symbol, None)
 
     async def unsubscribe(self, symbols: list[str]) -> None:
         removed = [symbol for symbol in symbols if symbol in self.symbols]
         for symbol in removed:
-            await self.leave(ticker_group(symbol))
             self.symbols.discard(symbol)
             self.last_seq.pop(symbol, None)
+            self.pending.pop(symbol, None)
+        await self.unfollow(set(removed))
         await self.send_event(
             {"type": "unsubscribed", "symbols": removed, "subscribed": sorted(self.symbols)}
         )
 
-    async def tick_message(self, event: dict[str, Any]) -> None:
+    async def on_ticks(self, event: dict[str, Any]) -> None:
         symbol = event["symbol"]
         if symbol not in self.symbols:
             return  # unsubscribed while the event was in flight
+        buffered = self.pending.get(symbol)
+        if buffered is not None:
+            buffered.append(event)  # the snapshot is on its way; forwarded right after it
+            return
+        await self.forward(symbol, event)
+
+    async def forward(self, symbol: str, event: dict[str, Any]) -> None:
         last = self.last_seq.get(symbol)
-        for seq, frame in tick_frames(event):
+        for seq, message in tick_frames(event):
             if last is not None and seq <= last:
                 continue
             if last is not None and seq > last + 1:
@@ -298,7 +341,7 @@ class MarketConsumer(StreamConsumer):
             last = seq
             self.forwarded += 1
             if not self.closing:
-                await self.send(text_data=frame)
+                await self.base_send(message)
         if last is not None:
             self.last_seq[symbol] = last
 
@@ -306,18 +349,26 @@ class MarketConsumer(StreamConsumer):
 _FRAMES = "_frames"
 
 
-def tick_frames(event: dict[str, Any]) -> list[tuple[int, str]]:
-    """``(seq, JSON text)`` of each tick of a ``tick.message`` event, rendered once per event.
+def tick_frames(event: dict[str, Any]) -> list[tuple[int, dict[str, str]]]:
+    """``(seq, ASGI websocket.send message)`` of each tick of a ``tick.message`` event, rendered
+    once per event.
 
-    The channel layer hands the same decoded event to every local subscriber of the symbol
-    (``realtime.layers.Decoded``), so the first subscriber renders the frames and the others
-    reuse them: one JSON render per tick per process instead of one per subscriber.
+    The ticker hub hands the same event to every local subscriber of the symbol
+    (``realtime.fanout``), so the first subscriber renders the frames and the others reuse them --
+    the JSON text and the ASGI message alike (servers only read it): one render per tick per process
+    instead of one per subscriber.
     """
-    frames: list[tuple[int, str]] | None = event.get(_FRAMES)
+    frames: list[tuple[int, dict[str, str]]] | None = event.get(_FRAMES)
     if frames is None:
         symbol = event["symbol"]
         frames = [
-            (int(tick["seq"]), orjson.dumps({"type": "tick", "symbol": symbol, **tick}).decode())
+            (
+                int(tick["seq"]),
+                {
+                    "type": "websocket.send",
+                    "text": orjson.dumps({"type": "tick", "symbol": symbol, **tick}).decode(),
+                },
+            )
             for tick in event["ticks"]
         ]
         event[_FRAMES] = frames
@@ -372,12 +423,9 @@ class PortfolioConsumer(StreamConsumer):
         """Fold the ledger again and follow exactly the held symbols' ticker groups."""
         assert self.portfolio is not None
         self.book = await database_sync_to_async(live_portfolio_load)(portfolio=self.portfolio)
-        wanted = {ticker_group(symbol) for symbol in self.book.symbols}
-        held = {group for group in self.joined if group.startswith("ticker.")}
-        for group in held - wanted:
-            await self.leave(group)
-        for group in wanted - held:
-            await self.join(group)
+        wanted = set(self.book.symbols)
+        await self.unfollow(self.followed - wanted)
+        await self.follow(wanted)
 
     async def push_valuation(self) -> None:
         if self.book is None:
@@ -401,7 +449,7 @@ class PortfolioConsumer(StreamConsumer):
         if self.dirty and not self.closing:
             await self.push_valuation()
 
-    async def tick_message(self, event: dict[str, Any]) -> None:
+    async def on_ticks(self, event: dict[str, Any]) -> None:
         if self.book is None or not event["ticks"]:
             return
         last = event["ticks"][-1]

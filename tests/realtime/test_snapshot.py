@@ -60,8 +60,15 @@ def test_tick_frames_are_rendered_once_per_event_and_shared() -> None:
     }
     # when two subscribers ask for its frames
     first, second = tick_frames(event), tick_frames(event)
-    # then both get the same rendered text: the tick message of the protocol
+    # then both get the same rendered ASGI message: the tick message of the protocol
     assert first is second
     assert first == [
-        (7, '{"type":"tick","symbol":"FPT","price":"100100","seq":7,"ts":"2025-03-03T03:00:01Z"}')
+        (
+            7,
+            {
+                "type": "websocket.send",
+                "text": '{"type":"tick","symbol":"FPT","price":"100100","seq":7,'
+                '"ts":"2025-03-03T03:00:01Z"}',
+            },
+        )
     ]
