@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -26,6 +25,9 @@ from market import selectors
 from market.calendar import market_date, vn_midnight_utc
 from market.models import Instrument, Tick
 from market.serializers import (
+    MOMENT_MAX_LENGTH,
+    SEARCH_MAX_LENGTH,
+    SYMBOL_PATTERN,
     SYMBOLS_MAX,
     BarSerializer,
     BarsQuery,
@@ -41,10 +43,16 @@ from market.serializers import (
     utc_iso,
 )
 from portfolio_site.openapi import error_response
+from portfolio_site.pagination import (
+    INVALID_PAGE_MESSAGE,
+    StandardPagination,
+    page_schema,
+    page_size_schema,
+)
 
 TAGS = ["market"]
 BAD_REQUEST = error_response(
-    "A query parameter is invalid.",
+    "A query parameter is unknown or invalid.",
     code="invalid",
     message='exchange: "XX" is not one of HOSE, HNX, UPCOM.',
     fields={"exchange": ['exchange: "XX" is not one of HOSE, HNX, UPCOM.']},
@@ -142,9 +150,29 @@ class MarketListAPIView(GenericAPIView):
         return self.get_paginated_response(data)
 
 
+_MOMENT = {"type": "string", "minLength": 1, "maxLength": MOMENT_MAX_LENGTH}
+_SYMBOL = SYMBOL_PATTERN.strip("^$")
+SYMBOL_LIST_PATTERN = f"^ *{_SYMBOL} *(, *{_SYMBOL} *){{0,{SYMBOLS_MAX - 1}}}$"
+
+# The market lists check page and page_size in their query serializer first: below 1 is a 400 here.
 _PAGE_PARAMS = [
-    OpenApiParameter("page", int, description="Page number (from 1)."),
-    OpenApiParameter("page_size", int, description="Items per page (default 50, at most 500)."),
+    OpenApiParameter(
+        "page",
+        page_schema(),
+        description=(
+            "Page number, from 1. Below 1 or not a whole number: 400; past the last page: 404 "
+            f"not_found ({INVALID_PAGE_MESSAGE})."
+        ),
+    ),
+    OpenApiParameter(
+        "page_size",
+        page_size_schema(),
+        description=(
+            f"Items per page, {StandardPagination.page_size} by default, at most "
+            f"{StandardPagination.max_page_size}: a larger size is served as "
+            f"{StandardPagination.max_page_size}; below 1 or not a whole number: 400."
+        ),
+    ),
 ]
 
 
@@ -157,8 +185,21 @@ class InstrumentListApi(MarketListAPIView):
         parameters=[
             OpenApiParameter("exchange", str, enum=["HOSE", "HNX", "UPCOM"]),
             OpenApiParameter("type", str, enum=["stock", "etf", "index", "cw", "fund"]),
-            OpenApiParameter("group", str, description="Index basket code, e.g. VN30."),
-            OpenApiParameter("search", str, description="Symbol prefix or part of a name."),
+            OpenApiParameter(
+                "group",
+                {"type": "string", "pattern": SYMBOL_PATTERN},
+                description="Index basket code, e.g. VN30.",
+            ),
+            OpenApiParameter(
+                "search",
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": SEARCH_MAX_LENGTH,
+                    "pattern": r"\S",
+                },
+                description="Symbol prefix or part of a name.",
+            ),
             *_PAGE_PARAMS,
         ],
         responses={200: InstrumentSerializer(many=True), 400: BAD_REQUEST},
@@ -208,7 +249,7 @@ class QuoteListApi(MarketAPIView):
         parameters=[
             OpenApiParameter(
                 "symbols",
-                str,
+                {"type": "string", "pattern": SYMBOL_LIST_PATTERN},
                 required=True,
                 description=f"Comma-separated symbols (at most {SYMBOLS_MAX}), e.g. FPT,VNM.",
             )
@@ -252,8 +293,8 @@ class BarListApi(MarketAPIView):
         ),
         parameters=[
             OpenApiParameter("interval", str, enum=["1m", "5m", "15m", "1h", "1d"], default="1d"),
-            OpenApiParameter("start", OpenApiTypes.STR, description="YYYY-MM-DD or ISO-8601."),
-            OpenApiParameter("end", OpenApiTypes.STR, description="YYYY-MM-DD or ISO-8601."),
+            OpenApiParameter("start", _MOMENT, description="YYYY-MM-DD or ISO-8601."),
+            OpenApiParameter("end", _MOMENT, description="YYYY-MM-DD or ISO-8601."),
         ],
         responses={200: BarsResponseSerializer, 400: BAD_REQUEST, 404: UNKNOWN_SYMBOL},
         examples=[
@@ -312,8 +353,12 @@ class TickListApi(MarketListAPIView):
             "that has any. Ticks are kept for TICK_RETENTION_DAYS (30 days by default)."
         ),
         parameters=[
-            OpenApiParameter("since", OpenApiTypes.STR, description="YYYY-MM-DD or ISO-8601."),
-            OpenApiParameter("after_seq", int, description="Only ticks with a larger seq."),
+            OpenApiParameter("since", _MOMENT, description="YYYY-MM-DD or ISO-8601."),
+            OpenApiParameter(
+                "after_seq",
+                {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1},
+                description="Only ticks with a larger seq.",
+            ),
             *_PAGE_PARAMS,
         ],
         responses={200: TickSerializer(many=True), 400: BAD_REQUEST, 404: UNKNOWN_SYMBOL},

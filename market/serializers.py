@@ -19,8 +19,11 @@ from market.models import BarInterval, Exchange, InstrumentType
 from portfolio_site.api_serializers import StrictSerializer
 
 SYMBOLS_MAX = 100
-_SYMBOL = re.compile(r"^[A-Za-z0-9]{1,20}$")
-_GROUP = re.compile(r"^[A-Za-z0-9]{1,20}$")
+SYMBOL_PATTERN = r"^[A-Za-z0-9]{1,20}$"  # a symbol, and an index basket code (group)
+MOMENT_MAX_LENGTH = 40  # since, start, end
+SEARCH_MAX_LENGTH = 100
+_SYMBOL = re.compile(SYMBOL_PATTERN)
+_GROUP = re.compile(SYMBOL_PATTERN)
 DEFAULT_SPAN = {
     "1m": timedelta(days=1),
     "5m": timedelta(days=5),
@@ -70,7 +73,7 @@ class InstrumentQuery(PageQuery):
         error_messages=_choices("type", InstrumentType.values),
     )
     group = serializers.CharField(required=False, max_length=20)
-    search = serializers.CharField(required=False, max_length=100)
+    search = serializers.CharField(required=False, max_length=SEARCH_MAX_LENGTH)
 
     def validate_group(self, value: str) -> str:
         if not _GROUP.match(value):
@@ -145,8 +148,8 @@ class BarsQuery(StrictSerializer):
         default=BarInterval.D1,
         error_messages=_choices("interval", BarInterval.values),
     )
-    start = serializers.CharField(required=False, max_length=40)
-    end = serializers.CharField(required=False, max_length=40)
+    start = serializers.CharField(required=False, max_length=MOMENT_MAX_LENGTH)
+    end = serializers.CharField(required=False, max_length=MOMENT_MAX_LENGTH)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         now = self.context["now"]
@@ -164,7 +167,7 @@ class BarsQuery(StrictSerializer):
 
 
 class TicksQuery(PageQuery):
-    since = serializers.CharField(required=False, max_length=40)
+    since = serializers.CharField(required=False, max_length=MOMENT_MAX_LENGTH)
     after_seq = serializers.IntegerField(
         required=False,
         min_value=0,

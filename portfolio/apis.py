@@ -24,7 +24,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portfolio import selectors, services, transfer
+from portfolio import idempotency, selectors, services, transfer
 from portfolio.idempotency import idempotent
 from portfolio.models import Alert, Portfolio, Transaction, TransactionKind, WatchlistItem
 from portfolio.serializers import (
@@ -140,16 +140,44 @@ TRANSACTION_EXAMPLE = OpenApiExample(
     response_only=True,
 )
 IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
+    idempotency.HEADER,
+    idempotency.KEY_SCHEMA,
     OpenApiParameter.HEADER,
     required=False,
     description=(
         "Retry-safe POST: the same key with the same request replays the first response "
         "(header Idempotent-Replayed: true) without a second row; with another request: 422 "
-        "idempotency_key_reused. Keys live 24 hours."
+        "idempotency_key_reused. Keys live 24 hours. 1-255 printable ASCII characters "
+        "(surrounding spaces are trimmed); any other key: 400 invalid_idempotency_key."
     ),
 )
+
+
+_IMPORT_ROWS = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": transfer.MAX_IMPORT_ROWS,
+    "items": {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "A transaction, as in an export (keys it does not know are ignored).",
+    },
+}
+IMPORT_JSON_BODY = {
+    "description": (
+        'An export of this API ({"transactions": [...]}; its other keys are ignored) or a bare '
+        f"list of transactions; 1 to {transfer.MAX_IMPORT_ROWS:,} of them, else 400."
+    ),
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {"transactions": _IMPORT_ROWS},
+            "required": ["transactions"],
+            "additionalProperties": True,
+        },
+        _IMPORT_ROWS,
+    ],
+}
 
 
 class CsvRenderer(BaseRenderer):
@@ -408,7 +436,7 @@ class PortfolioViewSet(viewsets.GenericViewSet):
         ],
         request={
             "multipart/form-data": ImportUploadSerializer,
-            "application/json": OpenApiTypes.OBJECT,
+            "application/json": IMPORT_JSON_BODY,
         },
         responses={
             200: ImportResultSerializer,
@@ -417,6 +445,11 @@ class PortfolioViewSet(viewsets.GenericViewSet):
                 "The file cannot be read.", code="invalid_file", message="The header lacks date."
             ),
             404: NOT_FOUND,
+            413: error_response(
+                f"The file is larger than {transfer.MAX_IMPORT_BYTES // (1024 * 1024)} MB.",
+                code="file_too_large",
+                message="The file is too large.",
+            ),
             422: error_response(
                 "Some rows are bad; nothing was written.",
                 code="import_rejected",

@@ -5,7 +5,10 @@ query string and the body (JSON canonicalised; uploaded files by content), so:
 
 - same key, same request -> the stored status and body, replayed (header ``Idempotent-Replayed``);
 - same key, another request -> 422 ``idempotency_key_reused``, nothing done;
-- no key -> the request runs normally.
+- no key -> the request runs normally;
+- a key that is not 1-255 printable ASCII characters (after trimming spaces) -> 400
+  ``invalid_idempotency_key``. ASCII only, so that what is accepted does not depend on how a server
+  decodes header bytes (``KEY_SCHEMA`` states this in the OpenAPI schema).
 
 The key row is inserted in the same database transaction as the write: two concurrent requests with
 one key serialise on the unique constraint, and the loser replays the winner's response. Only
@@ -35,6 +38,15 @@ from portfolio_site.errors import DomainError, RuleViolation
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 KEY_LIFETIME = timedelta(hours=24)
+INVALID_KEY_MESSAGE = f"{HEADER} must be 1-{MAX_KEY_LENGTH} printable ASCII characters."
+REUSED_KEY_MESSAGE = f"This {HEADER} was already used for a different request."
+# The key as the OpenAPI schema states it: what ``_key`` accepts once surrounding spaces are trimmed.
+KEY_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_KEY_LENGTH,
+    "pattern": r"^[!-~]([ -~]*[!-~])?$",
+}
 
 View = TypeVar("View")
 Handler = Callable[..., Response]
@@ -64,20 +76,14 @@ def _key(request: Request) -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise DomainError(
-            f"{HEADER} must be 1-{MAX_KEY_LENGTH} printable characters.",
-            code="invalid_idempotency_key",
-        )
+    if not key or len(key) > MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
+        raise DomainError(INVALID_KEY_MESSAGE, code="invalid_idempotency_key")
     return key
 
 
 def _replay(record: IdempotencyKey, fingerprint: str) -> Response:
     if record.request_hash != fingerprint:
-        raise RuleViolation(
-            f"This {HEADER} was already used for a different request.",
-            code="idempotency_key_reused",
-        )
+        raise RuleViolation(REUSED_KEY_MESSAGE, code="idempotency_key_reused")
     response = Response(record.response_body, status=record.response_status)
     response["Idempotent-Replayed"] = "true"
     return response

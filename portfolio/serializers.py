@@ -56,7 +56,7 @@ def _ratio(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(read_only=True, allow_null=True, **kwargs)
 
 
-RATE_HELP = "A fraction: 0.0015 is 0.15%."
+RATE_HELP = "A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400."
 
 
 class PortfolioSerializer(StrictModelSerializer):

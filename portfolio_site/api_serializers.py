@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 
@@ -34,3 +35,17 @@ class StrictSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
 class StrictModelSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     pass
+
+
+class ClosedRequestBodies(OpenApiSerializerExtension):
+    """In the OpenAPI schema, the request body of a strict serializer is closed
+    (``additionalProperties: false``): any field it does not list is refused with a 400."""
+
+    target_class = RejectUnknownFieldsMixin
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema

@@ -6,15 +6,25 @@ Every operation gets the ``X-RateLimit-*`` response headers, a 429 (over quota, 
 and a 503 (a dependency such as the database or Redis is down, with ``Retry-After``); operations that
 need a token get a 401. All with the project's error body ``{"error": {"code", "message", "fields"}}``
 (component ``ErrorBody``, shared with the apps' own error responses).
+
+Two more hooks document rules that many operations share, where one ``@extend_schema`` per view would
+repeat them: an operation taking ``Idempotency-Key`` may answer 400 ``invalid_idempotency_key`` and
+422 ``idempotency_key_reused``, and replays carry ``Idempotent-Replayed``
+(``document_idempotency_keys``); a paginated list answers 404 for a page past its end
+(``document_pagination``). They run before ``document_rate_limits``, which adds the rate-limit
+headers to every response, theirs included.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
+from portfolio import idempotency
 from portfolio_site.api_errors import error_body
+from portfolio_site.pagination import INVALID_PAGE_MESSAGE, StandardPagination
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -84,6 +94,87 @@ def _error_response(
             }
         },
     }
+
+
+IDEMPOTENT_REPLAYED = {
+    "description": (
+        f"true when this is the stored response to an earlier request with the same "
+        f"{idempotency.HEADER} (nothing was done again)."
+    ),
+    "schema": {"type": "string", "enum": ["true"]},
+}
+
+
+def _operations(result: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for path, item in result.get("paths", {}).items():
+        if path.startswith("/api/"):
+            yield from (op for method, op in item.items() if method in HTTP_METHODS)
+
+
+def _has_parameter(operation: dict[str, Any], name: str, location: str) -> bool:
+    return any(
+        parameter.get("name") == name and parameter.get("in") == location
+        for parameter in operation.get("parameters", [])
+    )
+
+
+def _add_error_example(
+    responses: dict[str, Any], status: str, description: str, name: str, body: dict[str, Any]
+) -> None:
+    """Add one example to an operation's error response, creating the response if it has none."""
+    response = responses.get(status)
+    if response is None:
+        response = responses[status] = {"description": description}
+    elif description not in response.get("description", ""):
+        response["description"] = f"{response.get('description', '')} {description}".strip()
+    media = response.setdefault("content", {}).setdefault(
+        "application/json", {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+    )
+    media.setdefault("examples", {})[name] = {"value": body, "summary": body["error"]["code"]}
+
+
+def document_idempotency_keys(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    headers = result.setdefault("components", {}).setdefault("headers", {})
+    headers.setdefault("Idempotent-Replayed", IDEMPOTENT_REPLAYED)
+    for operation in _operations(result):
+        if not _has_parameter(operation, idempotency.HEADER, "header"):
+            continue
+        responses = operation.setdefault("responses", {})
+        _add_error_example(
+            responses,
+            "400",
+            f"An {idempotency.HEADER} that is not 1-{idempotency.MAX_KEY_LENGTH} printable ASCII "
+            "characters.",
+            "InvalidIdempotencyKey",
+            error_body("invalid_idempotency_key", idempotency.INVALID_KEY_MESSAGE),
+        )
+        _add_error_example(
+            responses,
+            "422",
+            f"The {idempotency.HEADER} was already used for a different request.",
+            "IdempotencyKeyReused",
+            error_body("idempotency_key_reused", idempotency.REUSED_KEY_MESSAGE),
+        )
+        for code, response in responses.items():
+            if code.startswith("2"):
+                response.setdefault("headers", {})["Idempotent-Replayed"] = {
+                    "$ref": "#/components/headers/Idempotent-Replayed"
+                }
+    return result
+
+
+def document_pagination(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    page = StandardPagination.page_query_param
+    for operation in _operations(result):
+        if _has_parameter(operation, page, "query"):
+            _add_error_example(
+                operation.setdefault("responses", {}),
+                "404",
+                f"No such page ({page} past the last page).",
+                "InvalidPage",
+                error_body("not_found", INVALID_PAGE_MESSAGE),
+            )
+    return result
 
 
 def document_rate_limits(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

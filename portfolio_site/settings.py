@@ -232,6 +232,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/favicon-32x32.png",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "portfolio_site.openapi.document_idempotency_keys",
+        "portfolio_site.openapi.document_pagination",
         "portfolio_site.openapi.document_rate_limits",
     ],
 }

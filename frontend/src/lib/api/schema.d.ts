@@ -858,17 +858,17 @@ export interface components {
             description?: string;
             /**
              * Format: decimal
-             * @description A fraction: 0.0015 is 0.15%.
+             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
              */
             fee_rate?: string;
             /**
              * Format: decimal
-             * @description A fraction: 0.0015 is 0.15%.
+             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
              */
             sell_tax_rate?: string;
             /**
              * Format: decimal
-             * @description A fraction: 0.0015 is 0.15%.
+             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
              */
             dividend_tax_rate?: string;
             cost_method?: components["schemas"]["CostMethodEnum"];
@@ -955,17 +955,17 @@ export interface components {
             readonly base_currency: string;
             /**
              * Format: decimal
-             * @description A fraction: 0.0015 is 0.15%.
+             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
              */
             fee_rate?: string;
             /**
              * Format: decimal
-             * @description A fraction: 0.0015 is 0.15%.
+             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
              */
             sell_tax_rate?: string;
             /**
              * Format: decimal
-             * @description A fraction: 0.0015 is 0.15%.
+             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
              */
             dividend_tax_rate?: string;
             cost_method?: components["schemas"]["CostMethodEnum"];
@@ -988,17 +988,17 @@ export interface components {
             description?: string;
             /**
              * Format: decimal
-             * @description A fraction: 0.0015 is 0.15%.
+             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
              */
             fee_rate?: string;
             /**
              * Format: decimal
-             * @description A fraction: 0.0015 is 0.15%.
+             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
              */
             sell_tax_rate?: string;
             /**
              * Format: decimal
-             * @description A fraction: 0.0015 is 0.15%.
+             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
              */
             dividend_tax_rate?: string;
             cost_method?: components["schemas"]["CostMethodEnum"];
@@ -1312,6 +1312,8 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
+        /** @description true when this is the stored response to an earlier request with the same Idempotency-Key (nothing was done again). */
+        "Idempotent-Replayed": "true";
         /** @description Requests allowed in the window. */
         "X-RateLimit-Limit": number;
         /** @description Requests left in the window. */
@@ -1328,9 +1330,9 @@ export interface operations {
     alerts_list: {
         parameters: {
             query?: {
-                /** @description A page number within the paginated result set. */
+                /** @description Page number, from 1. Below 1 or past the last page: 404 not_found (Invalid page.). */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; below 1 or not a whole number, the default applies. */
                 page_size?: number;
             };
             header?: never;
@@ -1352,6 +1354,18 @@ export interface operations {
             };
             /** @description No valid access token (missing, expired, revoked or malformed). */
             401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such page (page past the last page). */
+            404: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
@@ -1394,7 +1408,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe POST: the same key with the same request replays the first response (header Idempotent-Replayed: true) without a second row; with another request: 422 idempotency_key_reused. Keys live 24 hours. */
+                /** @description Retry-safe POST: the same key with the same request replays the first response (header Idempotent-Replayed: true) without a second row; with another request: 422 idempotency_key_reused. Keys live 24 hours. 1-255 printable ASCII characters (surrounding spaces are trimmed); any other key: 400 invalid_idempotency_key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1408,6 +1422,7 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -1417,7 +1432,7 @@ export interface operations {
                     "application/json": components["schemas"]["Alert"];
                 };
             };
-            /** @description The input has the wrong shape or type. */
+            /** @description The input has the wrong shape or type. An Idempotency-Key that is not 1-255 printable ASCII characters. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1441,7 +1456,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A business rule refuses the change; nothing was written. */
+            /** @description A business rule refuses the change; nothing was written. The Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2295,9 +2310,9 @@ export interface operations {
                 exchange?: "HNX" | "HOSE" | "UPCOM";
                 /** @description Index basket code, e.g. VN30. */
                 group?: string;
-                /** @description Page number (from 1). */
+                /** @description Page number, from 1. Below 1 or not a whole number: 400; past the last page: 404 not_found (Invalid page.). */
                 page?: number;
-                /** @description Items per page (default 50, at most 500). */
+                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; below 1 or not a whole number: 400. */
                 page_size?: number;
                 /** @description Symbol prefix or part of a name. */
                 search?: string;
@@ -2320,8 +2335,20 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedInstrumentList"];
                 };
             };
-            /** @description A query parameter is invalid. */
+            /** @description A query parameter is unknown or invalid. */
             400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such page (page past the last page). */
+            404: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
@@ -2450,7 +2477,7 @@ export interface operations {
                     "application/json": components["schemas"]["BarsResponse"];
                 };
             };
-            /** @description A query parameter is invalid. */
+            /** @description A query parameter is unknown or invalid. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2507,9 +2534,9 @@ export interface operations {
             query?: {
                 /** @description Only ticks with a larger seq. */
                 after_seq?: number;
-                /** @description Page number (from 1). */
+                /** @description Page number, from 1. Below 1 or not a whole number: 400; past the last page: 404 not_found (Invalid page.). */
                 page?: number;
-                /** @description Items per page (default 50, at most 500). */
+                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; below 1 or not a whole number: 400. */
                 page_size?: number;
                 /** @description YYYY-MM-DD or ISO-8601. */
                 since?: string;
@@ -2533,7 +2560,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedTickList"];
                 };
             };
-            /** @description A query parameter is invalid. */
+            /** @description A query parameter is unknown or invalid. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2545,7 +2572,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unknown symbol. */
+            /** @description Unknown symbol. No such page (page past the last page). */
             404: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2608,7 +2635,7 @@ export interface operations {
                     "application/json": components["schemas"]["Quote"][];
                 };
             };
-            /** @description A query parameter is invalid. */
+            /** @description A query parameter is unknown or invalid. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2711,9 +2738,9 @@ export interface operations {
     portfolios_list: {
         parameters: {
             query?: {
-                /** @description A page number within the paginated result set. */
+                /** @description Page number, from 1. Below 1 or past the last page: 404 not_found (Invalid page.). */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; below 1 or not a whole number, the default applies. */
                 page_size?: number;
             };
             header?: never;
@@ -2735,6 +2762,18 @@ export interface operations {
             };
             /** @description No valid access token (missing, expired, revoked or malformed). */
             401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such page (page past the last page). */
+            404: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
@@ -2777,7 +2816,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe POST: the same key with the same request replays the first response (header Idempotent-Replayed: true) without a second row; with another request: 422 idempotency_key_reused. Keys live 24 hours. */
+                /** @description Retry-safe POST: the same key with the same request replays the first response (header Idempotent-Replayed: true) without a second row; with another request: 422 idempotency_key_reused. Keys live 24 hours. 1-255 printable ASCII characters (surrounding spaces are trimmed); any other key: 400 invalid_idempotency_key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2791,6 +2830,7 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -2800,7 +2840,7 @@ export interface operations {
                     "application/json": components["schemas"]["Portfolio"];
                 };
             };
-            /** @description The input has the wrong shape or type. */
+            /** @description The input has the wrong shape or type. An Idempotency-Key that is not 1-255 printable ASCII characters. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2826,6 +2866,18 @@ export interface operations {
             };
             /** @description Clashes with stored data. */
             409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Idempotency-Key was already used for a different request. */
+            422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
@@ -3500,7 +3552,7 @@ export interface operations {
                 dry_run?: boolean;
             };
             header?: {
-                /** @description Retry-safe POST: the same key with the same request replays the first response (header Idempotent-Replayed: true) without a second row; with another request: 422 idempotency_key_reused. Keys live 24 hours. */
+                /** @description Retry-safe POST: the same key with the same request replays the first response (header Idempotent-Replayed: true) without a second row; with another request: 422 idempotency_key_reused. Keys live 24 hours. 1-255 printable ASCII characters (surrounding spaces are trimmed); any other key: 400 invalid_idempotency_key. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3511,14 +3563,21 @@ export interface operations {
         requestBody?: {
             content: {
                 "multipart/form-data": components["schemas"]["ImportUploadRequest"];
-                "application/json": {
+                "application/json": ({
+                    transactions: {
+                        [key: string]: unknown;
+                    }[];
+                } & {
                     [key: string]: unknown;
-                };
+                }) | {
+                    [key: string]: unknown;
+                }[];
             };
         };
         responses: {
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -3530,6 +3589,7 @@ export interface operations {
             };
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -3539,7 +3599,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportResult"];
                 };
             };
-            /** @description The file cannot be read. */
+            /** @description The file cannot be read. An Idempotency-Key that is not 1-255 printable ASCII characters. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3575,7 +3635,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Some rows are bad; nothing was written. */
+            /** @description The file is larger than 5 MB. */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Some rows are bad; nothing was written. The Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3797,9 +3869,9 @@ export interface operations {
                 kind?: "BUY" | "DEPOSIT" | "DIVIDEND" | "FEE" | "INTEREST" | "SELL" | "STOCK_DIVIDEND" | "WITHDRAWAL";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
-                /** @description A page number within the paginated result set. */
+                /** @description Page number, from 1. Below 1 or past the last page: 404 not_found (Invalid page.). */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; below 1 or not a whole number, the default applies. */
                 page_size?: number;
                 symbol?: string;
             };
@@ -3846,7 +3918,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not yours, or no such object. */
+            /** @description Not yours, or no such object. No such page (page past the last page). */
             404: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3890,7 +3962,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe POST: the same key with the same request replays the first response (header Idempotent-Replayed: true) without a second row; with another request: 422 idempotency_key_reused. Keys live 24 hours. */
+                /** @description Retry-safe POST: the same key with the same request replays the first response (header Idempotent-Replayed: true) without a second row; with another request: 422 idempotency_key_reused. Keys live 24 hours. 1-255 printable ASCII characters (surrounding spaces are trimmed); any other key: 400 invalid_idempotency_key. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3906,6 +3978,7 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -3915,7 +3988,7 @@ export interface operations {
                     "application/json": components["schemas"]["Transaction"];
                 };
             };
-            /** @description The input has the wrong shape or type. */
+            /** @description The input has the wrong shape or type. An Idempotency-Key that is not 1-255 printable ASCII characters. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3963,7 +4036,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A business rule refuses the change; nothing was written. */
+            /** @description A business rule refuses the change; nothing was written. The Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4397,9 +4470,9 @@ export interface operations {
     watchlist_list: {
         parameters: {
             query?: {
-                /** @description A page number within the paginated result set. */
+                /** @description Page number, from 1. Below 1 or past the last page: 404 not_found (Invalid page.). */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; below 1 or not a whole number, the default applies. */
                 page_size?: number;
             };
             header?: never;
@@ -4421,6 +4494,18 @@ export interface operations {
             };
             /** @description No valid access token (missing, expired, revoked or malformed). */
             401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such page (page past the last page). */
+            404: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
@@ -4463,7 +4548,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe POST: the same key with the same request replays the first response (header Idempotent-Replayed: true) without a second row; with another request: 422 idempotency_key_reused. Keys live 24 hours. */
+                /** @description Retry-safe POST: the same key with the same request replays the first response (header Idempotent-Replayed: true) without a second row; with another request: 422 idempotency_key_reused. Keys live 24 hours. 1-255 printable ASCII characters (surrounding spaces are trimmed); any other key: 400 invalid_idempotency_key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4477,6 +4562,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -4488,6 +4574,7 @@ export interface operations {
             };
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -4497,7 +4584,7 @@ export interface operations {
                     "application/json": components["schemas"]["WatchlistItem"];
                 };
             };
-            /** @description Unknown symbol. */
+            /** @description Unknown symbol. An Idempotency-Key that is not 1-255 printable ASCII characters. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4521,7 +4608,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Watchlist full. */
+            /** @description Watchlist full. The Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
