@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
@@ -46,6 +47,9 @@ class ClosedRequestBodies(OpenApiSerializerExtension):
 
     def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        # A serializer without a docstring of its own would be described by this mixin's.
+        if schema.get("description") == inspect.getdoc(RejectUnknownFieldsMixin):
+            del schema["description"]
         if direction == "request":
             schema["additionalProperties"] = False
         return schema

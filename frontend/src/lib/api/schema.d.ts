@@ -545,11 +545,6 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
         };
-        /**
-         * @description Refuse request bodies with fields the serializer does not declare (typos, mass assignment).
-         *
-         *     Read-only fields count as unknown in input: clients cannot set owner, ids or computed values.
-         */
         AlertInputRequest: {
             symbol: string;
             condition: components["schemas"]["ConditionEnum"];
@@ -679,11 +674,6 @@ export interface components {
             readonly skipped: number;
             readonly ignored_columns: string[];
         };
-        /**
-         * @description Refuse request bodies with fields the serializer does not declare (typos, mass assignment).
-         *
-         *     Read-only fields count as unknown in input: clients cannot set owner, ids or computed values.
-         */
         ImportUploadRequest: {
             /**
              * Format: binary
@@ -820,11 +810,6 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["WatchlistItem"][];
         };
-        /**
-         * @description Refuse request bodies with fields the serializer does not declare (typos, mass assignment).
-         *
-         *     Read-only fields count as unknown in input: clients cannot set owner, ids or computed values.
-         */
         PasswordChangeRequest: {
             old_password: string;
             new_password: string;
@@ -832,11 +817,6 @@ export interface components {
         PasswordChanged: {
             revoked_tokens: number;
         };
-        /**
-         * @description Refuse request bodies with fields the serializer does not declare (typos, mass assignment).
-         *
-         *     Read-only fields count as unknown in input: clients cannot set owner, ids or computed values.
-         */
         PatchedAlertInputRequest: {
             symbol?: string;
             condition?: components["schemas"]["ConditionEnum"];
@@ -848,11 +828,6 @@ export interface components {
             /** @default true */
             is_active: boolean;
         };
-        /**
-         * @description Refuse request bodies with fields the serializer does not declare (typos, mass assignment).
-         *
-         *     Read-only fields count as unknown in input: clients cannot set owner, ids or computed values.
-         */
         PatchedPortfolioRequest: {
             name?: string;
             description?: string;
@@ -877,11 +852,6 @@ export interface components {
             /** @description Track a cash balance and refuse spending more than it */
             track_cash?: boolean;
         };
-        /**
-         * @description Refuse request bodies with fields the serializer does not declare (typos, mass assignment).
-         *
-         *     Read-only fields count as unknown in input: clients cannot set owner, ids or computed values.
-         */
         PatchedTransactionInputRequest: {
             kind?: components["schemas"]["TransactionInputKindEnum"];
             /** @description Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND. */
@@ -942,11 +912,6 @@ export interface components {
             readonly twr_index: string;
             readonly benchmark_index: string | null;
         };
-        /**
-         * @description Refuse request bodies with fields the serializer does not declare (typos, mass assignment).
-         *
-         *     Read-only fields count as unknown in input: clients cannot set owner, ids or computed values.
-         */
         Portfolio: {
             readonly id: number;
             name: string;
@@ -978,11 +943,6 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
         };
-        /**
-         * @description Refuse request bodies with fields the serializer does not declare (typos, mass assignment).
-         *
-         *     Read-only fields count as unknown in input: clients cannot set owner, ids or computed values.
-         */
         PortfolioRequest: {
             name: string;
             description?: string;
@@ -1104,39 +1064,19 @@ export interface components {
             /** @description vnstock or simulated */
             source: string;
         };
-        /**
-         * @description Refuse request bodies with fields the serializer does not declare (typos, mass assignment).
-         *
-         *     Read-only fields count as unknown in input: clients cannot set owner, ids or computed values.
-         */
         RefreshBodyRequest: {
             refresh: string;
         };
-        /**
-         * @description Refuse request bodies with fields the serializer does not declare (typos, mass assignment).
-         *
-         *     Read-only fields count as unknown in input: clients cannot set owner, ids or computed values.
-         */
         RegisterRequest: {
             username: string;
             /** Format: email */
             email: string;
             password: string;
         };
-        /**
-         * @description Refuse request bodies with fields the serializer does not declare (typos, mass assignment).
-         *
-         *     Read-only fields count as unknown in input: clients cannot set owner, ids or computed values.
-         */
         StrictTokenObtainPairRequest: {
             username: string;
             password: string;
         };
-        /**
-         * @description Refuse request bodies with fields the serializer does not declare (typos, mass assignment).
-         *
-         *     Read-only fields count as unknown in input: clients cannot set owner, ids or computed values.
-         */
         StrictTokenRefreshRequest: {
             refresh: string;
         };
@@ -1213,11 +1153,6 @@ export interface components {
          * @enum {string}
          */
         TransactionInputKindEnum: "BUY" | "SELL" | "DEPOSIT" | "WITHDRAWAL" | "DIVIDEND" | "STOCK_DIVIDEND" | "FEE" | "INTEREST";
-        /**
-         * @description Refuse request bodies with fields the serializer does not declare (typos, mass assignment).
-         *
-         *     Read-only fields count as unknown in input: clients cannot set owner, ids or computed values.
-         */
         TransactionInputRequest: {
             kind: components["schemas"]["TransactionInputKindEnum"];
             /** @description Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND. */
@@ -1271,11 +1206,6 @@ export interface components {
             /** Format: date-time */
             readonly date_joined: string;
         };
-        /**
-         * @description Refuse request bodies with fields the serializer does not declare (typos, mass assignment).
-         *
-         *     Read-only fields count as unknown in input: clients cannot set owner, ids or computed values.
-         */
         WatchlistAddRequest: {
             symbol: string;
         };
