@@ -13,7 +13,9 @@ Load (pinned to the client CPUs), per endpoint and cache state:
 - closed loop at concurrency 50 -- wrk (Debian's package) when installed, else bench/http_load.py --
   for the maximum requests/s and its latency;
 - open loop at 300 requests/s over 50 connections (bench/http_load.py, latency counted from when
-  each request was due) for the p99 the target names.
+  each request was due) for the p99 the target names;
+- with the cache warm, the same closed loop on three "floor" endpoints (``FLOORS``): what the
+  framework costs before any portfolio work.
 
 Peer: ``bench/peers/fastapi_api/`` serves the summary with the same SQL behind FastAPI on uvicorn
 (psycopg pool, the project's own ``fold``), measured the same way; its body is compared with ours.
@@ -49,6 +51,13 @@ ENDPOINTS = {
     "summary": "summary/",
     "holdings": "holdings/",
     "performance": "performance/?range=1Y",
+}
+# The framework's own cost on the same server, closed loop, cache warm: what any endpoint pays
+# before its own work (no auth; JWT + user query + rate limiter; + the portfolio ownership query).
+FLOORS = {
+    "floor: /healthz": "/healthz",
+    "floor: /api/auth/me/": "/api/auth/me/",
+    "floor: portfolio detail": "/api/portfolios/{portfolio}/",
 }
 
 
@@ -221,7 +230,7 @@ SYSTEM_LABELS = {"ours": "ours (daphne, DRF)", "peer": "peer (FastAPI, same SQL)
 def _server_command(system: str, port: int) -> list[str]:
     if system == "ours":  # as the Procfile runs it
         return [
-            PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--proxy-headers",
+            PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
             "portfolio_site.asgi:application",
         ]  # fmt: skip
     return [
@@ -299,15 +308,19 @@ def run(ctx: Context) -> Section:
                 env=_server_env(ctx, system, cache),
             )
             wait_for_port(port, server)
-            for name in endpoints:
-                path = f"/api/portfolios/{portfolio_id}/{ENDPOINTS[name]}"
+            targets = [(name, f"/api/portfolios/{portfolio_id}/{ENDPOINTS[name]}", ("closed", "open"))
+                       for name in endpoints]  # fmt: skip
+            if (system, cache) == ("ours", "warm"):
+                targets += [(name, path.format(portfolio=portfolio_id), ("closed",))
+                            for name, path in FLOORS.items()]  # fmt: skip
+            for name, path, loads in targets:
                 url = f"http://127.0.0.1:{port}{path}"
                 status, body = _fetch(url, token)
                 if status != 200:
                     raise RuntimeError(f"{path} answered {status}")
                 if name == "summary":
                     bodies[system] = body
-                for load in ("closed", "open"):
+                for load in loads:
                     meter = CpuMeter([server.pid])
                     meter.start()
                     if load == "closed" and have_wrk:
@@ -363,6 +376,12 @@ def run(ctx: Context) -> Section:
                 met=p99 is not None and p99 <= TARGET_P99_MS and not bad,
             )
         )
+    section.notes.append(
+        "Floors (ours, closed loop, same server): /healthz is daphne + Django's middleware with no "
+        "authentication or query; /api/auth/me/ adds DRF, JWT authentication (one user query) and "
+        "the rate limiter; the portfolio detail adds the ownership query and a serializer. Every "
+        "portfolio endpoint pays at least the last; the summary's own work is the rest."
+    )
     section.notes.append(
         "Open-loop latency counts from when each request was due, so queueing inside the server "
         "is included; wrk's closed loop shows the ceiling. Started at "
