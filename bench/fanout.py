@@ -76,7 +76,7 @@ def _server_command(system: System, port: int) -> list[str]:
         app = "portfolio_site.asgi:application"
     if system.server == "daphne":
         # As the Procfile runs it (its access log goes to the log file, as it would to stdout).
-        return [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--proxy-headers", app]
+        return [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
     return [
         PYTHON, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
         "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio",
