@@ -44,9 +44,9 @@ from market.serializers import (
 )
 from portfolio_site.openapi import error_response
 from portfolio_site.pagination import (
-    INVALID_PAGE_MESSAGE,
-    StandardPagination,
+    PAGE_DESCRIPTION,
     page_schema,
+    page_size_description,
     page_size_schema,
 )
 
@@ -154,25 +154,10 @@ _MOMENT = {"type": "string", "minLength": 1, "maxLength": MOMENT_MAX_LENGTH}
 _SYMBOL = SYMBOL_PATTERN.strip("^$")
 SYMBOL_LIST_PATTERN = f"^ *{_SYMBOL} *(, *{_SYMBOL} *){{0,{SYMBOLS_MAX - 1}}}$"
 
-# The market lists check page and page_size in their query serializer first: below 1 is a 400 here.
+# The market lists are APIViews that paginate by hand: the same parameters, declared here.
 _PAGE_PARAMS = [
-    OpenApiParameter(
-        "page",
-        page_schema(),
-        description=(
-            "Page number, from 1. Below 1 or not a whole number: 400; past the last page: 404 "
-            f"not_found ({INVALID_PAGE_MESSAGE})."
-        ),
-    ),
-    OpenApiParameter(
-        "page_size",
-        page_size_schema(),
-        description=(
-            f"Items per page, {StandardPagination.page_size} by default, at most "
-            f"{StandardPagination.max_page_size}: a larger size is served as "
-            f"{StandardPagination.max_page_size}; below 1 or not a whole number: 400."
-        ),
-    ),
+    OpenApiParameter("page", page_schema(), description=PAGE_DESCRIPTION),
+    OpenApiParameter("page_size", page_size_schema(), description=page_size_description()),
 ]
 
 

@@ -215,7 +215,7 @@ def test_every_paginated_list_states_its_bounds_and_answers_404_past_the_last_pa
 
 
 @pytest.mark.django_db
-def test_out_of_range_page_sizes_do_what_the_schema_says(
+def test_out_of_range_pages_and_sizes_do_what_the_schema_says(
     auth_client: APIClient, user: Any, schema: dict[str, Any]
 ) -> None:
     # given more rows than the largest page, in a portfolio list and in a market list
@@ -224,7 +224,7 @@ def test_out_of_range_page_sizes_do_what_the_schema_says(
     Instrument.objects.bulk_create(
         Instrument(symbol=f"S{n:04d}", exchange="HOSE", type="stock") for n in range(rows)
     )
-    limit, default = StandardPagination.max_page_size, StandardPagination.page_size
+    limit = StandardPagination.max_page_size
     for path in ("/api/portfolios/", "/api/market/instruments/"):
         size = parameter(schema["paths"][path]["get"], "page_size")
         # above the maximum: a full page of the maximum, not an error
@@ -234,17 +234,14 @@ def test_out_of_range_page_sizes_do_what_the_schema_says(
         assert len(big.json()["results"]) == limit, path
         assert f"served as {limit}" in size["description"]
         assert allows(size["schema"], str(limit))
-        # below the minimum: the default for DRF's lists, a 400 for the market's (as described)
-        small = auth_client.get(path, {"page_size": 0})
-        if path.startswith("/api/market/"):
-            assert small.status_code == 400
-            assert "below 1 or not a whole number: 400" in size["description"]
-        else:
-            assert small.status_code == 200
-            assert len(small.json()["results"]) == default
-            assert "the default applies" in size["description"]
-        page = auth_client.get(path, {"page": 0})
-        assert page.status_code == (400 if path.startswith("/api/market/") else 404), path
+        # not a whole number from 1: a 400 naming the parameter, on every list (as described)
+        assert "not a whole number from 1: 400" in size["description"]
+        for name, value in (("page_size", "0"), ("page_size", "abc"), ("page", "0"),
+                            ("page", "-1"), ("page", "1.5"), ("page", "last")):  # fmt: skip
+            bad = auth_client.get(path, {name: value})
+            assert bad.status_code == 400, (path, name, value)
+            assert name in bad.json()["error"]["fields"], (path, name, value)
+        assert auth_client.get(path, {"page": 2, "page_size": limit}).status_code == 200, path
 
 
 # --- the market's query parameters ----------------------------------------------------------------

@@ -1260,9 +1260,9 @@ export interface operations {
     alerts_list: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. Below 1 or past the last page: 404 not_found (Invalid page.). */
+                /** @description Page number, from 1. Not a whole number from 1: 400; past the last page: 404 not_found (Invalid page.). */
                 page?: number;
-                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; below 1 or not a whole number, the default applies. */
+                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; not a whole number from 1: 400. */
                 page_size?: number;
             };
             header?: never;
@@ -2240,9 +2240,9 @@ export interface operations {
                 exchange?: "HNX" | "HOSE" | "UPCOM";
                 /** @description Index basket code, e.g. VN30. */
                 group?: string;
-                /** @description Page number, from 1. Below 1 or not a whole number: 400; past the last page: 404 not_found (Invalid page.). */
+                /** @description Page number, from 1. Not a whole number from 1: 400; past the last page: 404 not_found (Invalid page.). */
                 page?: number;
-                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; below 1 or not a whole number: 400. */
+                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; not a whole number from 1: 400. */
                 page_size?: number;
                 /** @description Symbol prefix or part of a name. */
                 search?: string;
@@ -2464,9 +2464,9 @@ export interface operations {
             query?: {
                 /** @description Only ticks with a larger seq. */
                 after_seq?: number;
-                /** @description Page number, from 1. Below 1 or not a whole number: 400; past the last page: 404 not_found (Invalid page.). */
+                /** @description Page number, from 1. Not a whole number from 1: 400; past the last page: 404 not_found (Invalid page.). */
                 page?: number;
-                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; below 1 or not a whole number: 400. */
+                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; not a whole number from 1: 400. */
                 page_size?: number;
                 /** @description YYYY-MM-DD or ISO-8601. */
                 since?: string;
@@ -2668,9 +2668,9 @@ export interface operations {
     portfolios_list: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. Below 1 or past the last page: 404 not_found (Invalid page.). */
+                /** @description Page number, from 1. Not a whole number from 1: 400; past the last page: 404 not_found (Invalid page.). */
                 page?: number;
-                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; below 1 or not a whole number, the default applies. */
+                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; not a whole number from 1: 400. */
                 page_size?: number;
             };
             header?: never;
@@ -3799,9 +3799,9 @@ export interface operations {
                 kind?: "BUY" | "DEPOSIT" | "DIVIDEND" | "FEE" | "INTEREST" | "SELL" | "STOCK_DIVIDEND" | "WITHDRAWAL";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
-                /** @description Page number, from 1. Below 1 or past the last page: 404 not_found (Invalid page.). */
+                /** @description Page number, from 1. Not a whole number from 1: 400; past the last page: 404 not_found (Invalid page.). */
                 page?: number;
-                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; below 1 or not a whole number, the default applies. */
+                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; not a whole number from 1: 400. */
                 page_size?: number;
                 symbol?: string;
             };
@@ -4400,9 +4400,9 @@ export interface operations {
     watchlist_list: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. Below 1 or past the last page: 404 not_found (Invalid page.). */
+                /** @description Page number, from 1. Not a whole number from 1: 400; past the last page: 404 not_found (Invalid page.). */
                 page?: number;
-                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; below 1 or not a whole number, the default applies. */
+                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; not a whole number from 1: 400. */
                 page_size?: number;
             };
             header?: never;
