@@ -386,6 +386,7 @@ class PortfolioConsumer(StreamConsumer):
         super().__init__(*args, **kwargs)
         self.portfolio: Portfolio | None = None
         self.book: LivePortfolio | None = None
+        self.during_reload: list[dict[str, Any]] | None = None  # tick events held meanwhile
         self.dirty = False
         self.last_push = 0.0
         self.flush_task: asyncio.Task[None] | None = None
@@ -420,12 +421,20 @@ class PortfolioConsumer(StreamConsumer):
             )
 
     async def reload(self) -> None:
-        """Fold the ledger again and follow exactly the held symbols' ticker groups."""
+        """Fold the ledger again and follow exactly the held symbols' tickers. Ticks that arrive
+        meanwhile are applied to the new book afterwards (older than its prices: ignored)."""
         assert self.portfolio is not None
-        self.book = await database_sync_to_async(live_portfolio_load)(portfolio=self.portfolio)
-        wanted = set(self.book.symbols)
-        await self.unfollow(self.followed - wanted)
-        await self.follow(wanted)
+        self.during_reload = []
+        try:
+            book = await database_sync_to_async(live_portfolio_load)(portfolio=self.portfolio)
+            wanted = set(book.symbols)
+            await self.unfollow(self.followed - wanted)
+            await self.follow(wanted)
+            self.book = book
+        finally:
+            held, self.during_reload = self.during_reload, None
+            for event in held:
+                self.apply(event)
 
     async def push_valuation(self) -> None:
         if self.book is None:
@@ -450,6 +459,12 @@ class PortfolioConsumer(StreamConsumer):
             await self.push_valuation()
 
     async def on_ticks(self, event: dict[str, Any]) -> None:
+        if self.during_reload is not None:
+            self.during_reload.append(event)
+        else:
+            self.apply(event)
+
+    def apply(self, event: dict[str, Any]) -> None:
         if self.book is None or not event["ticks"]:
             return
         last = event["ticks"][-1]

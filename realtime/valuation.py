@@ -59,7 +59,8 @@ class LivePortfolio:
         return frozenset(self.snapshot.state.open_positions)
 
     def apply_tick(self, *, symbol: str, price: str, change: str | None, ts: str | None) -> bool:
-        """Move ``symbol``'s price to a tick's; True if the portfolio holds it."""
+        """Move ``symbol``'s price to a tick's; True if it moved (the portfolio holds the symbol
+        and the tick is not older than the price it has)."""
         if symbol not in self.snapshot.state.open_positions:
             return False
         try:
@@ -72,6 +73,8 @@ class LivePortfolio:
         if reference is None and previous is not None:
             reference = previous.reference
         as_of = _parse_ts(ts, previous.as_of if previous else self.snapshot.computed_at)
+        if previous is not None and as_of < previous.as_of:
+            return False  # e.g. held during a reload whose stored quote is already newer
         self.prices[symbol] = PricePoint(new_price, reference, as_of, "quote")
         return True
 

@@ -96,6 +96,20 @@ async def test_a_tick_moves_the_valuation_exactly_as_a_stored_quote_would(owner,
     await client.disconnect()
 
 
+async def test_a_tick_older_than_the_price_the_stream_holds_moves_nothing(owner, portfolio) -> None:  # type: ignore[no-untyped-def]
+    client, _ = await open_stream(owner, portfolio)
+    # when a tick from before the stored quote's time arrives late (e.g. held during a reload)
+    late = {**tick("FPT", 1, "90000", change="-28000"), "ts": "2025-03-03T02:59:00Z"}
+    await publish([late])
+    # then no valuation is pushed: the stream keeps the newer stored price
+    assert await client.receive_nothing(timeout=1.5)
+    # and a newer tick still moves it
+    await publish([tick("FPT", 2, "125000", change="7000")])
+    pushed = await client.receive_json_from()
+    assert pushed["holdings"][0]["last_price"] == "125000.00"
+    await client.disconnect()
+
+
 async def test_the_stream_follows_only_held_symbols(owner, portfolio) -> None:  # type: ignore[no-untyped-def]
     client, _ = await open_stream(owner, portfolio)
     assert await groups_become({"ticker.FPT", f"portfolio.{portfolio.pk}", f"user.{owner.pk}"}) == {
