@@ -284,15 +284,15 @@ class MarketConsumer(StreamConsumer):
         accepted = [symbol for symbol in symbols if symbol in known]
         if not accepted:
             return
-        new = [symbol for symbol in accepted if symbol not in self.symbols]
-        for symbol in new:
+        joining = {symbol for symbol in accepted if symbol not in self.symbols}
+        for symbol in accepted:
             self.pending[symbol] = []
         self.symbols.update(accepted)
         try:
             # Followed first, read second: a tick committed in between is in the snapshot (its seq
             # at or below the snapshot's) or is buffered until the snapshot is out; duplicates are
             # skipped by seq.
-            await self.follow(set(new))
+            await self.follow(joining)
             quotes = await database_sync_to_async(snapshot_quotes)(symbols=accepted)
             for quote in quotes:
                 if quote["seq"] is not None:
@@ -302,12 +302,12 @@ class MarketConsumer(StreamConsumer):
             await self.send_event(
                 {"type": "snapshot", "quotes": quotes, "subscribed": sorted(self.symbols)}
             )
-            for symbol in new:
+            for symbol in accepted:
                 buffered = self.pending.get(symbol)
                 while buffered:  # on_ticks may append while we send
                     await self.forward(symbol, buffered.pop(0))
         finally:
-            for symbol in new:
+            for symbol in accepted:
                 self.pending.pop(symbol, None)
 
     async def unsubscribe(self, symbols: list[str]) -> None:
