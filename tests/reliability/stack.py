@@ -30,7 +30,7 @@ from typing import Any
 
 import psutil
 import psycopg
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 
 from tests.e2e.conftest import BIN, DEMO_PASSWORD, _stop, free_port, wait_for
 
@@ -135,7 +135,32 @@ class Stack:
     postgres: PostgresCluster | None
     database_url: str
     logs: Path
+    env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    started: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def spawn(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+        """Start ``command`` in a process group of its own, appending to ``logs/<name>.log``."""
+        process = subprocess.Popen(
+            command, cwd=BASE_DIR, env=self.env, stdout=(self.logs / f"{name}.log").open("ab"),
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        self.started.append(process)
+        self.processes[name] = process
+        return process
+
+    def start_web(self) -> None:
+        """One daphne on ``port`` (the same port after a restart)."""
+        self.spawn("web", [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port),
+                           "portfolio_site.asgi:application"])  # fmt: skip
+
+    def stop_web(self) -> None:
+        """SIGTERM to daphne (SIGKILL if it lingers): every open websocket and request is cut."""
+        _stop(self.processes["web"])
+
+    def wait_ready(self) -> None:
+        wait_for("/readyz", lambda: self.call("GET", "/readyz")[0] == 200, timeout=START_TIMEOUT,
+                 processes=self.processes)  # fmt: skip
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -212,13 +237,6 @@ def build_stack(root: Path) -> Iterator[Stack]:
             c.execute(f'DROP DATABASE IF EXISTS "{throwaway}"')
             c.execute(f'CREATE DATABASE "{throwaway}"')
         database_url = f"{base}/{throwaway}"
-    stack = Stack(
-        port=free_port(),
-        redis=redis_process,
-        postgres=postgres,
-        database_url=database_url,
-        logs=logs,
-    )
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_", "TEST_DB"))
     }
@@ -245,31 +263,28 @@ def build_stack(root: Path) -> Iterator[Stack]:
         PYTHONUNBUFFERED="1",
         PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     )
-    opened: list[subprocess.Popen[bytes]] = []
-
-    def spawn(name: str, command: list[str]) -> None:
-        process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=(logs / f"{name}.log").open("wb"),
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        opened.append(process)
-        stack.processes[name] = process
-
+    stack = Stack(
+        port=free_port(),
+        redis=redis_process,
+        postgres=postgres,
+        database_url=database_url,
+        logs=logs,
+        env=env,
+    )
     try:
         for step in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
             subprocess.run(
                 [sys.executable, "manage.py", *step], cwd=BASE_DIR, env=env, check=True,
                 timeout=300, stdout=(logs / "setup.log").open("ab"), stderr=subprocess.STDOUT,
             )  # fmt: skip
-        spawn("web", [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(stack.port),
-                      "portfolio_site.asgi:application"])  # fmt: skip
-        spawn("worker", [str(BIN / "celery"), "-A", "portfolio_site.celery", "worker",
-                         "--loglevel=INFO", "--concurrency=2", "--without-gossip",
-                         "--without-mingle"])  # fmt: skip
-        spawn("beat", [str(BIN / "celery"), "-A", "portfolio_site.celery", "beat",
-                       "--loglevel=INFO", "--pidfile=", "-s", str(root / "beat-schedule")])  # fmt: skip
-        wait_for("/readyz", lambda: stack.call("GET", "/readyz")[0] == 200, timeout=START_TIMEOUT,
-                 processes=stack.processes)  # fmt: skip
+        stack.start_web()
+        stack.spawn("worker", [str(BIN / "celery"), "-A", "portfolio_site.celery", "worker",
+                               "--loglevel=INFO", "--concurrency=2", "--without-gossip",
+                               "--without-mingle"])  # fmt: skip
+        stack.spawn("beat", [str(BIN / "celery"), "-A", "portfolio_site.celery", "beat",
+                             "--loglevel=INFO", "--pidfile=", "-s",
+                             str(root / "beat-schedule")])  # fmt: skip
+        stack.wait_ready()
         wait_for(
             "the first ticks",
             lambda: stack.call("GET", "/api/market/instruments/FPT/ticks/")[1]["count"] > 0,
@@ -281,7 +296,7 @@ def build_stack(root: Path) -> Iterator[Stack]:
         sys.stderr.write(stack.tails())
         raise
     finally:
-        for process in reversed(opened):
+        for process in reversed(stack.started):
             _stop(process)
         redis_process.kill()
         if postgres is not None:
@@ -359,60 +374,85 @@ class HttpLoad:
 
 class TickClients:
     """``count`` websocket clients on /ws/market/, in a thread of their own, that reconnect after a
-    close and resubscribe; per client the seqs seen per symbol and how gaps were repaired."""
+    close and resubscribe; per client the seqs seen per symbol and how gaps were repaired.
+
+    At most ``connecting`` clients are between "connect" and "snapshot received" at once, as the
+    benchmark's clients do (``bench/fanout_clients.py``): the clients connect in waves, not in one
+    storm, when they start and when they all reconnect after the server went away."""
 
     def __init__(
-        self, stack: Stack, symbols: list[str], *, count: int, repair: bool = True
+        self,
+        stack: Stack,
+        symbols: list[str],
+        *,
+        count: int,
+        repair: bool = True,
+        connecting: int = 32,
     ) -> None:
         self.stack = stack
         self.symbols = symbols
         self.count = count
         self.repair = repair
+        self.connecting = connecting
         self.seen: list[dict[str, set[int]]] = [{} for _ in range(count)]
         self.connects = [0] * count
         self.closes: Counter[str] = Counter()
         self.errors: list[str] = []
-        self.ticks = 0
+        self.live = [0] * count  # ticks each client got from the stream
         self.repaired = 0  # seqs a client filled in from the REST ticks after a gap
-        self.last_tick_at = 0.0
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
 
     async def _main(self) -> None:
-        await asyncio.gather(*(self._client(n) for n in range(self.count)))
+        gate = asyncio.Semaphore(self.connecting)
+        await asyncio.gather(*(self._client(n, gate) for n in range(self.count)))
 
-    async def _client(self, number: int) -> None:
-        seen = self.seen[number]
+    async def _open(self, gate: asyncio.Semaphore) -> tuple[ClientConnection, dict[str, Any]]:
+        """Connect and subscribe (waiting for a place in the gate): the socket and its snapshot."""
+        async with gate:
+            ws = await connect(self.stack.ws("/ws/market/"), origin=self.stack.origin,  # type: ignore[arg-type]
+                               open_timeout=30, ping_interval=None)  # fmt: skip
+            try:
+                await ws.send(json.dumps({"action": "subscribe", "symbols": self.symbols}))
+                first = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
+            except BaseException:
+                await ws.close()
+                raise
+        return ws, first
+
+    async def _client(self, number: int, gate: asyncio.Semaphore) -> None:
         while not self.stop_event.is_set():
             try:
-                async with connect(self.stack.ws("/ws/market/"), origin=self.stack.origin,  # type: ignore[arg-type]
-                                   open_timeout=30, ping_interval=None) as ws:  # fmt: skip
+                ws, first = await self._open(gate)
+                async with ws:
                     self.connects[number] += 1
-                    await ws.send(json.dumps({"action": "subscribe", "symbols": self.symbols}))
+                    await self._handle(number, first)
                     while not self.stop_event.is_set():
                         try:
                             raw = await asyncio.wait_for(ws.recv(), timeout=1.0)
                         except TimeoutError:
                             continue
-                        message = json.loads(raw)
-                        if message["type"] == "snapshot":
-                            for quote in message["quotes"]:
-                                if quote.get("seq"):
-                                    await self._resync(seen, quote["symbol"], int(quote["seq"]))
-                        elif message["type"] == "tick":
-                            symbol, seq = message["symbol"], int(message["seq"])
-                            known = seen.setdefault(symbol, set())
-                            if known and seq > max(known) + 1:
-                                await self._fill(known, symbol, max(known))
-                            known.add(seq)
-                            self.ticks += 1
-                            self.last_tick_at = time.monotonic()
-                        elif message["type"] == "error":
-                            self.errors.append(str(message))
+                        await self._handle(number, json.loads(raw))
                     return
             except Exception as exc:
                 self.closes[type(exc).__name__] += 1
                 await asyncio.sleep(0.5)
+
+    async def _handle(self, number: int, message: dict[str, Any]) -> None:
+        seen = self.seen[number]
+        if message["type"] == "snapshot":
+            for quote in message["quotes"]:
+                if quote.get("seq"):
+                    await self._resync(seen, quote["symbol"], int(quote["seq"]))
+        elif message["type"] == "tick":
+            symbol, seq = message["symbol"], int(message["seq"])
+            known = seen.setdefault(symbol, set())
+            if known and seq > max(known) + 1:
+                await self._fill(known, symbol, max(known))
+            known.add(seq)
+            self.live[number] += 1
+        elif message["type"] == "error":
+            self.errors.append(str(message))
 
     async def _resync(self, seen: dict[str, set[int]], symbol: str, seq: int) -> None:
         """After a (re)subscribe: the snapshot's seq is the latest; fetch what we missed."""
@@ -430,6 +470,10 @@ class TickClients:
             fetched = {int(t["seq"]) for t in body["results"]}
             self.repaired += len(fetched - known)
             known.update(fetched)
+
+    @property
+    def ticks(self) -> int:
+        return sum(self.live)
 
     def __enter__(self) -> TickClients:
         self.thread.start()
@@ -450,5 +494,12 @@ class TickClients:
         return holes
 
 
-def wait_until(what: str, condition: Callable[[], bool], timeout: float) -> None:
-    wait_for(what, condition, timeout=timeout)
+def wait_until(
+    what: str,
+    condition: Callable[[], bool],
+    timeout: float,
+    *,
+    processes: dict[str, subprocess.Popen[bytes]] | None = None,
+) -> None:
+    """Wait for ``condition``; with ``processes``, fail at once if one of them exited."""
+    wait_for(what, condition, timeout=timeout, processes=processes)

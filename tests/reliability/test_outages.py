@@ -1,7 +1,12 @@
-"""Redis and PostgreSQL restarted under API and websocket load, on a real stack (see stack.py).
+"""Redis, the web process and PostgreSQL restarted under API and websocket load, on a real stack
+(see stack.py).
 
-Redis: public reads keep answering 200, nothing answers 500, the limiter's headers come back by
-themselves, websocket clients reconnect, resubscribe and repair any seq gap from the REST ticks.
+Redis: reads keep answering 200 and nothing answers 500; while Redis is away the limiter lets reads
+through without its headers, and its headers come back by themselves. The websockets stay open (the
+channel layer resubscribes underneath them) and no seq hole is left.
+Web: daphne stopped (SIGTERM) and a new one started on the same port while the worker keeps storing
+ticks: every websocket client reconnects, resubscribes, and fills the seqs it missed from the
+snapshot's seq and ``/ticks/?after_seq=``; the API answers 200 outside the window, never 500.
 PostgreSQL: errors only while it is down and only 503 (never 500), the app recovers without a
 restart, and every write the API acknowledged is stored while every refused one is not.
 """
@@ -22,6 +27,7 @@ SYMBOLS = ["FPT", "VNM", "HPG", "MWG"]
 OUTAGE_SECONDS = 5.0
 # Longer than the connection pool's 10 s wait, so requests see the outage instead of waiting it out.
 POSTGRES_OUTAGE_SECONDS = 13.0
+WEB_DOWN_SECONDS = 5.0
 
 
 def reads(stack: Stack, token: str) -> dict[str, tuple[str, str, Any]]:
@@ -64,13 +70,17 @@ def test_a_redis_restart_under_load_serves_reads_and_clients_resync(stack: Stack
         at_restart = [{sym: max(seqs) for sym, seqs in seen.items()} for seen in clients.seen]
         ticks_at_restart = clients.ticks
         wait_until(
-            "ticks after the restart", lambda: clients.ticks > ticks_at_restart + 50, timeout=90
+            "ticks after the restart",
+            lambda: clients.ticks > ticks_at_restart + 50,
+            timeout=90,
+            processes=stack.processes,  # the worker must survive losing its broker
         )
         wait_until(
             "the limiter's headers again",
             lambda: any("x-ratelimit-remaining" in h for at, _, h in load.headers[-20:] if at > up),
             timeout=60,
         )
+        limited = time.monotonic()
         time.sleep(3)
 
     # then nothing answered 500, and every public or portfolio read answered 200 throughout
@@ -78,12 +88,68 @@ def test_a_redis_restart_under_load_serves_reads_and_clients_resync(stack: Stack
     assert statuses[500] == 0, statuses
     assert set(statuses) == {200}, statuses
     assert sum(1 for s in load.samples if down <= s.at < up) > 0
-    # and every client (reconnected or not) gets live ticks again, with no seq hole left
+    # and the limiter was really out (reads let through without its headers), then came back by
+    # itself: every answer since carries its headers
+    assert any("x-ratelimit-remaining" not in h for at, _, h in load.headers if down <= at < up)
+    since = [h for at, _, h in load.headers if at > limited]
+    assert since, "no request after the limiter came back"
+    assert all("x-ratelimit-remaining" in h for h in since)
+    # and no socket dropped (the PubSub layer resubscribed underneath them); every client gets live
+    # ticks again, with no seq hole left
+    assert clients.connects == [1] * clients.count, clients.closes
     assert clients.errors == []
     assert clients.gaps() == []
     for before, seen in zip(at_restart, clients.seen, strict=True):
         assert any(max(seqs) > before.get(sym, 0) for sym, seqs in seen.items())
     report("redis restart", load, clients, down, up)
+
+
+def test_a_web_restart_under_load_clients_reconnect_and_repair_the_gap(stack: Stack) -> None:
+    token = stack.token()
+    calls = reads(stack, token)
+    with (
+        TickClients(stack, SYMBOLS, count=20) as clients,
+        HttpLoad(stack, calls, token=token) as load,
+    ):
+        wait_until(
+            "ticks on every client",
+            lambda: all(clients.live),
+            timeout=90,
+            processes=stack.processes,
+        )
+        # given 20 subscribed clients and API load; when daphne stops (SIGTERM cuts every socket)
+        # while the worker keeps storing ticks, and a new daphne starts on the same port
+        down = time.monotonic()
+        stack.stop_web()
+        at_stop = [{sym: max(seqs) for sym, seqs in seen.items()} for seen in clients.seen]
+        time.sleep(WEB_DOWN_SECONDS)
+        stack.start_web()
+        stack.wait_ready()
+        up = time.monotonic()
+        wait_until("every client reconnected", lambda: min(clients.connects) >= 2, timeout=60)
+        live_at_up = list(clients.live)
+        wait_until(
+            "live ticks on every client after the restart",
+            lambda: all(now > then for now, then in zip(clients.live, live_at_up, strict=True)),
+            timeout=60,
+            processes=stack.processes,
+        )
+        time.sleep(3)
+
+    # then every client reconnected, and the snapshot's seq plus the REST ticks filled in what was
+    # stored while it was away: no seq hole is left, and there was something to fill in
+    assert all(count >= 2 for count in clients.connects), clients.connects
+    assert clients.errors == []
+    assert clients.gaps() == []
+    assert clients.repaired > 0
+    for before, seen in zip(at_stop, clients.seen, strict=True):
+        assert all(max(seen[sym]) > seq for sym, seq in before.items()), (before, seen.keys())
+    # and the API answered 200 before and after; inside the window only "no answer", never a 500
+    assert set(load.statuses(until=down)) == {200}
+    assert set(load.statuses(since=up)) == {200}
+    assert set(load.statuses(since=down, until=up)) <= {0, 200}
+    assert load.statuses(since=down, until=up)[0] > 0  # the outage was real
+    report("web restart", load, clients, down, up)
 
 
 def test_a_postgres_restart_under_load_answers_503_then_recovers(stack: Stack) -> None:

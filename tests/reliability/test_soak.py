@@ -1,10 +1,11 @@
-"""A short soak: a few hundred websocket clients plus API load on one daphne for about a minute.
+"""A soak: 1,000 websocket clients plus API load on one daphne for three minutes.
 
-The issue asks for 1,000 clients for a few minutes; on a 2-core CI machine that shares the cores
-with the worker, beat, Redis, PostgreSQL and the clients themselves, ``SOAK_CLIENTS`` (300) for
-``SOAK_SECONDS`` (60) is what fits the budget (both can be raised through the environment).
-The web process's memory is sampled after a warm-up and at the end; it must stay flat, and there
-must be no error at all: every request 200, no dropped connection, no seq hole left.
+As the issue asks: ``SOAK_CLIENTS`` (1,000) clients on 6 symbols for ``SOAK_SECONDS`` (180) after they
+are all subscribed, on the same 2 cores as the worker, beat, Redis, PostgreSQL and the clients
+themselves. The clients connect at most 32 at a time (``TickClients``): in one storm of 1,000,
+daphne cut 72 handshakes that the application had not accepted within its 5 s handshake timeout.
+The web process's memory is sampled after a warm-up and every 10 s; it must stay flat, and there
+must be no error at all: every request 200, no failed or dropped connection, no seq hole left.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from tests.reliability.stack import HttpLoad, Stack, TickClients, wait_until
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(600)]
 
-CLIENTS = int(os.environ.get("SOAK_CLIENTS", "300"))
-SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
+CLIENTS = int(os.environ.get("SOAK_CLIENTS", "1000"))
+SECONDS = float(os.environ.get("SOAK_SECONDS", "180"))
 SYMBOLS = ["FPT", "VNM", "HPG", "MWG", "VCB", "SSI"]
 GROWTH_ALLOWED = 1.20  # the RSS at the end may exceed the warmed-up RSS by at most 20%
 
@@ -53,6 +54,7 @@ def test_a_soak_of_websocket_clients_and_api_load_keeps_memory_flat(stack: Stack
     )
     assert set(load.statuses()) == {200}, load.statuses()
     assert sum(clients.connects) == CLIENTS, clients.closes
+    assert not clients.closes  # no handshake failed, no socket dropped
     assert clients.errors == []
     assert clients.gaps() == []
     assert samples[-1] <= warmed * GROWTH_ALLOWED, samples
