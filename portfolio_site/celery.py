@@ -27,6 +27,12 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     task_ignore_result=True,
     broker_transport_options={"visibility_timeout": settings.CELERY_BROKER_VISIBILITY_TIMEOUT},
+    # kombu's Redis transport with the worker-survives-a-Redis-restart fix (see the module).
+    broker_transport=(
+        "portfolio_site.celery_transport:Transport"
+        if settings.CELERY_BROKER_URL.startswith("redis://")
+        else None
+    ),
     broker_connection_retry_on_startup=True,
     beat_scheduler="django_celery_beat.schedulers:DatabaseScheduler",
     timezone="UTC",
