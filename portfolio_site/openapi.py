@@ -24,7 +24,11 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
 from portfolio import idempotency
 from portfolio_site.api_errors import error_body
-from portfolio_site.pagination import INVALID_PAGE_MESSAGE, StandardPagination
+from portfolio_site.pagination import (
+    INVALID_PAGE_MESSAGE,
+    WHOLE_NUMBER_MESSAGE,
+    StandardPagination,
+)
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -164,9 +168,16 @@ def document_idempotency_keys(result: dict[str, Any], **kwargs: Any) -> dict[str
 
 
 def document_pagination(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    page = StandardPagination.page_query_param
+    page, size = StandardPagination.page_query_param, StandardPagination.page_size_query_param
     for operation in _operations(result):
         if _has_parameter(operation, page, "query"):
+            _add_error_example(
+                operation.setdefault("responses", {}),
+                "400",
+                f"A {page} or {size} that is not a whole number from 1.",
+                "InvalidPageSize",
+                error_body("invalid", WHOLE_NUMBER_MESSAGE, {size: [WHOLE_NUMBER_MESSAGE]}),
+            )
             _add_error_example(
                 operation.setdefault("responses", {}),
                 "404",

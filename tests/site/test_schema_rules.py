@@ -206,6 +206,8 @@ def test_every_paginated_list_states_its_bounds_and_answers_404_past_the_last_pa
         }, path
         examples = operation["responses"]["404"]["content"]["application/json"]["examples"]
         assert examples["InvalidPage"]["value"]["error"]["message"] == INVALID_PAGE_MESSAGE
+        examples = operation["responses"]["400"]["content"]["application/json"]["examples"]
+        assert examples["InvalidPageSize"]["value"]["error"]["code"] == "invalid", path
 
         url = url_for(world, path)
         past_the_end = world.attacker.client.get(url, {"page": 9999})

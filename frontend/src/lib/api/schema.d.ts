@@ -1282,6 +1282,18 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedAlertList"];
                 };
             };
+            /** @description A page or page_size that is not a whole number from 1. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid access token (missing, expired, revoked or malformed). */
             401: {
                 headers: {
@@ -2265,7 +2277,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedInstrumentList"];
                 };
             };
-            /** @description A query parameter is unknown or invalid. */
+            /** @description A query parameter is unknown or invalid. A page or page_size that is not a whole number from 1. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2490,7 +2502,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedTickList"];
                 };
             };
-            /** @description A query parameter is unknown or invalid. */
+            /** @description A query parameter is unknown or invalid. A page or page_size that is not a whole number from 1. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2688,6 +2700,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedPortfolioList"];
+                };
+            };
+            /** @description A page or page_size that is not a whole number from 1. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No valid access token (missing, expired, revoked or malformed). */
@@ -3824,7 +3848,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedTransactionList"];
                 };
             };
-            /** @description The input has the wrong shape or type. */
+            /** @description The input has the wrong shape or type. A page or page_size that is not a whole number from 1. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4420,6 +4444,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedWatchlistItemList"];
+                };
+            };
+            /** @description A page or page_size that is not a whole number from 1. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No valid access token (missing, expired, revoked or malformed). */
