@@ -379,7 +379,11 @@ class PortfolioViewSet(viewsets.GenericViewSet):
                 "benchmark",
                 OpenApiTypes.STR,
                 default="VNINDEX",
-                description="VNINDEX, VN30 or any instrument's symbol; 'none' for no benchmark.",
+                pattern=r"^ *([A-Za-z0-9]{1,20})? *$",
+                description=(
+                    "VNINDEX, VN30 or any instrument's symbol; 'none' or empty for no benchmark. "
+                    "Not a symbol, or unknown: 400 unknown_benchmark."
+                ),
             ),
         ],
         responses={

@@ -19,6 +19,7 @@ are in the summary.
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -439,10 +440,19 @@ def portfolio_allocation(*, portfolio: Portfolio, by: str = "symbol") -> dict[st
 # --- performance --------------------------------------------------------------------------------
 
 
+_BENCHMARK = re.compile(r"[A-Z0-9]{1,20}")
+
+
 def _benchmark_symbol(benchmark: str | None) -> str | None:
     symbol = (benchmark if benchmark is not None else DEFAULT_BENCHMARK).strip().upper()
     if not symbol or symbol == "NONE":
         return None
+    if not _BENCHMARK.fullmatch(symbol):  # also keeps NUL bytes and the like away from the query
+        raise DomainError(
+            "The benchmark must be a symbol: 1-20 letters or digits.",
+            code="unknown_benchmark",
+            fields={"benchmark": ["1-20 letters or digits."]},
+        )
     if not Instrument.objects.filter(symbol=symbol).exists():
         raise DomainError(
             f"Unknown benchmark {symbol!r}; use VNINDEX, VN30 or any instrument's symbol.",

@@ -111,6 +111,9 @@ def test_all_range_counts_from_the_first_transaction(
         ("?range=2W", "invalid_range"),
         ("?range=", "invalid_range"),
         ("?range=1M&benchmark=NOPE", "unknown_benchmark"),
+        ("?range=1M&benchmark=VN%00INDEX", "unknown_benchmark"),  # NUL: was a 500 from PostgreSQL
+        ("?range=1M&benchmark=FPT;DROP", "unknown_benchmark"),
+        ("?range=1M&benchmark=" + "A" * 21, "unknown_benchmark"),
     ],
 )
 def test_bad_range_or_benchmark_is_400(

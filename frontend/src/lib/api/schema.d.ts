@@ -3644,7 +3644,7 @@ export interface operations {
     portfolios_performance_retrieve: {
         parameters: {
             query?: {
-                /** @description VNINDEX, VN30 or any instrument's symbol; 'none' for no benchmark. */
+                /** @description VNINDEX, VN30 or any instrument's symbol; 'none' or empty for no benchmark. Not a symbol, or unknown: 400 unknown_benchmark. */
                 benchmark?: string;
                 range?: "1M" | "1W" | "1Y" | "3M" | "3Y" | "6M" | "ALL" | "YTD";
             };
