@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make run        set up .venv, migrate, seed demo data and run web + worker + beat"
 	@echo "make test       run the test suite (DATABASE_URL / REDIS_URL honoured)"
-	@echo "make reliability  fault injection, fuzzing and a 1,000-client soak, ~12 min (PostgreSQL + redis-server)"
+	@echo "make reliability  fault injection, fuzzing and a 1,000-client soak, 8-12 min (PostgreSQL + redis-server)"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make typecheck  mypy with django-stubs"
 	@echo "make seed       (re)create the demo accounts and data"
