@@ -14,9 +14,10 @@ group once per process and calls ``on_ticks`` of the local consumers that follow
 
 Delivery: each connection remembers the last ``seq`` it forwarded per symbol. A tick at or below it
 is a duplicate (already in the snapshot or re-published) and is skipped, so a client sees ``seq``
-strictly increase per symbol; a jump means ticks were dropped on the way (channel-layer capacity for
-a connection that fell behind) -- the client then refetches ``/api/market/quotes/``. Jumps are
-counted per connection and logged when it closes.
+strictly increase per symbol; a jump means ticks were dropped on the way (the channel-layer
+capacity of a web process whose hub fell behind, or a publish lost while Redis was away) -- the
+client then refetches ``/api/market/quotes/``. Jumps are counted per connection and logged when it
+closes.
 """
 
 from __future__ import annotations
