@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from django.db import connection
+from django.core import signals
+from django.db import close_old_connections, connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+
+@pytest.fixture
+def keep_test_connection() -> Iterator[None]:
+    """Like Django's test client: the handler must not close the test's database connection after
+    each request (it holds the test transaction)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -33,9 +33,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.generation.stateful import run_state_machine_as_test
@@ -81,19 +80,6 @@ def limiter_on(settings: Any) -> Iterator[None]:
         limits.set(**dict.fromkeys(("auth", "market_read", "portfolio_read"), "1000000/min"))
         limits.set(**dict.fromkeys(("portfolio_write", "import", "default"), "1000000/min"))
         yield
-
-
-@pytest.fixture
-def keep_test_connection() -> Iterator[None]:
-    """Like Django's test client: the handler must not close the test's database connection after
-    each request (it holds the test transaction)."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
 
 
 _turns = itertools.count()

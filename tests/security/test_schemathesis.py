@@ -19,9 +19,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 
@@ -58,19 +57,6 @@ def aim_at_real_objects(case: Any, world: World) -> None:
             case.path_parameters[name] = ids[collection]
         elif collection == "instruments":
             case.path_parameters[name] = "FPT"
-
-
-@pytest.fixture
-def keep_test_connection() -> Iterator[None]:
-    """Like Django's test client: the handler must not close the test's database connection after
-    each request (it holds the test transaction)."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
