@@ -1,4 +1,4 @@
-"""kombu's Redis transport, with one fix: a worker must survive losing Redis mid-task.
+"""kombu's Redis transport, with two fixes: a worker must survive losing Redis mid-task.
 
 With late acks, a task being worked on is an unacknowledged message that kombu keeps in Redis (the
 ``unacked`` hash) until the ack. When the broker connection drops, Celery 5.7 first ``collect()``s
@@ -9,7 +9,16 @@ Celery treats as unrecoverable: the worker exits (seen once in four Redis restar
 tests/reliability). Nothing needs pushing back at that point: the messages are still in the
 ``unacked`` hash, and any worker's periodic ``restore_visible`` returns them to their queues once
 the visibility timeout has passed. So this QoS skips the restore when the transport is detached
-and says so; tests/site/test_celery_transport.py pins both the kombu behaviour and the fix.
+and says so.
+
+The task itself is still running in the pool, and when it finishes Celery acks it on that old
+channel, which closing has cut from its transport; stock kombu then builds a pool from that missing
+transport, and an ``AttributeError`` escapes the event loop and stops the worker (seen in CI, one
+Redis restart in seven). So this channel keeps the connection parameters it was opened with and
+uses them once the transport is gone: the ack removes the task from the ``unacked`` hash (it is not
+run twice), or, if Redis is still down, fails with a connection error that Celery logs, and the
+task is redelivered after the visibility timeout.
+tests/site/test_celery_transport.py pins both kombu behaviours and both fixes.
 """
 
 from __future__ import annotations
@@ -36,6 +45,18 @@ class QoS(kombu_redis.QoS):
 
 class Channel(kombu_redis.Channel):
     QoS = QoS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._opened_with: dict[bool, dict[str, Any]] = {}
+        super().__init__(*args, **kwargs)
+
+    def _connparams(self, asynchronous: bool = False) -> Any:
+        detached = self.connection is None or self.connection.client is None  # closed or collected
+        if detached and asynchronous in self._opened_with:
+            return dict(self._opened_with[asynchronous])
+        params = super()._connparams(asynchronous=asynchronous)  # type: ignore[misc]  # not in the stubs
+        self._opened_with[asynchronous] = dict(params)
+        return params
 
 
 class Transport(kombu_redis.Transport):

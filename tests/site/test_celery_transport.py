@@ -1,8 +1,10 @@
-"""The broker transport: a worker whose Redis went away closes its channel without crashing, and the
-task it was working on is redelivered after the visibility timeout (portfolio_site/celery_transport)."""
+"""The broker transport: a worker whose Redis went away closes its channel without crashing, the task
+it was working on is acked when it finishes, or else redelivered after the visibility timeout
+(portfolio_site/celery_transport)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -44,8 +46,11 @@ def connect(names: dict[str, str], transport: Any = None) -> Connection:
     )
 
 
-def delivered_but_unacked(names: dict[str, str], transport: Any) -> tuple[Connection, Any]:
-    """A consumer holding one delivered, unacknowledged message (a late-ack task at work)."""
+def delivered_but_unacked(
+    names: dict[str, str], transport: Any, received: list[Any] | None = None
+) -> tuple[Connection, Any]:
+    """A consumer holding one delivered, unacknowledged message (a late-ack task at work), which
+    it appends to ``received``."""
     queue = Queue(names["queue"], Exchange(names["queue"]), names["queue"])
     with connect(names) as producer:
         producer.Producer().publish(
@@ -53,7 +58,7 @@ def delivered_but_unacked(names: dict[str, str], transport: Any) -> tuple[Connec
         )
     connection = connect(names, transport)
     channel = connection.channel()
-    received: list[Any] = []
+    received = [] if received is None else received
     connection.Consumer(
         queue, callbacks=[lambda body, m: received.append(m)], channel=channel
     ).consume()
@@ -87,9 +92,45 @@ def test_our_transport_closes_and_the_message_comes_back_after_the_visibility_ti
     # then once the visibility timeout has passed, any consumer's periodic restore requeues it
     time.sleep(VISIBILITY_SECONDS + 0.5)
     with connect(names, Transport) as other:
-        other.channel().qos.restore_visible(num=10)
+        fresh: Any = other.channel()
+        fresh.qos.restore_visible(num=10)
     assert client.hlen(names["unacked_key"]) == 0
     assert client.llen(names["queue"]) == 1
+
+
+def test_stock_kombu_raises_when_acking_after_the_transport_was_detached(
+    names: dict[str, str],
+) -> None:
+    # the second kombu behaviour: the task finishes after the broker connection was collected
+    received: list[Any] = []
+    connection, channel = delivered_but_unacked(names, transport=None, received=received)
+    connection._do_close_transport()
+    with contextlib.suppress(AttributeError):  # the first behaviour, above
+        channel.close()
+    with pytest.raises(AttributeError):
+        received[0].ack()
+
+
+def test_our_transport_acks_a_task_that_finishes_after_the_transport_was_detached(
+    names: dict[str, str],
+) -> None:
+    # given a task still running when its broker connection was collected and its channel closed
+    received: list[Any] = []
+    connection, channel = delivered_but_unacked(names, transport=Transport, received=received)
+    connection._do_close_transport()
+    channel.close()
+    client = redis.Redis.from_url(REDIS_URL)
+    assert client.hlen(names["unacked_key"]) == 1
+    # when it finishes and Celery acks it on that channel: no exception, and it is acked in Redis,
+    # so it is not redelivered (run twice) after the visibility timeout
+    received[0].ack()
+    assert client.hlen(names["unacked_key"]) == 0
+    assert client.zcard(names["unacked_index_key"]) == 0
+    time.sleep(VISIBILITY_SECONDS + 0.5)
+    with connect(names, Transport) as other:
+        fresh: Any = other.channel()
+        fresh.qos.restore_visible(num=10)
+    assert client.llen(names["queue"]) == 0
 
 
 def test_the_celery_app_uses_the_transport_for_redis_brokers() -> None:
