@@ -43,14 +43,28 @@ def free_port() -> int:
 
 
 def wait_for(
-    what: str, check: Any, *, timeout: float, processes: dict[str, Any] | None = None
+    what: str,
+    check: Any,
+    *,
+    timeout: float,
+    processes: dict[str, Any] | None = None,
+    logs: Path | None = None,
 ) -> Any:
+    """Poll ``check`` until it is truthy; fail at once if one of ``processes`` exited, quoting the
+    end of its ``logs/<name>.log`` (a pytest failure does not reach the fixture that holds them)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for name, process in (processes or {}).items():
             if process.poll() is not None:
+                log = logs / f"{name}.log" if logs is not None else None
+                tail = (
+                    "\n".join(log.read_text(errors="replace").splitlines()[-60:])
+                    if log is not None and log.exists()
+                    else "(no log)"
+                )
                 raise RuntimeError(
-                    f"{name} exited with {process.returncode} while waiting for {what}"
+                    f"{name} exited with {process.returncode} while waiting for {what};"
+                    f" the end of its log:\n{tail}"
                 )
         with contextlib.suppress(Exception):
             result = check()

@@ -160,7 +160,7 @@ class Stack:
 
     def wait_ready(self) -> None:
         wait_for("/readyz", lambda: self.call("GET", "/readyz")[0] == 200, timeout=START_TIMEOUT,
-                 processes=self.processes)  # fmt: skip
+                 processes=self.processes, logs=self.logs)  # fmt: skip
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -290,6 +290,7 @@ def build_stack(root: Path) -> Iterator[Stack]:
             lambda: stack.call("GET", "/api/market/instruments/FPT/ticks/")[1]["count"] > 0,
             timeout=START_TIMEOUT,
             processes=stack.processes,
+            logs=logs,
         )
         yield stack
     except BaseException:
@@ -499,7 +500,13 @@ def wait_until(
     condition: Callable[[], bool],
     timeout: float,
     *,
-    processes: dict[str, subprocess.Popen[bytes]] | None = None,
+    stack: Stack | None = None,
 ) -> None:
-    """Wait for ``condition``; with ``processes``, fail at once if one of them exited."""
-    wait_for(what, condition, timeout=timeout, processes=processes)
+    """Wait for ``condition``; with ``stack``, fail at once if one of its processes exited."""
+    wait_for(
+        what,
+        condition,
+        timeout=timeout,
+        processes=stack.processes if stack is not None else None,
+        logs=stack.logs if stack is not None else None,
+    )

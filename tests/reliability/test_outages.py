@@ -73,7 +73,7 @@ def test_a_redis_restart_under_load_serves_reads_and_clients_resync(stack: Stack
             "ticks after the restart",
             lambda: clients.ticks > ticks_at_restart + 50,
             timeout=90,
-            processes=stack.processes,  # the worker must survive losing its broker
+            stack=stack,  # the worker must survive losing its broker
         )
         wait_until(
             "the limiter's headers again",
@@ -115,7 +115,7 @@ def test_a_web_restart_under_load_clients_reconnect_and_repair_the_gap(stack: St
             "ticks on every client",
             lambda: all(clients.live),
             timeout=90,
-            processes=stack.processes,
+            stack=stack,
         )
         # given 20 subscribed clients and API load; when daphne stops (SIGTERM cuts every socket)
         # while the worker keeps storing ticks, and a new daphne starts on the same port
@@ -132,7 +132,7 @@ def test_a_web_restart_under_load_clients_reconnect_and_repair_the_gap(stack: St
             "live ticks on every client after the restart",
             lambda: all(now > then for now, then in zip(clients.live, live_at_up, strict=True)),
             timeout=60,
-            processes=stack.processes,
+            stack=stack,
         )
         time.sleep(3)
 
