@@ -98,32 +98,36 @@ def test_our_transport_closes_and_the_message_comes_back_after_the_visibility_ti
     assert client.llen(names["queue"]) == 1
 
 
+def still_running_after_the_channel_closed(names: dict[str, str], transport: Any) -> Any:
+    """The message of a task still running when Celery collected its broker connection and closed
+    the channel (what Celery does on a lost broker)."""
+    received: list[Any] = []
+    connection, channel = delivered_but_unacked(names, transport, received=received)
+    connection._do_close_transport()
+    with contextlib.suppress(AttributeError):  # stock kombu: the first behaviour, above
+        channel.close()
+    return received[0]
+
+
 def test_stock_kombu_raises_when_acking_after_the_transport_was_detached(
     names: dict[str, str],
 ) -> None:
     # the second kombu behaviour: the task finishes after the broker connection was collected
-    received: list[Any] = []
-    connection, channel = delivered_but_unacked(names, transport=None, received=received)
-    connection._do_close_transport()
-    with contextlib.suppress(AttributeError):  # the first behaviour, above
-        channel.close()
+    message = still_running_after_the_channel_closed(names, transport=None)
     with pytest.raises(AttributeError):
-        received[0].ack()
+        message.ack()
 
 
 def test_our_transport_acks_a_task_that_finishes_after_the_transport_was_detached(
     names: dict[str, str],
 ) -> None:
     # given a task still running when its broker connection was collected and its channel closed
-    received: list[Any] = []
-    connection, channel = delivered_but_unacked(names, transport=Transport, received=received)
-    connection._do_close_transport()
-    channel.close()
+    message = still_running_after_the_channel_closed(names, transport=Transport)
     client = redis.Redis.from_url(REDIS_URL)
     assert client.hlen(names["unacked_key"]) == 1
     # when it finishes and Celery acks it on that channel: no exception, and it is acked in Redis,
     # so it is not redelivered (run twice) after the visibility timeout
-    received[0].ack()
+    message.ack()
     assert client.hlen(names["unacked_key"]) == 0
     assert client.zcard(names["unacked_index_key"]) == 0
     time.sleep(VISIBILITY_SECONDS + 0.5)
