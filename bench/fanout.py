@@ -32,12 +32,16 @@ class System:
     kind: str  # ours | peer
     server: str  # daphne | uvicorn
     layer: str = ""  # "" (the project's configured layer) | core | pubsub (stock channels-redis)
+    eager_writes: bool = True  # daphne: portfolio_site/eager_writes.py (False: Twisted as shipped)
 
 
 SYSTEMS = {
     "ours daphne": System("ours daphne", "ours", "daphne"),  # the configured channel layer
     "ours daphne+core": System("ours daphne+core", "ours", "daphne", "core"),
     "ours daphne+pubsub": System("ours daphne+pubsub", "ours", "daphne", "pubsub"),
+    "ours daphne+twisted-writes": System(
+        "ours daphne+twisted-writes", "ours", "daphne", eager_writes=False
+    ),
     "ours uvicorn": System("ours uvicorn", "ours", "uvicorn"),
     "peer fastapi+pubsub": System("peer fastapi+pubsub", "peer", "uvicorn"),
 }
@@ -89,6 +93,7 @@ def _environment(ctx: Context, system: System, prefix: str) -> dict[str, str]:
     return ctx.django_env(
         REDIS_KEY_PREFIX=prefix,
         BENCH_CHANNEL_LAYER=system.layer,
+        DAPHNE_EAGER_WRITES="true" if system.eager_writes else "false",
         WS_CONNECT_LIMIT="1000000",
         WS_MESSAGE_LIMIT="1000000",
         PEER_REDIS_URL=ctx.redis_url,

@@ -1,10 +1,12 @@
 """ASGI entry point: HTTP through Django, websockets through realtime.routing.
 
-Origins are checked against ALLOWED_HOSTS on the websocket handshake; static files are served here in
-development (daphne) and by the gateway in production.
+Origins are checked against ALLOWED_HOSTS on the websocket handshake; static files are served here
+in development (daphne) and by the gateway in production. Under daphne, socket writes are sent at
+once (portfolio_site/eager_writes.py).
 """
 
 import os
+import sys
 from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio_site.settings")
@@ -23,6 +25,11 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.conf import settings
 
 from realtime.routing import websocket_application
+
+if settings.DAPHNE_EAGER_WRITES and "daphne.server" in sys.modules:
+    from portfolio_site.eager_writes import install
+
+    install()
 
 http_application: Any
 if settings.DEBUG:
