@@ -394,6 +394,7 @@ class SummaryApi(MarketAPIView):
                     "breadth": {"advancers": 17, "decliners": 10, "unchanged": 3},
                     "as_of": "2026-01-05T03:15:02Z",
                     "source": "simulated",
+                    "last_trading_day": "2026-01-05",
                 },
                 response_only=True,
             )

@@ -214,6 +214,11 @@ def next_trading_day(d: date) -> date:
     return d
 
 
+def last_trading_day(d: date) -> date:
+    """``d`` when it trades, else the last trading day before it."""
+    return d if is_trading_day(d) else previous_trading_day(d)
+
+
 def previous_trading_day(d: date) -> date:
     """The last trading day strictly before ``d``."""
     d -= timedelta(days=1)

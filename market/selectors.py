@@ -26,7 +26,7 @@ from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from market.calendar import Exchange as CalendarExchange
-from market.calendar import Session, market_date, sessions_on, vn_midnight_utc
+from market.calendar import Session, last_trading_day, market_date, sessions_on, vn_midnight_utc
 from market.models import (
     Bar,
     BarInterval,
@@ -446,7 +446,8 @@ def market_summary_refresh(*, now: datetime | None = None) -> dict[str, Any]:
 
 def market_summary(*, now: datetime | None = None) -> dict[str, Any]:
     """The cached summary (built and cached on a miss; built from the database if Redis is down).
-    Quote rows carry ``stale``/``age_seconds`` recomputed for ``now``."""
+    Quote rows carry ``stale``/``age_seconds`` recomputed for ``now``, and ``last_trading_day`` is
+    the exchange calendar's for ``now`` (the day a trade entered now may be dated)."""
     now = now or timezone.now()
     try:
         summary = cache.get(SUMMARY_CACHE_KEY)
@@ -460,6 +461,7 @@ def market_summary(*, now: datetime | None = None) -> dict[str, Any]:
 
 def _restale(summary: dict[str, Any], now: datetime) -> dict[str, Any]:
     out = dict(summary)
+    out["last_trading_day"] = last_trading_day(market_date(now))
     keys = ("indices", "gainers", "losers", "most_active")
     seen = _seen({data["symbol"] for key in keys for data in summary.get(key, [])})
     for key in keys:

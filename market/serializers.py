@@ -331,3 +331,9 @@ class SummarySerializer(serializers.Serializer):
     breadth = BreadthSerializer()
     as_of = UtcDateTimeField(allow_null=True)
     source = serializers.CharField(allow_null=True, help_text="vnstock, simulated or mixed")  # type: ignore[assignment]
+    last_trading_day = serializers.DateField(
+        help_text=(
+            "Today in Vietnam if the exchanges trade today, else the last day they traded "
+            "(weekends and exchange holidays skipped): the latest date a BUY or SELL may carry"
+        )
+    )

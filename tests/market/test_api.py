@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from market.calendar import last_trading_day, market_date
 from market.models import Bar
 from market.serializers import SYMBOLS_MAX
 from market.services import history_store, quotes_ingest
@@ -413,6 +414,8 @@ def test_the_summary_of_an_empty_market(api_client: APIClient) -> None:
     assert body["indices"] == body["gainers"] == []
     assert body["breadth"] == {"advancers": 0, "decliners": 0, "unchanged": 0}
     assert body["as_of"] is None
+    # the date a trade entered now may carry, from the exchange calendar, whatever the quotes
+    assert body["last_trading_day"] == last_trading_day(market_date(timezone.now())).isoformat()
 
 
 def test_every_market_view_is_public_and_scoped_market_read() -> None:

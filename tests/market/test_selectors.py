@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -207,6 +207,21 @@ def test_the_summary_ranks_gainers_losers_most_active_and_counts_breadth() -> No
         Decimal("1.00"),
     )
     assert summary["source"] == "simulated"
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (vn(MONDAY, "10:00"), MONDAY),
+        # Friday evening in UTC is already Saturday in Vietnam: the Friday
+        (datetime(2026, 1, 9, 18, 0, tzinfo=UTC), date(2026, 1, 9)),
+        (vn(date(2026, 1, 11), "12:00"), date(2026, 1, 9)),  # a Sunday
+        # the Saturday after the Tet closure (Mon 16 - Fri 20 Feb 2026): the Friday before it
+        (vn(date(2026, 2, 21), "09:00"), date(2026, 2, 13)),
+    ],
+)
+def test_the_summary_names_the_last_trading_day(now: datetime, expected: date) -> None:
+    assert market_summary(now=now)["last_trading_day"] == expected
 
 
 @override_settings(SIMULATED_ALWAYS_OPEN=False)

@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { ApiError, errorMessage } from "@/lib/api/errors";
-import { useSaveTransaction } from "@/lib/api/queries";
+import { useMarketSummary, useSaveTransaction } from "@/lib/api/queries";
 import { TRANSACTION_KINDS, type Transaction, type TransactionInput, type TransactionKind } from "@/lib/api/types";
 import { todayInVietnam } from "@/lib/format";
 
@@ -37,6 +37,25 @@ const uses = {
   fee: (k: TransactionKind) => ["BUY", "SELL"].includes(k),
   tax: (k: TransactionKind) => ["SELL", "DIVIDEND"].includes(k),
 };
+
+/**
+ * The trade date, defaulting for a new BUY or SELL to the exchanges' last trading day (the server's
+ * calendar: on a weekend or holiday, today would be refused) and to today for cash entries. Once the
+ * user picks a date it stays, whatever the type. Lives inside the form, so each opening starts over.
+ */
+export function TradeDateField({ kind, initial, error }: { kind: TransactionKind; initial?: string; error?: string }) {
+  const tradingDay = useMarketSummary().data?.last_trading_day;
+  const [chosen, setChosen] = useState<string | undefined>(initial);
+  const today = todayInVietnam();
+  const suggested = uses.price(kind) && tradingDay ? tradingDay : today;
+  const value = chosen ?? suggested;
+  const hint = chosen === undefined && suggested !== today ? "The market is closed today: dated to the last trading day." : undefined;
+  return (
+    <Field label="Trade date" htmlFor="tx-date" error={error} hint={hint}>
+      <Input id="tx-date" name="trade_date" type="date" required max={today} value={value} onChange={(e) => setChosen(e.target.value)} aria-invalid={Boolean(error)} />
+    </Field>
+  );
+}
 
 function text(data: FormData, name: string): string | undefined {
   const value = String(data.get(name) ?? "").trim();
@@ -125,9 +144,7 @@ export function TransactionDialog({
                 ))}
               </NativeSelect>
             </Field>
-            <Field label="Trade date" htmlFor="tx-date" error={fieldError("trade_date")}>
-              <Input id="tx-date" name="trade_date" type="date" required max={todayInVietnam()} defaultValue={transaction?.trade_date ?? todayInVietnam()} aria-invalid={Boolean(fieldError("trade_date"))} />
-            </Field>
+            <TradeDateField kind={kind} initial={transaction?.trade_date} error={fieldError("trade_date")} />
           </div>
           {uses.symbol(kind) && (
             <Field label="Symbol" htmlFor="tx-symbol" error={fieldError("symbol")}>

@@ -1093,6 +1093,11 @@ export interface components {
             as_of: string | null;
             /** @description vnstock, simulated or mixed */
             source: string | null;
+            /**
+             * Format: date
+             * @description Today in Vietnam if the exchanges trade today, else the last day they traded (weekends and exchange holidays skipped): the latest date a BUY or SELL may carry
+             */
+            last_trading_day: string;
         };
         Tick: {
             seq: number;
