@@ -1,8 +1,8 @@
 """ASGI entry point: HTTP through Django, websockets through realtime.routing.
 
 Origins are checked against ALLOWED_HOSTS on the websocket handshake; static files are served here
-in development (daphne) and by the gateway in production. Under daphne, socket writes are sent at
-once (portfolio_site/eager_writes.py).
+in development (daphne) and by the gateway in production. Under daphne, a connection's first write
+of each loop turn is sent at once (portfolio_site/eager_writes.py).
 """
 
 import os

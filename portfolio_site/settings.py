@@ -171,7 +171,7 @@ WS_VALUATION_INTERVAL_SECONDS = env.number("WS_VALUATION_INTERVAL_SECONDS", 0.5,
 WS_AUTH_RECHECK_SECONDS = env.number("WS_AUTH_RECHECK_SECONDS", 30.0, minimum=1.0)
 WS_TICKET_TTL_SECONDS = env.integer("WS_TICKET_TTL_SECONDS", 30, minimum=5)
 REALTIME_PUBLISH_TIMEOUT = env.number("REALTIME_PUBLISH_TIMEOUT", 5.0, minimum=0.1)
-# Under daphne, socket writes go out at once, not on the next loop turn (portfolio_site/eager_writes.py).
+# daphne: a connection's first write of a loop turn goes out at once (portfolio_site/eager_writes.py).
 DAPHNE_EAGER_WRITES = env.boolean("DAPHNE_EAGER_WRITES", True)
 
 CELERY_BROKER_URL = env.url("CELERY_BROKER_URL", REDIS_URL, schemes=("redis", "rediss", "amqp"))
