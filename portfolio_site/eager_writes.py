@@ -62,6 +62,7 @@ def install() -> None:
         loop = getattr(self.reactor, "_asyncioEventloop", None)
         if (
             loop is not None
+            and not loop.is_closed()  # shutting down: no turns to count
             and isinstance(data, bytes)
             and data
             and not self.TLS  # startTLS: the bytes go through the TLS protocol, as before

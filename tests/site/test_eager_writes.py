@@ -34,6 +34,7 @@ class Loop:
         self.wake_ups_asked = 0
         self.soon: list[Callable[[], None]] = []
         self._asyncioEventloop = self
+        self.closed = False
 
     def addWriter(self, writer: Any) -> None:  # Twisted names
         if writer not in self.writers:  # as twisted's asyncio reactor: registered once
@@ -42,6 +43,9 @@ class Loop:
 
     def removeWriter(self, writer: Any) -> None:
         self.writers.discard(writer)
+
+    def is_closed(self) -> bool:
+        return self.closed
 
     def call_soon(self, callback: Callable[[], None]) -> None:
         self.soon.append(callback)
@@ -154,9 +158,15 @@ def test_each_connection_gets_its_first_write_of_the_turn_at_once(eager: None) -
         theirs.close()
 
 
-def test_without_an_asyncio_loop_twisted_s_path_is_kept(eager: None, pair: Any) -> None:
+@pytest.mark.parametrize("loop_state", ["not asyncio", "closed"])
+def test_without_a_running_asyncio_loop_twisted_s_path_is_kept(
+    eager: None, pair: Any, loop_state: str
+) -> None:
     connection, theirs, loop = pair
-    loop._asyncioEventloop = None
+    if loop_state == "closed":
+        loop.closed = True  # daphne shutting down
+    else:
+        loop._asyncioEventloop = None
     connection.write(b"tick")
     assert received(theirs) == b""
     assert loop.wake_ups_asked == 1
