@@ -3,23 +3,20 @@ import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { TradeDateField } from "@/components/portfolio/transaction-dialog";
 import { keys } from "@/lib/api/queries";
-import type { TransactionKind } from "@/lib/api/types";
 
 // Friday 27 Nov 2026, 18:00 UTC: already Saturday 28 Nov in Vietnam, when the exchanges are shut.
 const SATURDAY_IN_VIETNAM = new Date("2026-11-27T18:00:00Z");
 
-function renderField(kind: TransactionKind, lastTradingDay: string | null, initial?: string) {
+function renderField(lastTradingDay: string | null, initial?: string) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
   if (lastTradingDay) client.setQueryData(keys.summaryMarket, { last_trading_day: lastTradingDay });
-  const ui = (k: TransactionKind) => (
+  return render(
     <QueryClientProvider client={client}>
       <form>
-        <TradeDateField kind={k} initial={initial} />
+        <TradeDateField initial={initial} />
       </form>
-    </QueryClientProvider>
+    </QueryClientProvider>,
   );
-  const view = render(ui(kind));
-  return { ...view, rerenderAs: (k: TransactionKind) => view.rerender(ui(k)) };
 }
 
 const dateInput = () => screen.getByLabelText("Trade date") as HTMLInputElement;
@@ -37,42 +34,33 @@ afterEach(() => {
 });
 
 describe("TradeDateField", () => {
-  test("test_a_buy_on_a_closed_day_defaults_to_the_last_trading_day_and_says_so", () => {
-    renderField("BUY", "2026-11-27");
+  test("test_on_a_closed_day_a_new_entry_defaults_to_the_last_trading_day_and_says_so", () => {
+    renderField("2026-11-27");
     expect(dateInput().value).toBe("2026-11-27");
     expect(dateInput().max).toBe("2026-11-28");
     expect(screen.getByText(/market is closed today/)).toBeTruthy();
   });
 
-  test("test_cash_entries_default_to_today_in_vietnam", () => {
-    const { rerenderAs } = renderField("DEPOSIT", "2026-11-27");
+  test("test_a_date_the_user_picked_stays_and_the_hint_goes", () => {
+    renderField("2026-11-27");
+    fireEvent.change(dateInput(), { target: { value: "2026-11-28" } });
     expect(dateInput().value).toBe("2026-11-28");
-    expect(screen.queryByText(/market is closed today/)).toBeNull();
-    rerenderAs("SELL");
-    expect(dateInput().value).toBe("2026-11-27");
-  });
-
-  test("test_a_date_the_user_picked_stays_when_the_type_changes", () => {
-    const { rerenderAs } = renderField("BUY", "2026-11-27");
-    fireEvent.change(dateInput(), { target: { value: "2026-11-20" } });
-    rerenderAs("DEPOSIT");
-    expect(dateInput().value).toBe("2026-11-20");
     expect(screen.queryByText(/market is closed today/)).toBeNull();
   });
 
   test("test_an_edited_transaction_keeps_its_own_date", () => {
-    renderField("BUY", "2026-11-27", "2026-03-04");
+    renderField("2026-11-27", "2026-03-04");
     expect(dateInput().value).toBe("2026-03-04");
   });
 
   test("test_before_the_summary_loads_it_is_today", () => {
-    renderField("BUY", null);
+    renderField(null);
     expect(dateInput().value).toBe("2026-11-28");
   });
 
-  test("test_on_a_trading_day_a_buy_is_dated_today_without_a_hint", () => {
+  test("test_on_a_trading_day_it_is_today_without_a_hint", () => {
     vi.setSystemTime(new Date("2026-11-26T03:00:00Z")); // Thursday 10:00 in Vietnam
-    renderField("BUY", "2026-11-26");
+    renderField("2026-11-26");
     expect(dateInput().value).toBe("2026-11-26");
     expect(screen.queryByText(/market is closed today/)).toBeNull();
   });

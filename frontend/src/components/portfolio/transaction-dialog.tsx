@@ -39,15 +39,17 @@ const uses = {
 };
 
 /**
- * The trade date, defaulting for a new BUY or SELL to the exchanges' last trading day (the server's
- * calendar: on a weekend or holiday, today would be refused) and to today for cash entries. Once the
- * user picks a date it stays, whatever the type. Lives inside the form, so each opening starts over.
+ * The trade date. A new entry defaults to the exchanges' last trading day from the server's calendar:
+ * today when the market trades, else the last day it did. On a weekend or holiday a BUY or SELL dated
+ * today is refused, and a deposit dated today would come after the trades it pays for (the cash would
+ * be missing on their date). The user may pick another day; the pick then stays. Lives inside the
+ * form, so each opening starts over.
  */
-export function TradeDateField({ kind, initial, error }: { kind: TransactionKind; initial?: string; error?: string }) {
+export function TradeDateField({ initial, error }: { initial?: string; error?: string }) {
   const tradingDay = useMarketSummary().data?.last_trading_day;
   const [chosen, setChosen] = useState<string | undefined>(initial);
   const today = todayInVietnam();
-  const suggested = uses.price(kind) && tradingDay ? tradingDay : today;
+  const suggested = tradingDay ?? today;
   const value = chosen ?? suggested;
   const hint = chosen === undefined && suggested !== today ? "The market is closed today: dated to the last trading day." : undefined;
   return (
@@ -144,7 +146,7 @@ export function TransactionDialog({
                 ))}
               </NativeSelect>
             </Field>
-            <TradeDateField kind={kind} initial={transaction?.trade_date} error={fieldError("trade_date")} />
+            <TradeDateField initial={transaction?.trade_date} error={fieldError("trade_date")} />
           </div>
           {uses.symbol(kind) && (
             <Field label="Symbol" htmlFor="tx-symbol" error={fieldError("symbol")}>
