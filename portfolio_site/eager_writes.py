@@ -54,7 +54,7 @@ TURNS = _Turns()
 def install() -> None:
     """Patch ``twisted.internet.tcp.Connection.write`` (idempotent); ``buffered`` is Twisted's own,
     which also routes the bytes of a connection that started TLS through the TLS layer."""
-    if getattr(tcp.Connection.write, "eager", False):
+    if hasattr(tcp.Connection.write, "twisted_write"):
         return
     buffered = tcp.Connection.write
 
@@ -82,6 +82,5 @@ def install() -> None:
                     data = data[sent:]
         buffered(self, data)
 
-    write.eager = True  # type: ignore[attr-defined]
-    write.twisted_write = buffered  # type: ignore[attr-defined]
+    write.twisted_write = buffered  # type: ignore[attr-defined]  # marks it installed
     tcp.Connection.write = write  # type: ignore[method-assign]

@@ -67,6 +67,14 @@ def delivered_but_unacked(
     return connection, channel
 
 
+def restore_after_the_visibility_timeout(names: dict[str, str]) -> None:
+    """Any consumer's periodic restore, once the visibility timeout has passed."""
+    time.sleep(VISIBILITY_SECONDS + 0.5)
+    with connect(names, Transport) as other:
+        fresh: Any = other.channel()
+        fresh.qos.restore_visible(num=10)
+
+
 def test_stock_kombu_raises_when_closing_after_the_transport_was_detached(
     names: dict[str, str],
 ) -> None:
@@ -90,10 +98,7 @@ def test_our_transport_closes_and_the_message_comes_back_after_the_visibility_ti
     assert client.hlen(names["unacked_key"]) == 1
     assert client.llen(names["queue"]) == 0
     # then once the visibility timeout has passed, any consumer's periodic restore requeues it
-    time.sleep(VISIBILITY_SECONDS + 0.5)
-    with connect(names, Transport) as other:
-        fresh: Any = other.channel()
-        fresh.qos.restore_visible(num=10)
+    restore_after_the_visibility_timeout(names)
     assert client.hlen(names["unacked_key"]) == 0
     assert client.llen(names["queue"]) == 1
 
@@ -130,10 +135,7 @@ def test_our_transport_acks_a_task_that_finishes_after_the_transport_was_detache
     message.ack()
     assert client.hlen(names["unacked_key"]) == 0
     assert client.zcard(names["unacked_index_key"]) == 0
-    time.sleep(VISIBILITY_SECONDS + 0.5)
-    with connect(names, Transport) as other:
-        fresh: Any = other.channel()
-        fresh.qos.restore_visible(num=10)
+    restore_after_the_visibility_timeout(names)
     assert client.llen(names["queue"]) == 0
 
 
