@@ -15,6 +15,12 @@ from pathlib import Path
 import dj_database_url
 
 from portfolio_site import environment as env
+from portfolio_site.install_secrets import (
+    InstallSecretsError,
+    install_secrets,
+    private_directory,
+    private_file,
+)
 from portfolio_site.quotas import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,12 +32,31 @@ PRODUCTION = DJANGO_ENV == "production"
 TESTING = DJANGO_ENV == "test" or "pytest" in sys.modules
 DEBUG = env.boolean("DEBUG", not PRODUCTION)
 
-_DEV_SECRET = "django-insecure-development-only-key-never-use-in-production-0123456789"  # noqa: S105
-SECRET_KEY = env.string("SECRET_KEY", "" if not DEBUG else _DEV_SECRET)
-if not SECRET_KEY:
-    raise env.ConfigError("SECRET_KEY", "required when DEBUG is off (50+ random characters)")
-if PRODUCTION and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50):
-    raise env.ConfigError("SECRET_KEY", "production needs a random key of at least 50 characters")
+# Keys: from the environment, required in production; elsewhere, when unset, this install's own random
+# keys generated on first start under VAR_DIR (portfolio_site/install_secrets.py). No key is in the code.
+KEY_MINIMUM_LENGTH = 50
+
+
+def _key(name: str, value: str) -> str:
+    if not value:
+        if PRODUCTION:
+            raise env.ConfigError(
+                name, f"required in production ({KEY_MINIMUM_LENGTH}+ random characters)"
+            )
+        try:
+            value = install_secrets(VAR_DIR)[name]
+        except (OSError, InstallSecretsError) as error:
+            raise env.ConfigError(
+                name, f"unset, and this install's key is unusable: {error}"
+            ) from None
+    if PRODUCTION and len(value) < KEY_MINIMUM_LENGTH:
+        raise env.ConfigError(
+            name, f"production needs a random key of at least {KEY_MINIMUM_LENGTH} characters"
+        )
+    return value
+
+
+SECRET_KEY = _key("SECRET_KEY", env.string("SECRET_KEY", ""))
 
 ALLOWED_HOSTS = env.string_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
@@ -106,7 +131,14 @@ DATABASE_POOLER = env.choice(
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     if _db["NAME"] != ":memory:":
-        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # Only this account may read the database: the file 0600 (SQLite gives its -wal/-shm files
+        # the same mode), inside VAR_DIR 0700.
+        _db_file = Path(_db["NAME"])
+        if _db_file.parent == VAR_DIR:
+            private_directory(VAR_DIR)
+        else:
+            _db_file.parent.mkdir(parents=True, exist_ok=True)
+        private_file(_db_file)
     # WAL + IMMEDIATE transactions let the web server, the worker and beat share one file.
     _db["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
@@ -189,11 +221,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-JWT_SIGNING_KEY = env.string("JWT_SIGNING_KEY", "" if PRODUCTION else SECRET_KEY)
-if not JWT_SIGNING_KEY:
-    raise env.ConfigError(
-        "JWT_SIGNING_KEY", "required in production (a random key, not SECRET_KEY)"
-    )
+JWT_SIGNING_KEY = _key("JWT_SIGNING_KEY", env.string("JWT_SIGNING_KEY", ""))
+if PRODUCTION and JWT_SIGNING_KEY == SECRET_KEY:
+    raise env.ConfigError("JWT_SIGNING_KEY", "must differ from SECRET_KEY")
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": env.duration("JWT_ACCESS_LIFETIME", timedelta(minutes=5)),
     "REFRESH_TOKEN_LIFETIME": env.duration("JWT_REFRESH_LIFETIME", timedelta(days=7)),

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": "k" * 20 + "9f8e7d6c5b4a3928171615141312111009080706050403",
-    "JWT_SIGNING_KEY": "another-random-signing-key-for-tokens",
+    "JWT_SIGNING_KEY": "another-random-signing-key-for-tokens-" + "8c2f4a9e1b7d3065",
     "ALLOWED_HOSTS": "portfolio.example.com",
 }
 
