@@ -50,6 +50,8 @@ class Context:
     client_cpus: str = field(default_factory=lambda: os.environ.get("BENCH_CLIENT_CPUS", "1"))
     key_prefix: str = field(default_factory=lambda: f"bench{os.getpid()}_")
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    # Set, so the FastAPI peer (which reads JWT_SIGNING_KEY) verifies the tokens Django signs.
+    jwt_signing_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     started: float = field(default_factory=time.monotonic)
 
     def django_env(self, **extra: str) -> dict[str, str]:
@@ -61,6 +63,7 @@ class Context:
                 "DJANGO_ENV": "development",
                 "DEBUG": "false",
                 "SECRET_KEY": self.secret_key,
+                "JWT_SIGNING_KEY": self.jwt_signing_key,
                 "DATABASE_URL": self.database_url,
                 "REDIS_URL": self.redis_url,
                 "CELERY_BROKER_URL": self.redis_url,
