@@ -43,6 +43,15 @@ def test_seed_prints_generated_passwords_that_open_the_admin(var_dir, monkeypatc
 
 
 @pytest.mark.django_db
+def test_seed_keeps_the_credentials_in_a_private_directory(settings, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("ADMIN_PASSWORD", raising=False)
+    settings.VAR_DIR = tmp_path / "fresh" / "var"
+    seed()
+    assert settings.VAR_DIR.stat().st_mode & 0o777 == 0o700
+    assert (settings.VAR_DIR / "credentials.json").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.django_db
 def test_second_seed_reuses_accounts_and_passwords(var_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("ADMIN_PASSWORD", raising=False)
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)

@@ -3,7 +3,7 @@
 (``seed_portfolio``).
 
 Passwords come from ADMIN_PASSWORD / DEMO_PASSWORD; otherwise a password is generated once, kept in
-``var/credentials.json`` (mode 0600) and printed on every run so a second ``make run`` can show it.
+``var/credentials.json`` (mode 0600, in VAR_DIR 0700) and printed on every run so a second ``make run`` can show it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+
+from portfolio_site.install_secrets import private_directory, private_file
 
 
 class Command(BaseCommand):
@@ -48,9 +50,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             for username, (from_env, staff) in accounts.items():
                 self._seed_user(User, username, from_env, staff, stored)
-        credentials_file.parent.mkdir(parents=True, exist_ok=True)
-        credentials_file.write_text(json.dumps(stored, indent=2))
-        credentials_file.chmod(0o600)
+        # Created 0600 before anything is written, in a 0700 directory: never readable by others.
+        private_directory(credentials_file.parent)
+        private_file(credentials_file).write_text(json.dumps(stored, indent=2))
 
     def _seed_user(
         self, User: Any, username: str, from_env: str | None, staff: bool, stored: dict[str, str]
