@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from portfolio_site.install_secrets import KEYS_FILE_NAME, SECRET_NAMES, install_secrets
+from tests.site.test_deployment_files import APP_SERVICES, COMPOSE, ROOT
 from tests.site.test_settings import PRODUCTION, manage
 
 SHOW_KEYS = "from django.conf import settings as s; print(s.SECRET_KEY); print(s.JWT_SIGNING_KEY)"
@@ -121,3 +122,20 @@ def test_production_uses_the_environments_keys_and_writes_none(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-2:] == [PRODUCTION["SECRET_KEY"], STRONG]
     assert not (tmp_path / KEYS_FILE_NAME).exists()
+
+
+def test_compose_gives_every_container_the_keys_from_env_and_bakes_none_into_the_image() -> None:
+    """Containers share no var/: generated keys would differ between web and worker, so compose
+    passes .env's keys to each one and refuses to start without them."""
+    for name, service in APP_SERVICES.items():
+        environment = service["environment"]
+        assert environment["SECRET_KEY"].startswith("${SECRET_KEY:?"), name
+        assert environment["JWT_SIGNING_KEY"].startswith("${JWT_SIGNING_KEY:?"), name
+    build = COMPOSE["x-app"]["build"]["dockerfile_inline"]
+    commands = [line.strip() for line in build.replace("\\\n", " ").splitlines()]
+    collectstatic = next(
+        line for line in commands if line.startswith("RUN") and "collectstatic" in line
+    )
+    assert "VAR_DIR=/tmp/" in collectstatic
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"var/", ".env"} <= set(ignored)
