@@ -94,10 +94,10 @@ def repository_constants() -> list[str]:
 CONSTANTS = repository_constants()
 
 
-def forge_access_token(user: Any, key: str) -> str:
+def forge_token(user: Any, key: str, *, kind: str = "access") -> str:
     now = int(time.time())
     claims = {
-        "token_type": "access",
+        "token_type": kind,
         "exp": now + 300,
         "iat": now,
         "jti": uuid.uuid4().hex,
@@ -122,12 +122,12 @@ def test_the_walk_finds_the_repositorys_constants() -> None:
 
 def test_a_token_signed_with_any_repository_constant_is_refused_by_the_api(superuser: Any) -> None:
     client = APIClient()
-    genuine = forge_access_token(superuser, settings.SIMPLE_JWT["SIGNING_KEY"])
+    genuine = forge_token(superuser, settings.SIMPLE_JWT["SIGNING_KEY"])
     assert client.get("/api/auth/me/", HTTP_AUTHORIZATION=f"Bearer {genuine}").status_code == 200
 
     accepted = []
     for constant in CONSTANTS:
-        token = forge_access_token(superuser, constant)
+        token = forge_token(superuser, constant)
         response = client.get("/api/auth/me/", HTTP_AUTHORIZATION=f"Bearer {token}")
         if response.status_code != 401:
             accepted.append((constant, response.status_code))
@@ -138,7 +138,7 @@ async def test_a_token_signed_with_any_repository_constant_is_refused_by_the_web
     superuser: Any,
 ) -> None:
     async def authenticated(key: str) -> bool:
-        scope = {"subprotocols": ["jwt", forge_access_token(superuser, key)], "query_string": b""}
+        scope = {"subprotocols": ["jwt", forge_token(superuser, key)], "query_string": b""}
         return (await session_from_scope(scope)).is_authenticated
 
     assert await authenticated(settings.SIMPLE_JWT["SIGNING_KEY"])
@@ -148,15 +148,26 @@ async def test_a_token_signed_with_any_repository_constant_is_refused_by_the_web
 KEY_LIKE = [constant for constant in CONSTANTS if len(constant) >= 32 and " " not in constant]
 
 
+def test_a_refresh_token_signed_with_a_key_like_repository_constant_buys_no_token_pair(
+    superuser: Any,
+) -> None:
+    client = APIClient()
+    accepted = []
+    for constant in KEY_LIKE:
+        forged = forge_token(superuser, constant, kind="refresh")
+        response = client.post("/api/auth/token/refresh/", {"refresh": forged}, format="json")
+        if response.status_code != 401:
+            accepted.append((constant, response.status_code))
+    assert accepted == []
+
+
 async def test_a_stream_refuses_tokens_signed_with_key_like_repository_constants(
     superuser: Any,
 ) -> None:
     """Through the whole ASGI application: the market stream closes with 4401 for each forgery."""
     assert KEY_LIKE
     for constant in KEY_LIKE:
-        client = communicator(
-            "/ws/market/", subprotocols=["jwt", forge_access_token(superuser, constant)]
-        )
+        client = communicator("/ws/market/", subprotocols=["jwt", forge_token(superuser, constant)])
         assert await client.connect() == (True, "jwt")
         assert await closed_with(client) == 4401, constant
         await client.disconnect()
