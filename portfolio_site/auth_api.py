@@ -135,6 +135,7 @@ class RegisterView(APIView):
 class TokenView(TokenObtainPairView):
     serializer_class = StrictTokenObtainPairSerializer
     throttle_scope = "auth"
+    judges_passwords = True  # a failed login (401) counts toward the username's ceiling
 
     @extend_schema(
         summary="Log in: exchange username and password for an access and a refresh token",

@@ -250,12 +250,15 @@ CORS_EXPOSE_HEADERS = [
 ]
 
 # --- Rate limits (portfolio_site/throttling.py) --------------------------------------------------
-# Sliding windows in Redis, per user when authenticated, per client IP otherwise; the auth scope also
-# counts per username. Quotas read "N/period": 10/min, 300/hour, 5/15m. Off by default under pytest
-# (tests share one client IP); the throttling tests switch it on.
+# Sliding windows in Redis, per user when authenticated, per client IP otherwise; logins are also
+# counted per (username, address) and, failures only, per username (see throttling.py's "Logins").
+# Quotas read "N/period": 10/min, 300/hour, 5/15m. Off by default under pytest (tests share one client
+# IP); the throttling tests switch it on.
 RATE_LIMIT_ENABLED = env.boolean("RATE_LIMIT_ENABLED", not TESTING)
 RATE_LIMITS = {
     "auth": env.string("RATE_LIMIT_AUTH", "10/min"),
+    "login_pair": env.string("RATE_LIMIT_LOGIN_PAIR", "5/15m"),
+    "login_account": env.string("RATE_LIMIT_LOGIN_ACCOUNT", "100/hour"),
     "market_read": env.string("RATE_LIMIT_MARKET_READ", "600/min"),
     "portfolio_read": env.string("RATE_LIMIT_PORTFOLIO_READ", "300/min"),
     "portfolio_write": env.string("RATE_LIMIT_PORTFOLIO_WRITE", "60/min"),
