@@ -167,6 +167,11 @@ WS_CONNECT_LIMIT = env.integer("WS_CONNECT_LIMIT", 60, minimum=1)
 WS_CONNECT_WINDOW_SECONDS = env.number("WS_CONNECT_WINDOW_SECONDS", 60.0, minimum=1.0)
 WS_MESSAGE_LIMIT = env.integer("WS_MESSAGE_LIMIT", 30, minimum=1)
 WS_MESSAGE_WINDOW_SECONDS = env.number("WS_MESSAGE_WINDOW_SECONDS", 10.0, minimum=1.0)
+# Open websocket connections at once (realtime/limits.py), held as leases renewed every third of
+# WS_CONNECTION_LEASE_SECONDS: a dead process's connections stop counting within one lease.
+WS_MAX_CONNECTIONS_PER_USER = env.integer("WS_MAX_CONNECTIONS_PER_USER", 20, minimum=1)
+WS_MAX_CONNECTIONS_PER_ADDRESS = env.integer("WS_MAX_CONNECTIONS_PER_ADDRESS", 200, minimum=1)
+WS_CONNECTION_LEASE_SECONDS = env.number("WS_CONNECTION_LEASE_SECONDS", 60.0, minimum=3.0)
 WS_VALUATION_INTERVAL_SECONDS = env.number("WS_VALUATION_INTERVAL_SECONDS", 0.5, minimum=0.05)
 WS_AUTH_RECHECK_SECONDS = env.number("WS_AUTH_RECHECK_SECONDS", 30.0, minimum=1.0)
 WS_TICKET_TTL_SECONDS = env.integer("WS_TICKET_TTL_SECONDS", 30, minimum=5)

@@ -255,6 +255,8 @@ def build_stack(root: Path) -> Iterator[Stack]:
         VNSTOCK_TELEMETRY="off",
         WS_MESSAGE_LIMIT="100000",
         WS_CONNECT_LIMIT="100000",
+        WS_MAX_CONNECTIONS_PER_ADDRESS="100000",
+        WS_MAX_CONNECTIONS_PER_USER="100000",
         RATE_LIMIT_AUTH="1000/min",
         RATE_LIMIT_MARKET_READ="1000000/min",
         RATE_LIMIT_PORTFOLIO_READ="1000000/min",
