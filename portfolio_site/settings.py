@@ -290,6 +290,8 @@ RATE_LIMIT_FAIL_CLOSED = env.string_list(
 )
 RATE_LIMIT_OUTAGE_RETRY_AFTER = env.integer("RATE_LIMIT_OUTAGE_RETRY_AFTER", 5, minimum=1)
 RATE_LIMIT_KEY_PREFIX = f"{REDIS_KEY_PREFIX}:rl"
+# Days an address where an account logged in stays exempt from that account's failure ceiling.
+LOGIN_KNOWN_ADDRESS_DAYS = env.integer("LOGIN_KNOWN_ADDRESS_DAYS", 30, minimum=0)
 # After a Redis failure, the cache and the limiter skip Redis for this many seconds, then retry.
 REDIS_OUTAGE_COOLDOWN = env.number("REDIS_OUTAGE_COOLDOWN", 1.0, minimum=0.0)
 # Proxies whose X-Forwarded-For is believed (IPs or CIDR networks, e.g. the gateway's network).

@@ -29,8 +29,9 @@ refusal (a refused attempt is not judged and charges nothing further):
 4. ``login_account`` per username from every address, counting **failed** logins only, peeked before
    the password is judged and charged after a failure: a ceiling for guessers spread over many
    addresses. It is set well above what one address can reach through its ``login_pair`` window, so
-   nobody can lock an account from one address; only a failure ceiling spread across several
-   addresses can, and only for its window (documented in the README's security section).
+   nobody can lock an account from one address. It does not apply at an address the account logged
+   in from recently (``LOGIN_KNOWN_ADDRESS_DAYS``), so guessers spread over many addresses cannot
+   lock the owner out of their usual place either; only a new address of the owner waits then.
 
 Usernames are keyed in their canonical form (NFKC, case-folded: ``usernames.py``), so ``Alice``
 and ``alice`` in full-width letters spend ``alice``'s windows.
@@ -236,22 +237,43 @@ def _account_verdicts(
     """Checks 2-4 of the module's "Logins" list, stopping at the first refusal; remembers ``login``
     on the request for :func:`login_settle` when it may be judged."""
     account = username_key(username)
-    checks: list[Callable[[], Verdict]] = []
+    checks: list[Callable[[], Verdict | None]] = []
     if account is not None:
         checks.append(lambda: ratelimit_hit(LOGIN_PAIR_SCOPE, f"{account}:ip:{ip}"))
     user_key = _user_key(user)
     if user_key is not None:
         checks.append(lambda: ratelimit_hit(AUTH_SCOPE, user_key))
     if account is not None and login is not None:
-        checks.append(lambda: ratelimit_peek(LOGIN_ACCOUNT_SCOPE, account))
+        checks.append(lambda: _ceiling(account, login.pair))
     verdicts: list[Verdict] = []
     for check in checks:
-        verdicts.append(check())
-        if not verdicts[-1].allowed:
+        verdict = check()
+        if verdict is None:
+            continue
+        verdicts.append(verdict)
+        if not verdict.allowed:
             return verdicts
     if account is not None and login is not None:
         setattr(request, LOGIN_ATTR, login)
     return verdicts
+
+
+def _ceiling(account: str, pair: str) -> Verdict | None:
+    """The username's failure ceiling, or None where it does not apply: from an address the account
+    logged in from within ``LOGIN_KNOWN_ADDRESS_DAYS``, so that guessers spread over many addresses
+    cannot lock the owner out of their usual place either (that address keeps its pair window)."""
+    verdict = ratelimit_peek(LOGIN_ACCOUNT_SCOPE, account)
+    if verdict.allowed or verdict.outage:
+        return verdict
+    try:
+        known = bool(get_redis().exists(_known_key(pair)))
+    except redis.exceptions.RedisError:
+        known = False
+    return None if known else verdict
+
+
+def _known_key(pair: str) -> str:
+    return f"{settings.RATE_LIMIT_KEY_PREFIX}:login_known:{pair}"
 
 
 def _login(ip: str, username: Any, *, succeeded_status: int, failed_status: int) -> LoginAttempt:
@@ -261,15 +283,19 @@ def _login(ip: str, username: Any, *, succeeded_status: int, failed_status: int)
 
 def login_settle(request: HttpRequest, response: HttpResponse) -> None:
     """After a judged login: a failure is charged to the username's ceiling; a success clears the
-    (username, address) window. Other answers (a 400, a CSRF 403) judged no password."""
+    (username, address) window and remembers the address as the account's for
+    ``LOGIN_KNOWN_ADDRESS_DAYS``. Other answers (a 400, a CSRF 403) judged no password."""
     attempt: LoginAttempt | None = getattr(request, LOGIN_ATTR, None)
     if attempt is None:
         return
     if response.status_code == attempt.failed_status:
         ratelimit_hit(LOGIN_ACCOUNT_SCOPE, attempt.account)  # an outage here charges nothing
     elif response.status_code == attempt.succeeded_status:
+        days = int(settings.LOGIN_KNOWN_ADDRESS_DAYS)
         with contextlib.suppress(redis.exceptions.RedisError):
             limiter().reset(f"{LOGIN_PAIR_SCOPE}:{attempt.pair}")
+            if days:
+                get_redis().set(_known_key(attempt.pair), 1, ex=days * 86400)
 
 
 def view_scope(view: Any, method: str) -> str:

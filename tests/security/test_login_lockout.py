@@ -117,6 +117,33 @@ def test_the_username_ceiling_counts_failures_from_every_address(rate_limits: Ra
     assert [login(f"192.0.2.{n}", bob.username, DEFAULT_PASSWORD) for n in range(6)] == [200] * 6
 
 
+def test_a_distributed_guesser_cannot_lock_the_owner_out_of_their_usual_address(
+    rate_limits: RateLimits,
+) -> None:
+    # Given alice logged in from her usual address before
+    rate_limits.set(login_account="3/hour")
+    alice = UserFactory(username="alice")
+    assert login(OWNER, alice.username, DEFAULT_PASSWORD) == 200
+    # When guessers on many addresses fill her failure ceiling
+    assert [login(f"203.0.113.{n}", "alice") for n in range(1, 4)] == [401] * 3
+    assert login("203.0.113.9", "alice", DEFAULT_PASSWORD) == 429
+    # Then she still gets in from her usual address, through the API and the admin alike
+    assert login(OWNER, "alice", DEFAULT_PASSWORD) == 200
+    assert admin_login(OWNER, "alice", DEFAULT_PASSWORD) == 200  # the form: alice is not staff
+    # while that address keeps its own (username, address) window against guessing
+    statuses = [login(OWNER, "alice") for _ in range(6)]
+    assert statuses[-1] == 429
+
+
+def test_known_addresses_can_be_switched_off(rate_limits: RateLimits, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.LOGIN_KNOWN_ADDRESS_DAYS = 0
+    rate_limits.set(login_account="2/hour")
+    alice = UserFactory(username="alice")
+    assert login(OWNER, alice.username, DEFAULT_PASSWORD) == 200
+    assert [login(f"203.0.113.{n}", "alice") for n in range(1, 3)] == [401] * 2
+    assert login(OWNER, "alice", DEFAULT_PASSWORD) == 429
+
+
 def test_an_admin_login_attack_does_not_block_the_api_login_from_another_address(
     rate_limits: RateLimits, settings
 ) -> None:  # type: ignore[no-untyped-def]
