@@ -95,6 +95,8 @@ def _environment(ctx: Context, system: System, prefix: str) -> dict[str, str]:
         BENCH_CHANNEL_LAYER=system.layer,
         DAPHNE_EAGER_WRITES="true" if system.eager_writes else "false",
         WS_CONNECT_LIMIT="1000000",
+        WS_MAX_CONNECTIONS_PER_ADDRESS="1000000",
+        WS_MAX_CONNECTIONS_PER_USER="1000000",
         WS_MESSAGE_LIMIT="1000000",
         PEER_REDIS_URL=ctx.redis_url,
         PEER_PREFIX=prefix,

@@ -1,4 +1,4 @@
-"""Admin for portfolios (transactions inline), watchlists and alerts.
+"""Admin for portfolios (transactions inline), watchlists and alerts; users with the API's username rules.
 
 Saving goes through the services: the transaction inline is validated as one batch by
 ``services.transactions_apply(dry_run=True)`` in the formset's ``clean`` (a ledger error shows as a
@@ -13,6 +13,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.forms.formsets import DELETION_FIELD_NAME
@@ -24,7 +27,9 @@ from django.utils.safestring import SafeString
 from portfolio import selectors, services
 from portfolio.ledger import Kind
 from portfolio.models import Alert, Portfolio, Transaction, WatchlistItem
+from portfolio_site import accounts
 from portfolio_site.errors import DomainError
+from portfolio_site.usernames import username_normalise
 
 
 class SaveRefused(Exception):
@@ -372,3 +377,40 @@ class AlertAdmin(admin.ModelAdmin):
     raw_id_fields = ("user", "instrument")
     readonly_fields = ("triggered_at", "triggered_price", "created_at")
     list_select_related = ("user", "instrument")
+
+
+# --- Users -------------------------------------------------------------------------------------------
+class AccountRulesMixin(forms.ModelForm):
+    """Registration's rules on the admin's user forms: usernames NFKC, unique ignoring case, no
+    look-alike letters (``accounts.username_problem``); emails unique ignoring case."""
+
+    def clean_username(self) -> str:
+        username = username_normalise(self.cleaned_data.get("username") or "")
+        problem = accounts.username_problem(username=username, exclude_pk=self.instance.pk)
+        if problem is not None:
+            raise ValidationError(problem.fields["username"])
+        return username
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data.get("email") or ""
+        problem = accounts.email_problem(email=email, exclude_pk=self.instance.pk)
+        if problem is not None:
+            raise ValidationError(problem.fields["email"])
+        return email
+
+
+class UserCreationWithRules(AccountRulesMixin, AdminUserCreationForm):
+    pass
+
+
+class UserChangeWithRules(AccountRulesMixin, UserChangeForm):
+    pass
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(auth_admin.UserAdmin):
+    form = UserChangeWithRules
+    add_form = UserCreationWithRules

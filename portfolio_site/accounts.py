@@ -1,6 +1,12 @@
-"""Account services: registration, password change, refresh-token revocation."""
+"""Account services: registration, finding a user by username, password change, token revocation.
+
+Usernames follow ``usernames.py``: stored NFKC-normalised, unique ignoring case, no non-Latin
+look-alikes of Latin letters; login finds a user in any case. Emails are unique ignoring case.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import User
@@ -10,6 +16,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from portfolio_site.errors import Conflict, DomainError
+from portfolio_site.usernames import username_lookalikes, username_normalise
 
 
 def _validate_password(password: str, user: User) -> None:
@@ -23,15 +30,62 @@ def _validate_password(password: str, user: User) -> None:
         ) from None
 
 
-@transaction.atomic
-def user_register(*, username: str, email: str, password: str) -> User:
-    User = get_user_model()
-    if User.objects.filter(username__iexact=username).exists():
-        raise Conflict(
+def user_find(*, username: str) -> User | None:
+    """The user a login names: the exact (normalised) username, else the one user equal to it
+    ignoring case. None when there is none, or when old accounts clash ignoring case and none is
+    exact (registration no longer lets such clashes in)."""
+    normalised = username_normalise(username)
+    matches = list(get_user_model().objects.filter(username__iexact=normalised)[:2])
+    exact = [user for user in matches if user.username == normalised]
+    if exact:
+        return exact[0]
+    return matches[0] if len(matches) == 1 else None
+
+
+def username_problem(*, username: str, exclude_pk: Any = None) -> DomainError | None:
+    """Why ``username`` (normalised) cannot be given to a new or renamed user; None if it can."""
+    lookalikes = username_lookalikes(username)
+    if lookalikes:
+        return DomainError(
+            "The username has letters that look Latin but are not.",
+            code="username_lookalike",
+            fields={
+                "username": [
+                    f"Use Latin letters instead of look-alikes from other scripts: "
+                    f"{', '.join(f'U+{ord(char):04X}' for char in lookalikes)}."
+                ]
+            },
+        )
+    taken = get_user_model().objects.filter(username__iexact=username).exclude(pk=exclude_pk)
+    if taken.exists():
+        return Conflict(
             "That username is taken.",
             code="username_taken",
             fields={"username": ["A user with that username already exists."]},
         )
+    return None
+
+
+def email_problem(*, email: str, exclude_pk: Any = None) -> DomainError | None:
+    """A non-empty email already used by another user, ignoring case; None if it is free."""
+    taken = get_user_model().objects.filter(email__iexact=email).exclude(pk=exclude_pk)
+    if email and taken.exists():
+        return Conflict(
+            "That email is already registered.",
+            code="email_taken",
+            fields={"email": ["A user with that email already exists."]},
+        )
+    return None
+
+
+@transaction.atomic
+def user_register(*, username: str, email: str, password: str) -> User:
+    User = get_user_model()
+    username = username_normalise(username)
+    email = User.objects.normalize_email(email)
+    problem = username_problem(username=username) or email_problem(email=email)
+    if problem is not None:
+        raise problem
     user = User(username=username, email=email)
     _validate_password(password, user)
     user.set_password(password)

@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP through Django, websockets through realtime.routing.
 
-Origins are checked against ALLOWED_HOSTS on the websocket handshake; static files are served here
+A browser's Origin is checked against ALLOWED_HOSTS on the websocket handshake; clients without one
+(native apps, scripts) must authenticate (realtime/origins.py). Static files are served here
 in development (daphne) and by the gateway in production. Under daphne, a connection's first write
 of each loop turn is sent at once (portfolio_site/eager_writes.py).
 """
@@ -21,9 +22,9 @@ except ConfigError as error:
     exit_on_config_error(error)
 
 from channels.routing import ProtocolTypeRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 from django.conf import settings
 
+from realtime.origins import BrowserOriginValidator
 from realtime.routing import websocket_application
 
 if settings.DAPHNE_EAGER_WRITES and "daphne.server" in sys.modules:
@@ -42,6 +43,6 @@ else:
 application = ProtocolTypeRouter(
     {
         "http": http_application,
-        "websocket": AllowedHostsOriginValidator(websocket_application),
+        "websocket": BrowserOriginValidator(websocket_application),
     }
 )

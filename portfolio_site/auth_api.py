@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from django.contrib.auth.models import User
@@ -20,16 +21,33 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from portfolio_site import accounts
 from portfolio_site.api_serializers import RejectUnknownFieldsMixin, StrictSerializer
 from portfolio_site.openapi import error_response
+from portfolio_site.usernames import username_normalise
+
+USERNAME_PATTERN = r"^[\w.@+-]+\Z"
+USERNAME_CHARACTERS = "Letters, digits and @/./+/-/_ only."
 
 
 class RegisterSerializer(StrictSerializer):
     username = serializers.RegexField(
-        r"^[\w.@+-]+\Z",
+        USERNAME_PATTERN,
         max_length=150,
-        error_messages={"invalid": "Letters, digits and @/./+/-/_ only."},
+        error_messages={"invalid": USERNAME_CHARACTERS},
+        help_text=(
+            "Stored NFKC-normalised; unique ignoring case; letters from other scripts that look "
+            "Latin (a Cyrillic 'a' in 'admin') are refused. Login accepts any case."
+        ),
     )
-    email = serializers.EmailField()
+    email = serializers.EmailField(help_text="Unique ignoring case.")
     password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+
+    def validate_username(self, value: str) -> str:
+        """Check the stored form too: NFKC can lengthen a name or change its characters."""
+        normalised = username_normalise(value)
+        if len(normalised) > 150:
+            raise serializers.ValidationError("Ensure this field has no more than 150 characters.")
+        if not re.match(USERNAME_PATTERN, normalised):
+            raise serializers.ValidationError(USERNAME_CHARACTERS)
+        return normalised
 
 
 class UserSerializer(serializers.Serializer):
@@ -106,13 +124,16 @@ class RegisterView(APIView):
         responses={
             201: UserSerializer,
             400: error_response(
-                "Invalid input or a weak password.",
+                "Invalid input, a username with look-alike letters (username_lookalike) or a weak "
+                "password.",
                 code="weak_password",
                 message="The password is too weak.",
                 fields={"password": ["This password is too common."]},
             ),
             409: error_response(
-                "The username is taken.", code="username_taken", message="That username is taken."
+                "The username (ignoring case) or the email (ignoring case) is taken.",
+                code="username_taken",
+                message="That username is taken.",
             ),
         },
         examples=[
@@ -135,6 +156,7 @@ class RegisterView(APIView):
 class TokenView(TokenObtainPairView):
     serializer_class = StrictTokenObtainPairSerializer
     throttle_scope = "auth"
+    judges_passwords = True  # a failed login (401) counts toward the username's ceiling
 
     @extend_schema(
         summary="Log in: exchange username and password for an access and a refresh token",

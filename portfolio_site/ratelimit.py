@@ -56,6 +56,17 @@ class RateDecision:
         return str(max(1, math.ceil(self.retry_after)))
 
 
+def _decision(allowed: int, used: int, reset_ms: float, *, limit: int) -> RateDecision:
+    reset_after = max(0.0, float(reset_ms) / 1000.0)
+    return RateDecision(
+        allowed=bool(allowed),
+        limit=limit,
+        remaining=max(0, limit - int(used)),
+        reset_after=reset_after,
+        retry_after=0.0 if allowed else max(reset_after, 0.001),
+    )
+
+
 class SlidingWindowLimiter:
     def __init__(self, redis_client: redis.Redis, *, prefix: str = "rl") -> None:
         self._redis = redis_client
@@ -72,14 +83,20 @@ class SlidingWindowLimiter:
             keys=[f"{self._prefix}:{key}"],
             args=[f"{now_ms:.3f}", window_ms, limit, cost, uuid.uuid4().hex],
         )
-        reset_after = max(0.0, float(reset_ms) / 1000.0)
-        return RateDecision(
-            allowed=bool(allowed),
-            limit=limit,
-            remaining=max(0, limit - int(used)),
-            reset_after=reset_after,
-            retry_after=0.0 if allowed else max(reset_after, 0.001),
+        return _decision(allowed, used, reset_ms, limit=limit)
+
+    def peek(self, key: str, *, limit: int, window_seconds: float) -> RateDecision:
+        """Whether one more hit would fit, without recording it (for counters of failures only,
+        which are charged after the outcome is known: :meth:`hit` then)."""
+        if limit <= 0:
+            return RateDecision(False, limit, 0, window_seconds, window_seconds)
+        # The same script at cost 0 and a limit one lower: "used + 0 <= limit - 1" is "used < limit".
+        now_ms = time.time() * 1000.0
+        allowed, used, reset_ms = self._script(
+            keys=[f"{self._prefix}:{key}"],
+            args=[f"{now_ms:.3f}", int(window_seconds * 1000), limit - 1, 0, ""],
         )
+        return _decision(allowed, used, reset_ms, limit=limit)
 
     def reset(self, key: str) -> None:
         self._redis.delete(f"{self._prefix}:{key}")

@@ -200,6 +200,11 @@ WS_CONNECT_LIMIT = env.integer("WS_CONNECT_LIMIT", 60, minimum=1)
 WS_CONNECT_WINDOW_SECONDS = env.number("WS_CONNECT_WINDOW_SECONDS", 60.0, minimum=1.0)
 WS_MESSAGE_LIMIT = env.integer("WS_MESSAGE_LIMIT", 30, minimum=1)
 WS_MESSAGE_WINDOW_SECONDS = env.number("WS_MESSAGE_WINDOW_SECONDS", 10.0, minimum=1.0)
+# Open websocket connections at once (realtime/limits.py), held as leases renewed every third of
+# WS_CONNECTION_LEASE_SECONDS: a dead process's connections stop counting within one lease.
+WS_MAX_CONNECTIONS_PER_USER = env.integer("WS_MAX_CONNECTIONS_PER_USER", 20, minimum=1)
+WS_MAX_CONNECTIONS_PER_ADDRESS = env.integer("WS_MAX_CONNECTIONS_PER_ADDRESS", 200, minimum=1)
+WS_CONNECTION_LEASE_SECONDS = env.number("WS_CONNECTION_LEASE_SECONDS", 60.0, minimum=3.0)
 WS_VALUATION_INTERVAL_SECONDS = env.number("WS_VALUATION_INTERVAL_SECONDS", 0.5, minimum=0.05)
 WS_AUTH_RECHECK_SECONDS = env.number("WS_AUTH_RECHECK_SECONDS", 30.0, minimum=1.0)
 WS_TICKET_TTL_SECONDS = env.integer("WS_TICKET_TTL_SECONDS", 30, minimum=5)
@@ -215,6 +220,8 @@ CELERY_BROKER_VISIBILITY_TIMEOUT = env.integer("CELERY_BROKER_VISIBILITY_TIMEOUT
 # --- Auth ---------------------------------------------------------------------------------------
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Login finds the user in any case and Unicode form (portfolio_site/usernames.py).
+AUTHENTICATION_BACKENDS = ["portfolio_site.auth_backends.UsernameBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -283,12 +290,15 @@ CORS_EXPOSE_HEADERS = [
 ]
 
 # --- Rate limits (portfolio_site/throttling.py) --------------------------------------------------
-# Sliding windows in Redis, per user when authenticated, per client IP otherwise; the auth scope also
-# counts per username. Quotas read "N/period": 10/min, 300/hour, 5/15m. Off by default under pytest
-# (tests share one client IP); the throttling tests switch it on.
+# Sliding windows in Redis, per user when authenticated, per client IP otherwise; logins are also
+# counted per (username, address) and, failures only, per username (see throttling.py's "Logins").
+# Quotas read "N/period": 10/min, 300/hour, 5/15m. Off by default under pytest (tests share one client
+# IP); the throttling tests switch it on.
 RATE_LIMIT_ENABLED = env.boolean("RATE_LIMIT_ENABLED", not TESTING)
 RATE_LIMITS = {
     "auth": env.string("RATE_LIMIT_AUTH", "10/min"),
+    "login_pair": env.string("RATE_LIMIT_LOGIN_PAIR", "5/15m"),
+    "login_account": env.string("RATE_LIMIT_LOGIN_ACCOUNT", "100/hour"),
     "market_read": env.string("RATE_LIMIT_MARKET_READ", "600/min"),
     "portfolio_read": env.string("RATE_LIMIT_PORTFOLIO_READ", "300/min"),
     "portfolio_write": env.string("RATE_LIMIT_PORTFOLIO_WRITE", "60/min"),
@@ -313,6 +323,8 @@ RATE_LIMIT_FAIL_CLOSED = env.string_list(
 )
 RATE_LIMIT_OUTAGE_RETRY_AFTER = env.integer("RATE_LIMIT_OUTAGE_RETRY_AFTER", 5, minimum=1)
 RATE_LIMIT_KEY_PREFIX = f"{REDIS_KEY_PREFIX}:rl"
+# Days an address where an account logged in stays exempt from that account's failure ceiling.
+LOGIN_KNOWN_ADDRESS_DAYS = env.integer("LOGIN_KNOWN_ADDRESS_DAYS", 30, minimum=0)
 # After a Redis failure, the cache and the limiter skip Redis for this many seconds, then retry.
 REDIS_OUTAGE_COOLDOWN = env.number("REDIS_OUTAGE_COOLDOWN", 1.0, minimum=0.0)
 # Proxies whose X-Forwarded-For is believed (IPs or CIDR networks, e.g. the gateway's network).

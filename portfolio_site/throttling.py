@@ -1,8 +1,7 @@
 """API rate limiting on the shared Redis sliding-window limiter (``portfolio_site.ratelimit``).
 
 Who is counted: the user when the request is authenticated, the client IP otherwise (proxy-aware, see
-``client_ip.py``). The ``auth`` scope counts the client IP *and* the username named in the body (and
-the user when authenticated), so a password guesser meets the limit whether it rotates usernames or IPs.
+``client_ip.py``). The ``auth`` scope counts more than one key; see "Logins" below.
 
 Which quota: the view's ``throttle_scope`` names one of ``settings.RATE_LIMITS``. ``portfolio_read`` and
 ``portfolio_write`` are chosen by method (safe methods read), so a view serving both needs either name.
@@ -18,12 +17,32 @@ When Redis is down: scopes in ``settings.RATE_LIMIT_FAIL_CLOSED`` (auth, writes,
 ``Retry-After``; the others let the request through without headers. Never a 500; a short breaker
 (``redis_outage.py``) avoids a timeout per request, and the limiter recovers when Redis returns.
 
+Logins (the API's ``/api/auth/token/`` and the admin's login share one design): a guesser must be
+stopped without letting a stranger lock an account's owner out. Checked in order, stopping at the first
+refusal (a refused attempt is not judged and charges nothing further):
+
+1. ``auth`` per client address, every auth request (login, register, refresh, logout, password):
+   stops one address spraying across usernames (credential stuffing).
+2. ``login_pair`` per (username, address), every attempt naming a username; a successful login
+   clears it: stops one address guessing one account.
+3. ``auth`` per authenticated user (password change).
+4. ``login_account`` per username from every address, counting **failed** logins only, peeked before
+   the password is judged and charged after a failure: a ceiling for guessers spread over many
+   addresses. It is set well above what one address can reach through its ``login_pair`` window, so
+   nobody can lock an account from one address. It does not apply at an address the account logged
+   in from recently (``LOGIN_KNOWN_ADDRESS_DAYS``), so guessers spread over many addresses cannot
+   lock the owner out of their usual place either; only a new address of the owner waits then.
+
+Usernames are keyed in their canonical form (NFKC, case-folded: ``usernames.py``), so ``Alice``
+and ``alice`` in full-width letters spend ``alice``'s windows.
+
 Websocket consumers call :func:`ratelimit_check` / :func:`aratelimit_check` with
 :func:`websocket_identity`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -49,11 +68,15 @@ from portfolio_site.quotas import Quota, parse_rate
 from portfolio_site.ratelimit import RateDecision, SlidingWindowLimiter
 from portfolio_site.redis_client import get_redis
 from portfolio_site.redis_outage import OutageBreaker
+from portfolio_site.usernames import username_canonical
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_SCOPE = "default"
 AUTH_SCOPE = "auth"
+LOGIN_PAIR_SCOPE = "login_pair"
+LOGIN_ACCOUNT_SCOPE = "login_account"
+LOGIN_ATTR = "_ratelimit_login"
 PORTFOLIO_SCOPES = {"portfolio_read", "portfolio_write"}
 API_PREFIX = "/api/"
 VERDICTS_ATTR = "_ratelimit_verdicts"
@@ -79,6 +102,8 @@ def scope_quota(scope: str) -> Quota:
 
 
 def fails_closed(scope: str) -> bool:
+    if scope in (LOGIN_PAIR_SCOPE, LOGIN_ACCOUNT_SCOPE):
+        scope = AUTH_SCOPE  # the login windows follow the auth scope's choice
     return scope in settings.RATE_LIMIT_FAIL_CLOSED
 
 
@@ -124,13 +149,21 @@ class Verdict:
 
 def ratelimit_hit(scope: str, key: str) -> Verdict:
     """Count one hit of ``key`` (e.g. ``user:7``, ``ip:203.0.113.7``) against ``scope``'s quota."""
+    return _ask(scope, key, peek=False)
+
+
+def ratelimit_peek(scope: str, key: str) -> Verdict:
+    """Whether ``key`` has room left in ``scope``'s quota, without counting a hit."""
+    return _ask(scope, key, peek=True)
+
+
+def _ask(scope: str, key: str, *, peek: bool) -> Verdict:
     quota = scope_quota(scope)
     if breaker.is_open():
         return Verdict(scope, key, quota, None)
+    ask = limiter().peek if peek else limiter().hit
     try:
-        decision = limiter().hit(
-            f"{scope}:{key}", limit=quota.limit, window_seconds=quota.window_seconds
-        )
+        decision = ask(f"{scope}:{key}", limit=quota.limit, window_seconds=quota.window_seconds)
     except redis.exceptions.RedisError as error:
         breaker.record_failure(error)
         return Verdict(scope, key, quota, None)
@@ -180,26 +213,89 @@ def websocket_identity(scope: Mapping[str, Any]) -> str:
 
 
 def username_key(username: Any) -> str | None:
-    if not isinstance(username, str) or not username.strip():
+    """``username:<digest of the canonical username>``; None when there is no username."""
+    if not isinstance(username, str) or not username_canonical(username):
         return None
-    digest = hashlib.sha256(username.strip().casefold().encode()).hexdigest()[:32]
+    digest = hashlib.sha256(username_canonical(username).encode()).hexdigest()[:32]
     return f"username:{digest}"
 
 
-def _account_keys(username: Any, user: Any) -> list[str]:
-    """The ``auth`` scope's keys besides the client IP: the username in the body, the user."""
-    return [key for key in (username_key(username), _user_key(user)) if key is not None]
+# --- Logins ------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LoginAttempt:
+    """A login whose outcome the middleware settles: which statuses mean success and failure."""
+
+    pair: str
+    account: str
+    succeeded_status: int
+    failed_status: int
 
 
-def _hit_until_refused(scope: str, keys: list[str], verdicts: list[Verdict]) -> list[Verdict]:
-    """Count ``keys`` in order, stopping at the first refusal: a guesser refused by IP does not also
-    use up (and lock out) the account's own window."""
-    verdicts = list(verdicts)
-    for key in keys:
-        verdicts.append(ratelimit_hit(scope, key))
-        if not verdicts[-1].allowed:
-            break
+def _account_verdicts(
+    request: HttpRequest, ip: str, username: Any, user: Any, login: LoginAttempt | None
+) -> list[Verdict]:
+    """Checks 2-4 of the module's "Logins" list, stopping at the first refusal; remembers ``login``
+    on the request for :func:`login_settle` when it may be judged."""
+    account = username_key(username)
+    checks: list[Callable[[], Verdict | None]] = []
+    if account is not None:
+        checks.append(lambda: ratelimit_hit(LOGIN_PAIR_SCOPE, f"{account}:ip:{ip}"))
+    user_key = _user_key(user)
+    if user_key is not None:
+        checks.append(lambda: ratelimit_hit(AUTH_SCOPE, user_key))
+    if account is not None and login is not None:
+        checks.append(lambda: _ceiling(account, login.pair))
+    verdicts: list[Verdict] = []
+    for check in checks:
+        verdict = check()
+        if verdict is None:
+            continue
+        verdicts.append(verdict)
+        if not verdict.allowed:
+            return verdicts
+    if account is not None and login is not None:
+        setattr(request, LOGIN_ATTR, login)
     return verdicts
+
+
+def _ceiling(account: str, pair: str) -> Verdict | None:
+    """The username's failure ceiling, or None where it does not apply: from an address the account
+    logged in from within ``LOGIN_KNOWN_ADDRESS_DAYS``, so that guessers spread over many addresses
+    cannot lock the owner out of their usual place either (that address keeps its pair window)."""
+    verdict = ratelimit_peek(LOGIN_ACCOUNT_SCOPE, account)
+    if verdict.allowed or verdict.outage:
+        return verdict
+    try:
+        known = bool(get_redis().exists(_known_key(pair)))
+    except redis.exceptions.RedisError:
+        known = False
+    return None if known else verdict
+
+
+def _known_key(pair: str) -> str:
+    return f"{settings.RATE_LIMIT_KEY_PREFIX}:login_known:{pair}"
+
+
+def _login(ip: str, username: Any, *, succeeded_status: int, failed_status: int) -> LoginAttempt:
+    account = username_key(username) or ""
+    return LoginAttempt(f"{account}:ip:{ip}", account, succeeded_status, failed_status)
+
+
+def login_settle(request: HttpRequest, response: HttpResponse) -> None:
+    """After a judged login: a failure is charged to the username's ceiling; a success clears the
+    (username, address) window and remembers the address as the account's for
+    ``LOGIN_KNOWN_ADDRESS_DAYS``. Other answers (a 400, a CSRF 403) judged no password."""
+    attempt: LoginAttempt | None = getattr(request, LOGIN_ATTR, None)
+    if attempt is None:
+        return
+    if response.status_code == attempt.failed_status:
+        ratelimit_hit(LOGIN_ACCOUNT_SCOPE, attempt.account)  # an outage here charges nothing
+    elif response.status_code == attempt.succeeded_status:
+        days = int(settings.LOGIN_KNOWN_ADDRESS_DAYS)
+        with contextlib.suppress(redis.exceptions.RedisError):
+            limiter().reset(f"{LOGIN_PAIR_SCOPE}:{attempt.pair}")
+            if days:
+                get_redis().set(_known_key(attempt.pair), 1, ex=days * 86400)
 
 
 def view_scope(view: Any, method: str) -> str:
@@ -260,11 +356,15 @@ class SlidingWindowThrottle(BaseThrottle):
         scope = view_scope(view, request.method or "GET")
         if scope == AUTH_SCOPE:
             # Count the IP first: parsing the body (for the username) may fail with a 400.
-            verdicts = [ratelimit_hit(scope, f"ip:{client_ip(request)}")]
+            ip = client_ip(request)
+            verdicts = [ratelimit_hit(scope, f"ip:{ip}")]
             _remember(request._request, verdicts)
             if verdicts[0].allowed:
-                keys = _account_keys(_body_username(request), request.user)
-                verdicts = _hit_until_refused(scope, keys, verdicts)
+                username = _body_username(request)
+                login = None
+                if getattr(view, "judges_passwords", False):
+                    login = _login(ip, username, succeeded_status=200, failed_status=401)
+                verdicts += _account_verdicts(request._request, ip, username, request.user, login)
         else:
             verdicts = [ratelimit_hit(scope, request_identity(request, request.user))]
         _remember(request._request, verdicts)
@@ -345,6 +445,7 @@ class RateLimitMiddleware:
             if refused is not None:
                 return refused
         response = self.get_response(request)
+        login_settle(request, response)
         if request.path.startswith(API_PREFIX):
             verdicts: list[Verdict] | None = getattr(request, VERDICTS_ATTR, None)
             if verdicts is None and self._charge_on_the_way_out(request):
@@ -376,8 +477,13 @@ class RateLimitMiddleware:
 
     @staticmethod
     def _admin_login(request: HttpRequest) -> HttpResponse | None:
-        keys = [f"ip:{client_ip(request)}", *_account_keys(request.POST.get("username"), None)]
-        verdicts = _hit_until_refused(AUTH_SCOPE, keys, [])
+        """The API login's checks; Django's admin answers a success 302, a failure the form (200)."""
+        ip = client_ip(request)
+        verdicts = [ratelimit_hit(AUTH_SCOPE, f"ip:{ip}")]
+        if verdicts[0].allowed:
+            username = request.POST.get("username")
+            login = _login(ip, username, succeeded_status=302, failed_status=200)
+            verdicts += _account_verdicts(request, ip, username, None, login)
         refusal = _refusal(verdicts)
         if refusal is None:
             return None

@@ -4,8 +4,10 @@ Thin by design: parse the client's message, call a selector through ``database_s
 shape the reply. Events from the channel layer arrive as ``portfolio.changed`` and
 ``alert.fired``, ticks (``tick.message``, see ``realtime/broadcast.py``) through ``on_ticks``.
 
-Close codes: 4401 no/bad/expired credentials or deactivated user, 4403 not the portfolio's owner,
-4429 too many connects from this address, 1013 auth backend (Redis) unavailable, try again later.
+Close codes: 4401 no/bad/expired credentials or deactivated user, or an anonymous client without an
+``Origin`` header (native apps and scripts must authenticate; browsers always send one), 4403 not the
+portfolio's owner, 4429 too many connects from this address or too many open connections for this
+user or address (``realtime/limits.py``), 1013 auth backend (Redis) unavailable, try again later.
 Client mistakes on an open market stream are answered with ``{"type": "error", "code",
 "message"}`` and never close the connection.
 
@@ -41,6 +43,7 @@ from realtime import limits
 from realtime.auth import AuthError, WebsocketSession, user_is_active
 from realtime.broadcast import portfolio_group, user_group
 from realtime.fanout import hub_for
+from realtime.origins import ORIGIN_ABSENT
 from realtime.snapshot import known_symbols, snapshot_quotes
 from realtime.valuation import LivePortfolio, live_portfolio_load
 
@@ -75,6 +78,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.followed: set[str] = set()  # symbols whose ticks the process's TickerHub hands us
         self.tasks: list[asyncio.Task[None]] = []
         self.closing = False
+        self.leases: limits.Leases | None = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # channels' dispatch runs close_old_connections() in the single sync thread before EVERY
@@ -98,9 +102,21 @@ class StreamConsumer(AsyncWebsocketConsumer):
         if session.error == AuthError.UNAVAILABLE:
             await self.close_with(CLOSE_TRY_AGAIN_LATER, "authentication unavailable")
             return None
+        if self.scope.get(ORIGIN_ABSENT):
+            require_user = True  # not a browser: no ambient cookies to abuse, but no anonymous use
         if session.error is not None or (require_user and not session.is_authenticated):
             await self.close_with(CLOSE_UNAUTHENTICATED, "authentication required")
             return None
+        self.leases = await limits.connection_open(
+            connection=self.channel_name,
+            client_ip=client_ip_from_scope(self.scope),
+            user_id=session.user.pk if session.is_authenticated else None,
+        )
+        if self.leases is None:
+            await self.close_with(CLOSE_RATE_LIMITED, "too many open connections")
+            return None
+        if self.leases.keys:
+            self.start(self._renew_leases(self.leases))
         if session.is_authenticated:
             self.start(self._watch_credentials(session))
         return session
@@ -123,6 +139,13 @@ class StreamConsumer(AsyncWebsocketConsumer):
         for group in list(self.joined):
             await self.leave(group)
         await self.unfollow(set(self.followed))
+        if self.leases is not None:
+            await limits.connection_close(self.leases)
+
+    async def _renew_leases(self, leases: limits.Leases) -> None:
+        while not self.closing:
+            await asyncio.sleep(leases.renew_every)
+            await limits.connection_renew(leases)
 
     async def _watch_credentials(self, session: WebsocketSession) -> None:
         """Close when the token expires, or when the user is deactivated (checked periodically)."""
@@ -257,7 +280,8 @@ class MarketConsumer(StreamConsumer):
 
     @staticmethod
     def _parse_symbols(raw: object) -> list[str] | None:
-        if not isinstance(raw, list) or not raw or len(raw) > settings.WS_MAX_SYMBOLS:
+        # No cap on the list here: subscribe() answers symbol_limit (the message size bounds it).
+        if not isinstance(raw, list) or not raw:
             return None
         if not all(isinstance(item, str) for item in raw):
             return None

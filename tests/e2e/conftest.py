@@ -213,6 +213,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             VNSTOCK_TELEMETRY="off",
             WS_MESSAGE_LIMIT="100000",
             WS_CONNECT_LIMIT="1000",
+            WS_MAX_CONNECTIONS_PER_ADDRESS="1000",
             PYTHONUNBUFFERED="1",
             PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         )

@@ -183,7 +183,9 @@ async def test_the_default_cap_is_two_hundred_symbols(vn30_trio, settings) -> No
     assert settings.WS_MAX_SYMBOLS == 200
     client = await open_market()
     await client.send_json_to({"action": "subscribe", "symbols": [f"S{i}" for i in range(201)]})
-    assert (await client.receive_json_from())["code"] == "invalid_message"
+    error = await client.receive_json_from()
+    assert error["code"] == "symbol_limit"
+    assert error["limit"] == 200
     await assert_still_open(client)
     await client.disconnect()
 

@@ -40,6 +40,7 @@ def limiter_on(rate_limits: RateLimits) -> None:
     # the limiter runs on every request, with quotas no test run can reach
     rate_limits.set(**dict.fromkeys(("auth", "market_read", "portfolio_read"), "1000000/min"))
     rate_limits.set(**dict.fromkeys(("portfolio_write", "import", "default"), "1000000/min"))
+    rate_limits.set(**dict.fromkeys(("login_pair", "login_account"), "1000000/min"))
 
 
 _turns = itertools.count()

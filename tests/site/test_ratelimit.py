@@ -37,6 +37,18 @@ def test_keys_are_independent(limiter) -> None:  # type: ignore[no-untyped-def]
     assert not limiter.hit("user:a", limit=1, window_seconds=60).allowed
 
 
+def test_peek_answers_without_counting(limiter) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        peeked = limiter.peek("k", limit=2, window_seconds=60)
+        assert (peeked.allowed, peeked.remaining) == (True, 2)
+    limiter.hit("k", limit=2, window_seconds=60)
+    assert limiter.peek("k", limit=2, window_seconds=60).remaining == 1
+    limiter.hit("k", limit=2, window_seconds=60)
+    full = limiter.peek("k", limit=2, window_seconds=60)
+    assert (full.allowed, full.remaining) == (False, 0)
+    assert 0 < full.retry_after <= 60
+
+
 def test_window_slides(limiter) -> None:  # type: ignore[no-untyped-def]
     assert limiter.hit("k", limit=1, window_seconds=0.3).allowed
     assert not limiter.hit("k", limit=1, window_seconds=0.3).allowed

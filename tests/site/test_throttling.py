@@ -233,15 +233,15 @@ def login(client: APIClient, username: str, password: str = "wrong-password") ->
     return response.status_code
 
 
-def test_login_is_limited_per_username_across_ips(rate_limits: RateLimits) -> None:
+def test_failed_logins_are_limited_per_username_across_ips(rate_limits: RateLimits) -> None:
     # Given a guesser rotating client IPs against one account
-    rate_limits.set(auth="3/min")
+    rate_limits.set(login_account="3/hour")
     user = UserFactory()
     statuses = [login(anonymous(f"203.0.113.{n}"), user.username) for n in range(1, 5)]
     assert statuses == [401, 401, 401, 429]
     # the username is matched case-insensitively
     assert login(anonymous("203.0.113.50"), user.username.upper()) == 429
-    # even the right password waits: the account's window is full
+    # even the right password waits: the account's failure ceiling is full
     assert login(anonymous("203.0.113.51"), user.username, DEFAULT_PASSWORD) == 429
     # another account from a fresh IP is unaffected
     assert login(anonymous("203.0.113.52"), UserFactory().username, DEFAULT_PASSWORD) == 200

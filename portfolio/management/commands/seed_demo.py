@@ -17,9 +17,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from portfolio_site import accounts
 from portfolio_site.install_secrets import private_directory, private_file
 
 
@@ -57,9 +58,14 @@ class Command(BaseCommand):
     def _seed_user(
         self, User: Any, username: str, from_env: str | None, staff: bool, stored: dict[str, str]
     ) -> None:
-        user, created = User.objects.get_or_create(
-            username=username, defaults={"email": f"{username}@example.com"}
-        )
+        user = User.objects.filter(username=username).first()
+        # Never promote someone else's look-alike account (``Admin`` registered before the seed).
+        clash = accounts.username_problem(username=username, exclude_pk=user.pk if user else None)
+        if clash is not None:
+            raise CommandError(f"cannot seed {username!r}: {clash.message} Rename that account.")
+        created = user is None
+        if user is None:
+            user = User(username=username, email=f"{username}@example.com")
         if from_env:
             password: str | None = from_env
             user.set_password(from_env)

@@ -19,7 +19,6 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -28,6 +27,7 @@ from market.models import Instrument, InstrumentType
 from market.selectors import daily_closes
 from portfolio import services
 from portfolio.models import Portfolio
+from portfolio_site import accounts
 
 PREFERRED = ("FPT", "VNM", "HPG", "MWG", "VCB", "TCB", "MBB", "ACB", "SSI", "VIC")
 SYMBOLS_WANTED = 5
@@ -72,7 +72,7 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true", help="delete and rebuild it")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = get_user_model().objects.filter(username=options["username"]).first()
+        user = accounts.user_find(username=options["username"])
         if user is None:
             raise CommandError(f"no user {options['username']!r}; run seed_demo first")
         existing = Portfolio.objects.filter(owner=user, name=options["name"]).first()

@@ -1068,8 +1068,12 @@ export interface components {
             refresh: string;
         };
         RegisterRequest: {
+            /** @description Stored NFKC-normalised; unique ignoring case; letters from other scripts that look Latin (a Cyrillic 'a' in 'admin') are refused. Login accepts any case. */
             username: string;
-            /** Format: email */
+            /**
+             * Format: email
+             * @description Unique ignoring case.
+             */
             email: string;
             password: string;
         };
@@ -1993,7 +1997,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input or a weak password. */
+            /** @description Invalid input, a username with look-alike letters (username_lookalike) or a weak password. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2005,7 +2009,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The username is taken. */
+            /** @description The username (ignoring case) or the email (ignoring case) is taken. */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
