@@ -22,7 +22,9 @@ Field rules (checked here, so the API, the admin and the importer agree):
 - Refused with clear codes: unknown symbol (400 ``unknown_symbol``), inactive symbol (422
   ``inactive_symbol``), an index as a holding (422 ``not_tradable``), a trade date after today in
   Vietnam (422 ``future_date``), BUY or SELL on a weekend or exchange holiday (422
-  ``non_trading_day``), fractional VND (400), a reused ``external_id`` (409
+  ``non_trading_day``), fractional VND (400), values beyond the bounds of ``portfolio/bounds.py``
+  (400 naming the field: quantity, price, amount, fee, tax, a trade's gross value, a trade date
+  before the first HOSE session, a fee or tax rate above 10 %), a reused ``external_id`` (409
   ``duplicate_external_id``), and every ledger rule (422 with the ledger's code, e.g. ``oversell``).
 """
 
@@ -42,6 +44,7 @@ from django.utils import timezone
 from market.calendar import add_trading_days, is_trading_day, market_date
 from market.models import Instrument, InstrumentType
 from portfolio import snapshot_cache
+from portfolio.bounds import FIRST_SESSION, MAX_AMOUNT, MAX_PRICE, MAX_QUANTITY, MAX_RATE, vnd
 from portfolio.ledger import (
     AMOUNT_KINDS,
     SHARE_KINDS,
@@ -70,9 +73,6 @@ from portfolio_site.errors import Conflict, DomainError, NotFound, RuleViolation
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
-MAX_QUANTITY = 10**15
-MAX_PRICE = Decimal(10) ** 15
-MAX_AMOUNT = Decimal(10) ** 21
 SETTLEMENT_DAYS = 2
 SETTLING_KINDS = TRADE_KINDS
 FEE_KINDS = frozenset({Kind.BUY, Kind.SELL})
@@ -239,10 +239,24 @@ def _whole(
     if value < minimum or (strict and value == minimum):
         errors.add(name, "Must be positive." if strict else "Must not be negative.")
         return None
-    if value >= maximum:
-        errors.add(name, "Is too large.")
+    if value > maximum:
+        errors.add(name, f"Must be at most {vnd(maximum)} VND.")
         return None
     return value.quantize(Decimal(1))
+
+
+def _check_gross_value(
+    errors: FieldErrors, kind: Kind, quantity: int | None, price: Decimal | None
+) -> None:
+    """A trade's gross value (quantity x price) is one amount: at most MAX_AMOUNT."""
+    if kind not in PRICE_KINDS or "quantity" in errors.fields or "price" in errors.fields:
+        return
+    if not isinstance(quantity, int) or price is None:
+        return
+    if quantity * price > MAX_AMOUNT:
+        message = f"quantity x price must be at most {vnd(MAX_AMOUNT)} VND."
+        errors.add("quantity", message)
+        errors.add("price", message)
 
 
 def _parse_kind(value: object, errors: FieldErrors) -> Kind | None:
@@ -297,8 +311,8 @@ def transaction_prepare(
             errors.add("quantity", "Must be a whole number of shares.")
         elif quantity <= 0:
             errors.add("quantity", "Must be positive.")
-        elif quantity >= MAX_QUANTITY:
-            errors.add("quantity", "Is too large.")
+        elif quantity > MAX_QUANTITY:
+            errors.add("quantity", f"Must be at most {vnd(MAX_QUANTITY)} shares.")
     elif quantity not in (None, 0):
         errors.add("quantity", f"A {kind} has no quantity.")
     if kind in PRICE_KINDS and price is None:
@@ -317,6 +331,12 @@ def transaction_prepare(
     amount = _whole(errors, "amount", amount, minimum=ZERO, maximum=MAX_AMOUNT, strict=True)
     fee = _whole(errors, "fee", fee, minimum=ZERO, maximum=MAX_AMOUNT, strict=False)
     tax = _whole(errors, "tax", tax, minimum=ZERO, maximum=MAX_AMOUNT, strict=False)
+    _check_gross_value(errors, kind, quantity, price)
+    if not isinstance(trade_date, date) or trade_date < FIRST_SESSION:
+        errors.add(
+            "trade_date",
+            f"Must not be before {FIRST_SESSION.isoformat()} (the first HOSE session).",
+        )
     if len(note) > 500:
         errors.add("note", "At most 500 characters.")
     if len(external_id) > 100:
@@ -778,8 +798,8 @@ def _check_portfolio_fields(fields: Mapping[str, Any]) -> None:
         errors.add("name", "Must not be blank.")
     for name in ("fee_rate", "sell_tax_rate", "dividend_tax_rate"):
         value = fields.get(name)
-        if value is not None and not (ZERO <= Decimal(value) < 1):
-            errors.add(name, "Must be a fraction between 0 and 1 (0.0015 = 0.15%).")
+        if value is not None and not (ZERO <= Decimal(value) <= MAX_RATE):
+            errors.add(name, f"Must be a fraction from 0 to {MAX_RATE} (0.0015 = 0.15%).")
     if "cost_method" in fields and fields["cost_method"] not in CostMethod.values:
         errors.add("cost_method", f"Use one of {', '.join(CostMethod.values)}.")
     errors.raise_if_any()
