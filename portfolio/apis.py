@@ -19,7 +19,7 @@ from drf_spectacular.utils import (
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -43,6 +43,7 @@ from portfolio.serializers import (
     WatchlistItemSerializer,
 )
 from portfolio_site.errors import DomainError
+from portfolio_site.json_input import JSONParser
 from portfolio_site.openapi import error_response
 
 # --- shared pieces ------------------------------------------------------------------------------

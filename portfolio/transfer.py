@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -42,6 +41,7 @@ from django.utils import timezone
 from portfolio.ledger import AMOUNT_KINDS, SHARE_KINDS, TRADE_KINDS, Kind
 from portfolio.models import Portfolio, Transaction
 from portfolio.services import TRANSACTION_ENTRY_FIELDS, ImportRow, RowError
+from portfolio_site import json_input
 from portfolio_site.errors import DomainError
 
 CSV_COLUMNS = ("date", *TRANSACTION_ENTRY_FIELDS, "note", "external_id")
@@ -133,10 +133,11 @@ def parse_number(text: object) -> Decimal | None:
         return None
     if isinstance(text, bool):
         raise ValueProblem(f"{text!r} is not a number")
-    if isinstance(text, int | Decimal):
-        return Decimal(text)
-    if isinstance(text, float):
-        return Decimal(str(text))
+    if isinstance(text, int | Decimal | float):
+        number = Decimal(str(text)) if isinstance(text, float) else Decimal(text)
+        if not number.is_finite():
+            raise ValueProblem(f"{text!r} is not a number")
+        return number
     raw = str(text).strip().replace("\u00a0", "").replace(" ", "").replace("_", "")
     if not raw:
         return None
@@ -362,8 +363,8 @@ def parse_upload(*, data: bytes, filename: str = "", content_type: str = "") -> 
     if len(data) > MAX_IMPORT_BYTES:
         raise DomainError("The file is too large.", code="file_too_large", status=413)
     try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = json_input.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json_input.JSONInputError) as exc:
         raise DomainError(f"The file is not valid JSON: {exc}", code="invalid_file") from None
     return parse_json(document)
 
