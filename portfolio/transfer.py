@@ -22,6 +22,12 @@ JSON: ``{"format": "vn-portfolio", "version": 1, "portfolio": {...settings}, "tr
 ...}]}``; a bare list of transactions is accepted too. Export writes fee and tax explicitly, so an
 import into a portfolio with other rates reproduces the same numbers; importing an export into a
 new portfolio with the same settings gives identical holdings and summary.
+
+CSV injection (OWASP): a spreadsheet runs a cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return as a formula, so the CSV export prefixes such text cells (notes, external ids)
+with a single quote; the numeric columns are never touched (they hold plain non-negative numbers).
+A text cell that begins with quotes followed by one of those characters gets one more quote, and
+the CSV import removes one quote from such a cell, so export -> import gives back the exact text.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from portfolio_site import json_input
 from portfolio_site.errors import DomainError
 
 CSV_COLUMNS = ("date", *TRANSACTION_ENTRY_FIELDS, "note", "external_id")
+NUMERIC_COLUMNS = frozenset({"quantity", "price", "amount", "fee", "tax"})
 REQUIRED_COLUMNS = ("date", "kind")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
@@ -114,6 +121,18 @@ _PLAIN = re.compile(r"^-?\d+(\.\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$")
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[ T].*)?$")
+# Text a spreadsheet would run as a formula, after any quotes an earlier neutralisation added.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def neutralise_cell(text: str) -> str:
+    """A text cell for the CSV export: a leading quote where a spreadsheet would see a formula."""
+    return f"'{text}" if _FORMULA.match(text) else text
+
+
+def restore_cell(text: str) -> str:
+    """The inverse of ``neutralise_cell``, applied to the text cells of a CSV import."""
+    return text[1:] if text.startswith("'") and _FORMULA.match(text) else text
 
 
 def normalise_name(text: str) -> str:
@@ -311,7 +330,11 @@ def parse_csv(data: bytes) -> ParsedFile:
         for cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue
-            values = {columns[i]: cell for i, cell in enumerate(cells) if i in columns}
+            values = {
+                columns[i]: cell if columns[i] in NUMERIC_COLUMNS else restore_cell(cell)
+                for i, cell in enumerate(cells)
+                if i in columns
+            }
             _collect(parsed, reader.line_num, values)
     except csv.Error as exc:
         raise DomainError(
@@ -405,7 +428,10 @@ def export_csv(*, portfolio: Portfolio) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(_export_rows(portfolio))
+    for row in _export_rows(portfolio):
+        writer.writerow(
+            {k: v if k in NUMERIC_COLUMNS else neutralise_cell(v) for k, v in row.items()}
+        )
     return out.getvalue()
 
 
