@@ -240,6 +240,20 @@ class PortfolioViewSet(viewsets.GenericViewSet):
                 )
         return super().perform_content_negotiation(request, force)
 
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        """An error of ``/export/?format=csv`` is the JSON error body, not its repr as text/csv."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            isinstance(response, Response)
+            and response.status_code >= 400
+            and isinstance(response.accepted_renderer, CsvRenderer)
+        ):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(PortfolioSerializer(page, many=True).data)
