@@ -4,13 +4,17 @@ constraints, and no such input leaves a portfolio its owner can no longer read."
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from rest_framework.test import APIClient
 
 from portfolio import services
@@ -264,3 +268,72 @@ def test_the_database_refuses_a_deposit_beyond_the_bounds(no_cash: Portfolio) ->
 def test_the_database_refuses_a_rate_above_ten_percent(no_cash: Portfolio) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         Portfolio.objects.filter(pk=no_cash.pk).update(fee_rate=Decimal("0.2"))
+
+
+# --- rows stored before the bounds existed (migration 0002) ----------------------------------------
+
+
+@contextmanager
+def bounds_constraints_off() -> Iterator[None]:
+    """Let the test store what the bounds refuse, as rows written before them were."""
+    names = {
+        Portfolio: ["portfolio_rates_within_bounds"],
+        Transaction: [
+            "transaction_quantity_within_bounds",
+            "transaction_price_within_bounds",
+            "transaction_money_within_bounds",
+            "transaction_trade_date_within_bounds",
+        ],
+    }
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA ignore_check_constraints = ON")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA ignore_check_constraints = OFF")
+        return
+    with connection.cursor() as cursor:  # PostgreSQL: no ALTER TABLE with deferred checks pending
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with connection.schema_editor() as editor:  # undone when the test rolls back
+        for model, constraints in names.items():
+            for constraint in model._meta.constraints:
+                if constraint.name in constraints:
+                    editor.remove_constraint(model, constraint)
+    yield
+
+
+def _migration_0002() -> Any:
+    return importlib.import_module("portfolio.migrations.0002_rows_within_bounds")
+
+
+def test_migration_caps_stored_rates_and_names_stored_transactions_beyond_the_bounds(
+    no_cash: Portfolio, instruments: Any
+) -> None:
+    with bounds_constraints_off():
+        Portfolio.objects.filter(pk=no_cash.pk).update(fee_rate=Decimal("0.9"))
+        year_one = Transaction.objects.create(
+            portfolio=no_cash,
+            kind="DEPOSIT",
+            amount=Decimal(1000),
+            trade_date=date(1, 1, 1),
+            settle_date=date(1, 1, 1),
+        )
+
+        with pytest.raises(RuntimeError) as stopped:
+            _migration_0002().bring_within_bounds(django_apps, None)
+
+    assert f"transaction {year_one.pk}" in str(stopped.value)
+    no_cash.refresh_from_db()
+    assert no_cash.fee_rate == Decimal("0.1")
+
+
+def test_migration_passes_rows_within_the_bounds(no_cash: Portfolio) -> None:
+    services.transaction_record(
+        portfolio=no_cash, kind="DEPOSIT", amount=Decimal(10**16), trade_date=date(2000, 7, 28)
+    )
+
+    _migration_0002().bring_within_bounds(django_apps, None)
+
+    assert no_cash.transactions.count() == 1
