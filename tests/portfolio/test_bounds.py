@@ -20,7 +20,9 @@ from rest_framework.test import APIClient
 from portfolio import services
 from portfolio.models import Portfolio, Transaction
 from portfolio_site.errors import DomainError
+from tests.factories import UserFactory
 from tests.portfolio.api_helpers import error_code, record, transactions_url
+from tests.portfolio.test_admin import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -337,3 +339,43 @@ def test_migration_passes_rows_within_the_bounds(no_cash: Portfolio) -> None:
     _migration_0002().bring_within_bounds(django_apps, None)
 
     assert no_cash.transactions.count() == 1
+
+
+# --- the admin ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(client: Any) -> Any:
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_admin_forms_show_values_beyond_the_bounds_as_errors(
+    admin_client: Any, no_cash: Portfolio
+) -> None:
+    url = f"/admin/portfolio/portfolio/{no_cash.pk}/change/"
+    greedy = admin_client.post(url, form_data(no_cash, fee_rate="0.5"))
+    huge = admin_client.post(
+        url,
+        form_data(
+            no_cash,
+            new=[{"kind": "BUY", "symbol": "FPT", "quantity": 10**12, "price": 1000,
+                  "trade_date": A_TRADING_DAY}],
+        ),
+    )  # fmt: skip
+    ancient = admin_client.post(
+        url,
+        form_data(no_cash, new=[{"kind": "DEPOSIT", "amount": 1000, "trade_date": "1999-12-31"}]),
+    )
+
+    expected = {
+        greedy: "Fee and tax rates are fractions from 0 to 0.1.",
+        huge: "A quantity is at most 100,000,000,000 shares.",
+        ancient: "A trade date is not before 2000-07-28",
+    }
+    for page, message in expected.items():
+        assert page.status_code == 200, message  # the form again, with its errors
+        assert message in page.content.decode()
+    no_cash.refresh_from_db()
+    assert no_cash.fee_rate == Decimal("0.0015")
+    assert not no_cash.transactions.exists()
