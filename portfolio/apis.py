@@ -19,7 +19,7 @@ from drf_spectacular.utils import (
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -43,6 +43,7 @@ from portfolio.serializers import (
     WatchlistItemSerializer,
 )
 from portfolio_site.errors import DomainError
+from portfolio_site.json_input import JSONParser
 from portfolio_site.openapi import error_response
 
 # --- shared pieces ------------------------------------------------------------------------------
@@ -238,6 +239,20 @@ class PortfolioViewSet(viewsets.GenericViewSet):
                     fields={"format": ["Use csv or json."]},
                 )
         return super().perform_content_negotiation(request, force)
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        """An error of ``/export/?format=csv`` is the JSON error body, not its repr as text/csv."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            isinstance(response, Response)
+            and response.status_code >= 400
+            and isinstance(response.accepted_renderer, CsvRenderer)
+        ):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from market.models import Instrument, money_field, price_field
+from portfolio.bounds import FIRST_SESSION, MAX_AMOUNT, MAX_PRICE, MAX_QUANTITY, MAX_RATE, vnd
 from portfolio.ledger import Kind
 
 
@@ -67,10 +68,11 @@ class Portfolio(models.Model):
                 fields=["owner", "name"], name="portfolio_unique_name_per_owner"
             ),
             models.CheckConstraint(
-                condition=Q(fee_rate__gte=0, fee_rate__lt=1)
-                & Q(sell_tax_rate__gte=0, sell_tax_rate__lt=1)
-                & Q(dividend_tax_rate__gte=0, dividend_tax_rate__lt=1),
-                name="portfolio_rates_are_fractions",
+                condition=Q(fee_rate__gte=0, fee_rate__lte=MAX_RATE)
+                & Q(sell_tax_rate__gte=0, sell_tax_rate__lte=MAX_RATE)
+                & Q(dividend_tax_rate__gte=0, dividend_tax_rate__lte=MAX_RATE),
+                name="portfolio_rates_within_bounds",
+                violation_error_message=f"Fee and tax rates are fractions from 0 to {MAX_RATE}.",
             ),
         ]
 
@@ -133,6 +135,28 @@ class Transaction(models.Model):
             models.CheckConstraint(
                 condition=Q(settle_date__gte=models.F("trade_date")),
                 name="transaction_settles_after_trade",
+            ),
+            # The bounds of portfolio/bounds.py: a row beyond them could not be read back.
+            models.CheckConstraint(
+                condition=Q(quantity__lte=MAX_QUANTITY),
+                name="transaction_quantity_within_bounds",
+                violation_error_message=f"A quantity is at most {vnd(MAX_QUANTITY)} shares.",
+            ),
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__lte=MAX_PRICE),
+                name="transaction_price_within_bounds",
+                violation_error_message=f"A price is at most {vnd(MAX_PRICE)} VND.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(amount__isnull=True) | Q(amount__lte=MAX_AMOUNT))
+                & Q(fee__lte=MAX_AMOUNT, tax__lte=MAX_AMOUNT),
+                name="transaction_money_within_bounds",
+                violation_error_message=f"An amount, fee or tax is at most {vnd(MAX_AMOUNT)} VND.",
+            ),
+            models.CheckConstraint(
+                condition=Q(trade_date__gte=FIRST_SESSION),
+                name="transaction_trade_date_within_bounds",
+                violation_error_message=f"A trade date is not before {FIRST_SESSION} (first HOSE session).",
             ),
         ]
 

@@ -56,7 +56,7 @@ def _ratio(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(read_only=True, allow_null=True, **kwargs)
 
 
-RATE_HELP = "A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400."
+RATE_HELP = "A fraction from 0 to 0.1 (10 %): 0.0015 is 0.15%; outside, 400."
 
 
 class PortfolioSerializer(StrictModelSerializer):
@@ -136,13 +136,15 @@ class TransactionInputSerializer(StrictSerializer):
     quantity = QuantityField(
         required=False,
         allow_null=True,
-        help_text="Whole shares (BUY, SELL, STOCK_DIVIDEND).",
+        help_text="Whole shares (BUY, SELL, STOCK_DIVIDEND), at most 10^11.",
     )
-    price = _money_input("VND per share (BUY, SELL).")
-    amount = _money_input("Gross cash amount in VND (cash kinds and DIVIDEND).")
+    price = _money_input("VND per share (BUY, SELL), at most 10^9; quantity x price at most 10^16.")
+    amount = _money_input("Gross cash amount in VND (cash kinds and DIVIDEND), at most 10^16.")
     fee = _money_input("VND; omitted or null: fee_rate x gross trade value, half-up.")
     tax = _money_input("VND; omitted or null: derived from the portfolio's tax rates.")
-    trade_date = serializers.DateField()
+    trade_date = serializers.DateField(
+        help_text="From 2000-07-28 (the first HOSE session) to today in Vietnam."
+    )
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
     external_id = serializers.CharField(
         max_length=100,

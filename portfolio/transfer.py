@@ -22,13 +22,18 @@ JSON: ``{"format": "vn-portfolio", "version": 1, "portfolio": {...settings}, "tr
 ...}]}``; a bare list of transactions is accepted too. Export writes fee and tax explicitly, so an
 import into a portfolio with other rates reproduces the same numbers; importing an export into a
 new portfolio with the same settings gives identical holdings and summary.
+
+CSV injection (OWASP): a spreadsheet runs a cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return as a formula, so the CSV export prefixes such text cells (notes, external ids)
+with a single quote; the numeric columns are never touched (they hold plain non-negative numbers).
+A text cell that begins with quotes followed by one of those characters gets one more quote, and
+the CSV import removes one quote from such a cell, so export -> import gives back the exact text.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -42,9 +47,11 @@ from django.utils import timezone
 from portfolio.ledger import AMOUNT_KINDS, SHARE_KINDS, TRADE_KINDS, Kind
 from portfolio.models import Portfolio, Transaction
 from portfolio.services import TRANSACTION_ENTRY_FIELDS, ImportRow, RowError
+from portfolio_site import json_input
 from portfolio_site.errors import DomainError
 
 CSV_COLUMNS = ("date", *TRANSACTION_ENTRY_FIELDS, "note", "external_id")
+NUMERIC_COLUMNS = frozenset({"quantity", "price", "amount", "fee", "tax"})
 REQUIRED_COLUMNS = ("date", "kind")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
@@ -114,6 +121,18 @@ _PLAIN = re.compile(r"^-?\d+(\.\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$")
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[ T].*)?$")
+# Text a spreadsheet would run as a formula, after any quotes an earlier neutralisation added.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def neutralise_cell(text: str) -> str:
+    """A text cell for the CSV export: a leading quote where a spreadsheet would see a formula."""
+    return f"'{text}" if _FORMULA.match(text) else text
+
+
+def restore_cell(text: str) -> str:
+    """The inverse of ``neutralise_cell``, applied to the text cells of a CSV import."""
+    return text[1:] if text.startswith("'") and _FORMULA.match(text) else text
 
 
 def normalise_name(text: str) -> str:
@@ -133,10 +152,11 @@ def parse_number(text: object) -> Decimal | None:
         return None
     if isinstance(text, bool):
         raise ValueProblem(f"{text!r} is not a number")
-    if isinstance(text, int | Decimal):
-        return Decimal(text)
-    if isinstance(text, float):
-        return Decimal(str(text))
+    if isinstance(text, int | Decimal | float):
+        number = Decimal(str(text)) if isinstance(text, float) else Decimal(text)
+        if not number.is_finite():
+            raise ValueProblem(f"{text!r} is not a number")
+        return number
     raw = str(text).strip().replace("\u00a0", "").replace(" ", "").replace("_", "")
     if not raw:
         return None
@@ -310,7 +330,11 @@ def parse_csv(data: bytes) -> ParsedFile:
         for cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue
-            values = {columns[i]: cell for i, cell in enumerate(cells) if i in columns}
+            values = {
+                columns[i]: cell if columns[i] in NUMERIC_COLUMNS else restore_cell(cell)
+                for i, cell in enumerate(cells)
+                if i in columns
+            }
             _collect(parsed, reader.line_num, values)
     except csv.Error as exc:
         raise DomainError(
@@ -362,8 +386,8 @@ def parse_upload(*, data: bytes, filename: str = "", content_type: str = "") -> 
     if len(data) > MAX_IMPORT_BYTES:
         raise DomainError("The file is too large.", code="file_too_large", status=413)
     try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = json_input.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json_input.JSONInputError) as exc:
         raise DomainError(f"The file is not valid JSON: {exc}", code="invalid_file") from None
     return parse_json(document)
 
@@ -404,7 +428,10 @@ def export_csv(*, portfolio: Portfolio) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(_export_rows(portfolio))
+    for row in _export_rows(portfolio):
+        writer.writerow(
+            {k: v if k in NUMERIC_COLUMNS else neutralise_cell(v) for k, v in row.items()}
+        )
     return out.getvalue()
 
 

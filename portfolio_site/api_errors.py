@@ -2,7 +2,10 @@
 
 DRF's own exceptions, our domain errors and dependency outages (database, Redis) all come out in that
 shape with a fitting status: 4xx for the client's mistakes, 503 (with ``Retry-After``) when a
-dependency is down, never an unhandled 500.
+dependency is down, never an unhandled 500. Outside the views too: a body larger than
+``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413 ``request_too_large``, another request Django refuses as
+suspicious a 400 ``bad_request``, and any ``/api/`` path no route matches a 404 (the last route,
+``api_fallback.py``, so even with ``DEBUG`` no HTML page answers under ``/api/``).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import logging
 from typing import Any
 
 import redis.exceptions
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf
@@ -53,6 +57,19 @@ def _validation_response(exc: drf.ValidationError) -> Response:
     return Response(error_body("invalid", message, fields), status=400)
 
 
+def _too_large_body() -> dict[str, Any]:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_body("request_too_large", f"The request body is larger than {limit:,} bytes.")
+
+
+def _refused_request(exc: SuspiciousOperation) -> tuple[dict[str, Any], int]:
+    """A request Django refuses as suspicious (too large, too many fields or files): body, status."""
+    logging.getLogger(f"django.security.{type(exc).__name__}").warning("%s", exc)
+    if isinstance(exc, RequestDataTooBig):
+        return _too_large_body(), 413
+    return error_body("bad_request", "The request was refused: too many fields or files."), 400
+
+
 def _unavailable(what: str, retry_after: int = 5) -> Response:
     response = Response(
         error_body(f"{what}_unavailable", f"The {what} is unavailable; retry shortly."),
@@ -70,6 +87,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, drf.ValidationError):
         return _validation_response(exc)
+    if isinstance(exc, SuspiciousOperation):
+        body, status = _refused_request(exc)
+        return Response(body, status=status)
     if isinstance(exc, drf.APIException):
         detail = exc.detail
         codes = exc.get_codes()
@@ -112,6 +132,14 @@ def _view_name(context: dict[str, Any]) -> str:
 
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """handler400: what Django refuses before a view runs, in the error body (413 if too large)."""
+    if isinstance(exception, SuspiciousOperation):
+        body, status = _refused_request(exception)
+        return JsonResponse(body, status=status)
+    return JsonResponse(error_body("bad_request", "Bad request."), status=400)
 
 
 def json_server_error(request: HttpRequest) -> JsonResponse:

@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.staticfiles.urls import staticfiles_urlpatterns
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portfolio_site import auth_api, health
+from portfolio_site import api_fallback, auth_api, health
 
 auth_patterns = [
     path("register/", auth_api.RegisterView.as_view(), name="auth-register"),
@@ -25,10 +25,12 @@ urlpatterns = [
     path("api/", include("portfolio.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    re_path(r"^api/", api_fallback.ApiNotFound.as_view(), name="api-not-found"),  # the last route
 ]
 
 if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()
 
+handler400 = "portfolio_site.api_errors.json_bad_request"
 handler404 = "portfolio_site.api_errors.json_not_found"
 handler500 = "portfolio_site.api_errors.json_server_error"

@@ -833,17 +833,17 @@ export interface components {
             description?: string;
             /**
              * Format: decimal
-             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
+             * @description A fraction from 0 to 0.1 (10 %): 0.0015 is 0.15%; outside, 400.
              */
             fee_rate?: string;
             /**
              * Format: decimal
-             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
+             * @description A fraction from 0 to 0.1 (10 %): 0.0015 is 0.15%; outside, 400.
              */
             sell_tax_rate?: string;
             /**
              * Format: decimal
-             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
+             * @description A fraction from 0 to 0.1 (10 %): 0.0015 is 0.15%; outside, 400.
              */
             dividend_tax_rate?: string;
             cost_method?: components["schemas"]["CostMethodEnum"];
@@ -856,16 +856,16 @@ export interface components {
             kind?: components["schemas"]["TransactionInputKindEnum"];
             /** @description Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND. */
             symbol?: string | null;
-            /** @description Whole shares (BUY, SELL, STOCK_DIVIDEND). */
+            /** @description Whole shares (BUY, SELL, STOCK_DIVIDEND), at most 10^11. */
             quantity?: number | null;
             /**
              * Format: decimal
-             * @description VND per share (BUY, SELL).
+             * @description VND per share (BUY, SELL), at most 10^9; quantity x price at most 10^16.
              */
             price?: string | null;
             /**
              * Format: decimal
-             * @description Gross cash amount in VND (cash kinds and DIVIDEND).
+             * @description Gross cash amount in VND (cash kinds and DIVIDEND), at most 10^16.
              */
             amount?: string | null;
             /**
@@ -878,7 +878,10 @@ export interface components {
              * @description VND; omitted or null: derived from the portfolio's tax rates.
              */
             tax?: string | null;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description From 2000-07-28 (the first HOSE session) to today in Vietnam.
+             */
             trade_date?: string;
             note?: string;
             /** @description Your own id, unique per portfolio (import deduplication). */
@@ -920,17 +923,17 @@ export interface components {
             readonly base_currency: string;
             /**
              * Format: decimal
-             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
+             * @description A fraction from 0 to 0.1 (10 %): 0.0015 is 0.15%; outside, 400.
              */
             fee_rate?: string;
             /**
              * Format: decimal
-             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
+             * @description A fraction from 0 to 0.1 (10 %): 0.0015 is 0.15%; outside, 400.
              */
             sell_tax_rate?: string;
             /**
              * Format: decimal
-             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
+             * @description A fraction from 0 to 0.1 (10 %): 0.0015 is 0.15%; outside, 400.
              */
             dividend_tax_rate?: string;
             cost_method?: components["schemas"]["CostMethodEnum"];
@@ -948,17 +951,17 @@ export interface components {
             description?: string;
             /**
              * Format: decimal
-             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
+             * @description A fraction from 0 to 0.1 (10 %): 0.0015 is 0.15%; outside, 400.
              */
             fee_rate?: string;
             /**
              * Format: decimal
-             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
+             * @description A fraction from 0 to 0.1 (10 %): 0.0015 is 0.15%; outside, 400.
              */
             sell_tax_rate?: string;
             /**
              * Format: decimal
-             * @description A fraction from 0 up to (not including) 1: 0.0015 is 0.15%; outside, 400.
+             * @description A fraction from 0 to 0.1 (10 %): 0.0015 is 0.15%; outside, 400.
              */
             dividend_tax_rate?: string;
             cost_method?: components["schemas"]["CostMethodEnum"];
@@ -1166,16 +1169,16 @@ export interface components {
             kind: components["schemas"]["TransactionInputKindEnum"];
             /** @description Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND. */
             symbol?: string | null;
-            /** @description Whole shares (BUY, SELL, STOCK_DIVIDEND). */
+            /** @description Whole shares (BUY, SELL, STOCK_DIVIDEND), at most 10^11. */
             quantity?: number | null;
             /**
              * Format: decimal
-             * @description VND per share (BUY, SELL).
+             * @description VND per share (BUY, SELL), at most 10^9; quantity x price at most 10^16.
              */
             price?: string | null;
             /**
              * Format: decimal
-             * @description Gross cash amount in VND (cash kinds and DIVIDEND).
+             * @description Gross cash amount in VND (cash kinds and DIVIDEND), at most 10^16.
              */
             amount?: string | null;
             /**
@@ -1188,7 +1191,10 @@ export interface components {
              * @description VND; omitted or null: derived from the portfolio's tax rates.
              */
             tax?: string | null;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description From 2000-07-28 (the first HOSE session) to today in Vietnam.
+             */
             trade_date: string;
             note?: string;
             /** @description Your own id, unique per portfolio (import deduplication). */
