@@ -145,7 +145,8 @@ def _cache_stamp(portfolio: Portfolio) -> str:
 def ledger_snapshot(*, portfolio: Portfolio, today: date | None = None) -> LedgerSnapshot:
     """The portfolio's folded ledger, settled as of today (cached)."""
     today = today or market_today()
-    key = f"portfolio:ledger:{_cache_stamp(portfolio)}:{today.isoformat()}"
+    # v2: the snapshot carries the Modified Dietz return (a cached v1 one lacks it)
+    key = f"portfolio:ledger:v2:{_cache_stamp(portfolio)}:{today.isoformat()}"
     return snapshot_cache.cached(
         key,
         lambda: _fold_ledger(portfolio, today),
@@ -482,7 +483,7 @@ def portfolio_performance(
     benchmark_symbol = _benchmark_symbol(benchmark)
     today = today or market_today()
     key = (
-        f"portfolio:performance:{_cache_stamp(portfolio)}:{snapshot_cache.closes_version()}:"
+        f"portfolio:performance:v2:{_cache_stamp(portfolio)}:{snapshot_cache.closes_version()}:"
         f"{code}:{benchmark_symbol or '-'}:{today.isoformat()}"
     )
     return snapshot_cache.cached(
