@@ -248,17 +248,20 @@ def _rate_from_log(log_growth: float) -> XirrResult:
 # --- the summary's Return %: linked Modified Dietz --------------------------------------------
 
 
-def external_flow(entry: LedgerEntry, *, track_cash: bool) -> Decimal:
+_CASH_FLOWS = frozenset({Kind.DEPOSIT, Kind.WITHDRAWAL})
+
+
+def external_flow(entry: LedgerEntry, *, track_cash: bool, cash: Decimal | None = None) -> Decimal:
     """Money entering (+) or leaving (-) the valued portfolio with this entry.
 
     With cash tracked: deposits and withdrawals. Without: every cash movement across the
     securities' edge (BUY cost in; SELL proceeds, dividends and interest out; FEE rows in).
+    `cash` is the entry's ``cash_effect`` when the caller has it already.
     """
-    if track_cash:
-        return cash_effect(entry) if entry.kind in (Kind.DEPOSIT, Kind.WITHDRAWAL) else ZERO
-    if entry.kind in (Kind.DEPOSIT, Kind.WITHDRAWAL):
+    if (entry.kind in _CASH_FLOWS) != track_cash:
         return ZERO
-    return -cash_effect(entry)
+    effect = cash_effect(entry) if cash is None else cash
+    return effect if track_cash else -effect
 
 
 @dataclass(frozen=True)
@@ -315,13 +318,12 @@ class _Period:
         outflow leaves at the end of d: weight (end - d) / days, where days = end - start + 1.
         Flows after `end` weigh as on `end`.
         """
-        days = Decimal((end - self.start).days + 1)
-        net = base = ZERO
+        net = invested_days = ZERO
         for day, flow in self.flows:
             left = (end - min(day, end)).days
             net += flow
-            base += flow * (left + 1 if flow > 0 else left) / days
-        return net, self.start_value + base
+            invested_days += flow * (left + 1 if flow > 0 else left)
+        return net, self.start_value + invested_days / ((end - self.start).days + 1)
 
 
 def linked_modified_dietz(
@@ -356,11 +358,12 @@ def linked_modified_dietz(
         if period is None:
             start_value = cash if track_cash else ZERO
             period = _Period(start_value, entry.trade_date, entry.trade_date)
-        flow = external_flow(entry, track_cash=track_cash)
+        effect = cash_effect(entry)
+        flow = external_flow(entry, track_cash=track_cash, cash=effect)
         if flow:
             period.flows.append((entry.trade_date, flow))
         shares += delta
-        cash += cash_effect(entry)
+        cash += effect
         if delta or shares > 0:
             period.end, period.held = entry.trade_date, True
         elif not period.held:
