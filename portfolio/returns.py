@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import numpy.typing as npt
 
-from portfolio.ledger import Kind, LedgerEntry, cash_effect
+from portfolio.ledger import Kind, LedgerEntry, cash_effect, trade_order
 
 TRADING_DAYS_PER_YEAR = 250
 DAYS_PER_YEAR = 365
@@ -251,19 +251,6 @@ def _rate_from_log(log_growth: float) -> XirrResult:
 _CASH_FLOWS = frozenset({Kind.DEPOSIT, Kind.WITHDRAWAL})
 
 
-def external_flow(entry: LedgerEntry, *, track_cash: bool, cash: Decimal | None = None) -> Decimal:
-    """Money entering (+) or leaving (-) the valued portfolio with this entry.
-
-    With cash tracked: deposits and withdrawals. Without: every cash movement across the
-    securities' edge (BUY cost in; SELL proceeds, dividends and interest out; FEE rows in).
-    `cash` is the entry's ``cash_effect`` when the caller has it already.
-    """
-    if (entry.kind in _CASH_FLOWS) != track_cash:
-        return ZERO
-    effect = cash_effect(entry) if cash is None else cash
-    return effect if track_cash else -effect
-
-
 @dataclass(frozen=True)
 class DietzPeriod:
     """A Modified Dietz sub-period still open at the valuation date."""
@@ -303,27 +290,21 @@ class LinkedDietz:
         return (rate * 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@dataclass
-class _Period:
-    start_value: Decimal
-    start: date
-    end: date  # the last day shares were held, or of its last entry while none have been
-    flows: list[tuple[date, Decimal]] = field(default_factory=list)
-    held: bool = False
+def _dietz(
+    start_value: Decimal, start: date, end: date, flows: list[tuple[date, Decimal]]
+) -> tuple[Decimal, Decimal]:
+    """(net flow, weighted base V_0 + sum w_i F_i) of a sub-period, day weights up to `end`.
 
-    def dietz(self, end: date) -> tuple[Decimal, Decimal]:
-        """(net flow, weighted base) with day weights up to `end` (inclusive day counts).
-
-        An inflow on day d is invested from the start of d: weight (end - d + 1) / days; an
-        outflow leaves at the end of d: weight (end - d) / days, where days = end - start + 1.
-        Flows after `end` weigh as on `end`.
-        """
-        net = invested_days = ZERO
-        for day, flow in self.flows:
-            left = (end - min(day, end)).days
-            net += flow
-            invested_days += flow * (left + 1 if flow > 0 else left)
-        return net, self.start_value + invested_days / ((end - self.start).days + 1)
+    An inflow on day d is invested from the start of d: weight (end - d + 1) / days; an outflow
+    leaves at the end of d: weight (end - d) / days, where days = end - start + 1 (inclusive).
+    Flows after `end` weigh as on `end`.
+    """
+    net = invested_days = ZERO
+    for day, flow in flows:
+        left = (end - min(day, end)).days
+        net += flow
+        invested_days += flow * (left + 1 if flow > 0 else left)
+    return net, start_value + invested_days / ((end - start).days + 1)
 
 
 def linked_modified_dietz(
@@ -336,43 +317,55 @@ def linked_modified_dietz(
     while holding nothing (a late dividend, a withdrawal) belong to the sub-period that just
     closed, weighted as on its last day, so idle days never dilute the return. The sub-period
     still open is weighted up to `end` (or its last day when it holds nothing) and valued by the
-    caller.
+    caller. One pass in trade order (the ledger snapshot runs it on every ledger change).
     """
+    buy, sell, bonus = Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND
     growth, counted = ONE, False
     shares = 0
     cash = ZERO
-    period: _Period | None = None
-    for entry in sorted(entries, key=lambda e: (e.trade_date, e.sequence)):
-        delta = 0
-        if entry.kind in (Kind.BUY, Kind.STOCK_DIVIDEND):
-            delta = entry.quantity
-        elif entry.kind is Kind.SELL:
-            delta = -entry.quantity
-        if period is not None and shares == 0 and delta > 0:
-            net, base = period.dietz(period.end)
+    # the sub-period being built: its opening value, first and last day, flows, whether it held
+    opened = False
+    start_value = ZERO
+    first = last = end
+    flows: list[tuple[date, Decimal]] = []
+    held = False
+    for entry in sorted(entries, key=trade_order):
+        kind, day = entry.kind, entry.trade_date
+        delta = (
+            entry.quantity
+            if kind is buy or kind is bonus
+            else -entry.quantity
+            if kind is sell
+            else 0
+        )
+        if opened and shares == 0 and delta > 0:
+            net, base = _dietz(start_value, first, last, flows)
             if base > 0:
                 value = cash if track_cash else ZERO
-                growth *= ONE + (value - period.start_value - net) / base
+                growth *= ONE + (value - start_value - net) / base
                 counted = True
-            period = None
-        if period is None:
+            opened = False
+        if not opened:
+            opened, held, flows = True, False, []
             start_value = cash if track_cash else ZERO
-            period = _Period(start_value, entry.trade_date, entry.trade_date)
+            first = last = day
         effect = cash_effect(entry)
-        flow = external_flow(entry, track_cash=track_cash, cash=effect)
-        if flow:
-            period.flows.append((entry.trade_date, flow))
+        # External flows: deposits and withdrawals with cash tracked; without, every other cash
+        # movement crosses the securities' edge (BUY cost and FEE rows in; proceeds, dividends
+        # and interest out), the opposite of its effect on cash.
+        if (kind in _CASH_FLOWS) == track_cash and effect:
+            flows.append((day, effect if track_cash else -effect))
         shares += delta
         cash += effect
         if delta or shares > 0:
-            period.end, period.held = entry.trade_date, True
-        elif not period.held:
-            period.end = entry.trade_date
-    if period is None:
+            last, held = day, True
+        elif not held:
+            last = day
+    if not opened:
         return LinkedDietz(growth=growth, counted=counted, open=None)
-    net, base = period.dietz(max(end, period.end) if shares > 0 else period.end)
+    net, base = _dietz(start_value, first, max(end, last) if shares > 0 else last, flows)
     return LinkedDietz(
         growth=growth,
         counted=counted,
-        open=DietzPeriod(start_value=period.start_value, net_flow=net, weighted_base=base),
+        open=DietzPeriod(start_value=start_value, net_flow=net, weighted_base=base),
     )

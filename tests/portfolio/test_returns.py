@@ -349,6 +349,22 @@ def test_return_weighs_a_withdrawal_by_the_days_it_was_out() -> None:
     assert returns.percent(D(105_000_000)) == expected == D("10.25")
 
 
+def test_return_keeps_a_late_dividend_and_ignores_idle_days_after_selling_out() -> None:
+    # given no cash tracking: 100,000,000 bought, sold for 101,000,000 ten days later, then a
+    # 2,000,000 dividend a month after the sale, and nothing since for a year
+    first = date(2025, 1, 2)
+    entries = [
+        entry(1, Kind.BUY, first, "FPT", 1000, "100000"),
+        entry(2, Kind.SELL, first + timedelta(days=10), "FPT", 1000, "101000"),
+        entry(3, Kind.DIVIDEND, first + timedelta(days=40), "FPT", amount="2000000"),
+    ]
+
+    returns = linked_modified_dietz(entries, track_cash=False, end=first + timedelta(days=400))
+
+    # then the money out weighs as on the day the last share left: 3,000,000 / 100,000,000
+    assert returns.percent(D(0)) == D("3.00")
+
+
 def test_return_is_none_before_anything_was_invested() -> None:
     assert linked_modified_dietz([], track_cash=True, end=date(2025, 1, 1)).percent(D(0)) is None
 
