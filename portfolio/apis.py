@@ -368,8 +368,8 @@ class PortfolioViewSet(viewsets.GenericViewSet):
         summary="Cash, value, P&L, dividends, fees and taxes",
         description=(
             "total_return = realized + unrealized + dividends (net) + interest - FEE rows "
-            "(= total_value - net_flows when cash is tracked); total_return_pct is over net "
-            "flows (over the cost of all buys without cash tracking)."
+            "(= total_value - net_flows when cash is tracked); total_return_pct is the return "
+            "since the first transaction by Modified Dietz, linked wherever no shares were held."
         ),
         responses={200: PortfolioSummarySerializer, 404: NOT_FOUND},
     )

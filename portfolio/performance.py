@@ -19,9 +19,11 @@ Conventions (docs/portfolio-maths.md, plus the choices noted here):
 - External flows F_t: with cash tracked, deposits (+) and withdrawals (-). Without cash tracking the
   portfolio is the securities alone, so every cash movement across its edge is external:
   BUY gross cost (+), SELL net proceeds (-), and likewise cash dividends and interest (-, paid out)
-  and FEE rows (+, paid in); deposits and withdrawals do not touch it.
-- TWR: r_t = (V_t - F_t) / V_{t-1} - 1; days with V_{t-1} == 0 (below half a VND) are skipped (r=0,
-  left out of volatility), so the return starts on the first day there is something invested.
+  and FEE rows (+, paid in); deposits and withdrawals do not touch it. Each day's inflows I_t (the
+  + entries) and outflows O_t (the - entries) are also kept apart, F_t = I_t - O_t.
+- TWR (``portfolio.returns.twr``): inflows at the start of their day, outflows at its end:
+  r_t = (V_t + O_t) / (V_{t-1} + I_t) - 1; a day whose base is below half a VND contributes
+  nothing (r=0, left out of volatility).
 - XIRR: investor flows are -V(d0) on d0, -F_t on each later day, +V(end) on the last day.
 - Annualised return: only when the requested range (end - start) is at least 365 days.
 - Volatility: sample standard deviation (ddof=1) of the daily returns x sqrt(250).
@@ -30,8 +32,7 @@ Conventions (docs/portfolio-maths.md, plus the choices noted here):
 from __future__ import annotations
 
 import calendar
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,10 +42,15 @@ import numpy as np
 import numpy.typing as npt
 
 from portfolio.ledger import Kind, LedgerConfig, LedgerEntry
+from portfolio.returns import (
+    XirrResult,
+    annualised_return,
+    max_drawdown,
+    twr,
+    volatility,
+    xirr,
+)
 
-TRADING_DAYS_PER_YEAR = 250
-DAYS_PER_YEAR = 365
-ZERO_VALUE = 0.5  # a value below half a VND is nothing
 RANGE_CODES = ("1W", "1M", "3M", "6M", "YTD", "1Y", "3Y", "ALL")
 
 FloatArray = npt.NDArray[np.float64]
@@ -223,6 +229,8 @@ class DailySeries:
     dates: DateArray
     values: FloatArray  # V_t
     flows: FloatArray  # F_t (flows[0] holds everything up to d0, which V_0 already contains)
+    inflows: FloatArray  # I_t: the day's money in (F_t = I_t - O_t)
+    outflows: FloatArray  # O_t: the day's money out, as a positive amount
     market_values: FloatArray
     cash: FloatArray
     cash_tracked: bool
@@ -277,12 +285,16 @@ def daily_values(
     market = np.where(holdings != 0, holdings * np.nan_to_num(px), 0.0).sum(axis=1)
 
     cash = np.cumsum(per_day(columns.cash_delta(), inside))
-    flows = per_day(columns.external_flow(track_cash=track_cash), inside)
+    external = columns.external_flow(track_cash=track_cash)
+    inflows = per_day(np.maximum(external, 0.0), inside)
+    outflows = per_day(np.maximum(-external, 0.0), inside)
     values = market + cash if track_cash else market
     return DailySeries(
         dates=dates,
         values=values,
-        flows=flows,
+        flows=inflows - outflows,
+        inflows=inflows,
+        outflows=outflows,
         market_values=market,
         cash=cash,
         cash_tracked=track_cash,
@@ -308,132 +320,6 @@ def _trade_prices(
         last = trades[::-1][first_of_reversed]
         matrix[day[last], entry_column[last]] = columns.price[last]
     return _forward_fill(matrix)
-
-
-@dataclass(frozen=True)
-class TwrResult:
-    index: FloatArray  # I_0 = 1, I_t = prod(1 + r_s) for s <= t
-    returns: FloatArray  # r_t for t >= 1 (0 where skipped)
-    counted: npt.NDArray[np.bool_]  # False where V_{t-1} == 0 and the day was skipped
-    twr: float
-
-
-def twr(values: FloatArray | Sequence[float], flows: FloatArray | Sequence[float]) -> TwrResult:
-    """Time-weighted return with flows at the end of the day; days after a zero value skipped."""
-    v = np.asarray(values, dtype=np.float64)
-    f = np.asarray(flows, dtype=np.float64)
-    if v.size == 0:
-        empty = np.zeros(0)
-        return TwrResult(index=empty, returns=empty, counted=np.zeros(0, dtype=bool), twr=0.0)
-    previous = v[:-1]
-    counted = np.abs(previous) >= ZERO_VALUE
-    safe = np.where(counted, previous, 1.0)
-    # Chain the growth factors themselves: 1 + (g - 1) would lose digits when g is small.
-    growth = np.where(counted, (v[1:] - f[1:]) / safe, 1.0)
-    index = np.concatenate([[1.0], np.cumprod(growth)])
-    return TwrResult(index=index, returns=growth - 1.0, counted=counted, twr=float(index[-1] - 1.0))
-
-
-@dataclass(frozen=True)
-class XirrResult:
-    rate: float | None
-    note: str | None = None  # why there is no rate
-
-
-def _npv(rate: float, years: FloatArray, flows: FloatArray) -> float:
-    return float(np.sum(flows * np.power(1.0 + rate, -years)))
-
-
-def xirr(
-    dates: Sequence[date] | DateArray,
-    cashflows: Sequence[Decimal | float] | FloatArray,
-    *,
-    guess: float = 0.1,
-) -> XirrResult:
-    """The annual rate x with sum(CF_i / (1 + x) ** ((d_i - d_0) / 365)) == 0.
-
-    Newton's method from `guess`; when it fails to converge, a scan of (1 + x) over a log grid
-    finds a sign change nearest to x = 0 and bisection (in log(1 + x)) narrows it down.
-    """
-    days = _as_days(dates)
-    flows = np.asarray([float(cf) for cf in cashflows], dtype=np.float64)
-    if days.shape != flows.shape:
-        raise ValueError("dates and cashflows must have the same length")
-    keep = flows != 0
-    days, flows = days[keep], flows[keep]
-    if flows.size < 2 or not (np.any(flows > 0) and np.any(flows < 0)):
-        return XirrResult(None, "needs at least one negative and one positive cash flow")
-    years = (days - days.min()).astype(np.float64) / DAYS_PER_YEAR
-    if float(years.max()) == 0.0:
-        return XirrResult(None, "all cash flows fall on one day")
-    scale = float(np.abs(flows).sum())
-    tolerance = 1e-10 * scale
-
-    rate = guess
-    for _ in range(50):
-        discount = np.power(1.0 + rate, -years)
-        value = float(np.sum(flows * discount))
-        slope = float(np.sum(-years * flows * discount / (1.0 + rate)))
-        if slope == 0.0 or not math.isfinite(slope):
-            break
-        step = value / slope
-        rate -= step
-        if not math.isfinite(rate) or rate <= -1.0:
-            break
-        if abs(step) < 1e-12 * max(1.0, abs(rate)):
-            if abs(_npv(rate, years, flows)) <= tolerance:
-                return XirrResult(rate)
-            break
-    return _xirr_bracketed(years, flows)
-
-
-def _xirr_bracketed(years: FloatArray, flows: FloatArray) -> XirrResult:
-    log_growth = np.linspace(-20.0, 20.0, 801)  # 1 + x from e^-20 to e^20
-    with np.errstate(over="ignore", invalid="ignore"):
-        npv = (flows[None, :] * np.exp(-np.outer(log_growth, years))).sum(axis=1)
-    sign = np.sign(npv)
-    changes = np.flatnonzero((sign[:-1] * sign[1:] <= 0) & np.isfinite(npv[:-1] + npv[1:]))
-    if changes.size == 0:
-        return XirrResult(None, "no rate makes the cash flows' net present value zero")
-    nearest = changes[np.argmin(np.abs(log_growth[changes]))]
-    low, high = float(log_growth[nearest]), float(log_growth[nearest + 1])
-    low_value = float(npv[nearest])
-    for _ in range(200):
-        middle = (low + high) / 2
-        value = _npv(math.expm1(middle), years, flows)
-        if (value < 0) == (low_value < 0) and value != 0:
-            low, low_value = middle, value
-        else:
-            high = middle
-        if high - low < 1e-15:
-            break
-    return XirrResult(math.expm1((low + high) / 2))
-
-
-def max_drawdown(index: FloatArray | Sequence[float]) -> float:
-    """max over t of 1 - I_t / max_{s<=t} I_s (0 for an empty or rising series)."""
-    series = np.asarray(index, dtype=np.float64)
-    if series.size == 0:
-        return 0.0
-    peaks = np.maximum.accumulate(series)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        drawdowns = np.where(peaks > 0, 1.0 - series / peaks, 0.0)
-    return float(max(drawdowns.max(), 0.0))
-
-
-def volatility(returns: FloatArray, counted: npt.NDArray[np.bool_]) -> float | None:
-    """Annualised volatility of the counted daily returns; None with fewer than two."""
-    sample = returns[counted]
-    if sample.size < 2:
-        return None
-    return float(np.std(sample, ddof=1) * math.sqrt(TRADING_DAYS_PER_YEAR))
-
-
-def annualised_return(total: float, *, days: int) -> float | None:
-    """(1 + total) ** (365 / days) - 1 for ranges of at least a year, else None."""
-    if days < DAYS_PER_YEAR or total <= -1.0:
-        return None
-    return float((1.0 + total) ** (DAYS_PER_YEAR / days) - 1.0)
 
 
 def rebase(
@@ -504,7 +390,7 @@ def compute_performance(
     flows = series.flows.copy()
     if flows.size:
         flows[0] = 0.0
-    result = twr(series.values, flows)
+    result = twr(series.values, series.inflows, series.outflows)
     dates = [d.item() for d in series.dates]
     values = [vnd(v) for v in series.values]
     flow_amounts = [vnd(f) for f in flows]

@@ -33,9 +33,10 @@ from django.utils import timezone
 from market.calendar import trading_days_between
 from market.models import Bar, BarInterval, Instrument
 from portfolio import snapshot_cache
-from portfolio.ledger import SHARE_KINDS, Kind, LedgerError, LedgerState, fold
+from portfolio.ledger import SHARE_KINDS, LedgerError, LedgerState, fold
 from portfolio.models import Alert, Portfolio, Transaction, WatchlistItem
 from portfolio.performance import RANGE_CODES, PriceTable, compute_performance, range_bounds
+from portfolio.returns import LinkedDietz, linked_modified_dietz
 from portfolio.services import ledger_config, ledger_entries, market_today
 from portfolio_site.errors import Conflict, DomainError, NotFound
 
@@ -131,7 +132,7 @@ def alert_get(*, user: Any, alert_id: int | str) -> Alert:
 class LedgerSnapshot:
     state: LedgerState
     first_date: date | None
-    invested: Decimal  # gross cost of every BUY incl. fees (the return base without cash)
+    returns: LinkedDietz  # the life's Modified Dietz return up to today, given the end value
     computed_at: datetime
 
 
@@ -144,7 +145,8 @@ def _cache_stamp(portfolio: Portfolio) -> str:
 def ledger_snapshot(*, portfolio: Portfolio, today: date | None = None) -> LedgerSnapshot:
     """The portfolio's folded ledger, settled as of today (cached)."""
     today = today or market_today()
-    key = f"portfolio:ledger:{_cache_stamp(portfolio)}:{today.isoformat()}"
+    # v2: the snapshot carries the Modified Dietz return (a cached v1 one lacks it)
+    key = f"portfolio:ledger:v2:{_cache_stamp(portfolio)}:{today.isoformat()}"
     return snapshot_cache.cached(
         key,
         lambda: _fold_ledger(portfolio, today),
@@ -164,12 +166,9 @@ def _fold_ledger(portfolio: Portfolio, today: date) -> LedgerSnapshot:
             f"The stored ledger no longer passes the rules: {exc.message}",
             code="ledger_inconsistent",
         ) from exc
-    invested = sum(
-        (e.price * e.quantity + e.fee for e in entries if e.kind is Kind.BUY),
-        ZERO,
-    )
+    returns = linked_modified_dietz(entries, track_cash=state.cash_tracked, end=max(today, last))
     return LedgerSnapshot(
-        state=state, first_date=first, invested=invested, computed_at=timezone.now()
+        state=state, first_date=first, returns=returns, computed_at=timezone.now()
     )
 
 
@@ -348,7 +347,6 @@ def valuation_compute(
     total_return = (
         state.realized + unrealized_total + state.dividends + state.interest - state.fee_rows
     )
-    base = state.net_flows if state.cash_tracked else snapshot.invested
     summary = Summary(
         cash=money(cash) if cash is not None else None,
         settled_cash=money(state.settled_cash) if cash is not None else None,
@@ -363,7 +361,7 @@ def valuation_compute(
         fees=money(state.fees),
         taxes=money(state.taxes),
         total_return=money(total_return),
-        total_return_pct=percent(total_return, base) if base > 0 else None,
+        total_return_pct=snapshot.returns.percent(total_value),
         day_change=money(day_change),
         day_change_pct=percent(day_change, reference_value),
         holdings_count=len(holdings),
@@ -485,7 +483,7 @@ def portfolio_performance(
     benchmark_symbol = _benchmark_symbol(benchmark)
     today = today or market_today()
     key = (
-        f"portfolio:performance:{_cache_stamp(portfolio)}:{snapshot_cache.closes_version()}:"
+        f"portfolio:performance:v2:{_cache_stamp(portfolio)}:{snapshot_cache.closes_version()}:"
         f"{code}:{benchmark_symbol or '-'}:{today.isoformat()}"
     )
     return snapshot_cache.cached(

@@ -196,7 +196,14 @@ class PortfolioSummarySerializer(serializers.Serializer):
     fees = _vnd()
     taxes = _vnd()
     total_return = _vnd()
-    total_return_pct = _pct()
+    total_return_pct = _pct(
+        help_text=(
+            "Return since the first transaction, in percent: Modified Dietz, linked wherever no "
+            "shares were held. Each sub-period's R = (V_end - V_0 - sum F) / (V_0 + sum w F), with "
+            "inflows weighted from the start of their day and outflows from its end; null before "
+            "anything was invested."
+        )
+    )
     day_change = _vnd()
     day_change_pct = _pct()
     holdings_count = serializers.IntegerField(read_only=True)
@@ -225,8 +232,20 @@ class PerformanceSerializer(serializers.Serializer):
     end_value = serializers.CharField(read_only=True)
     net_flows = serializers.CharField(read_only=True)
     gain = serializers.CharField(read_only=True)
-    twr = _ratio()
-    xirr = _ratio()
+    twr = _ratio(
+        help_text=(
+            "Time-weighted return over the range, a ratio: prod(1 + r_t) - 1 with "
+            "r_t = (V_t + O_t) / (V_{t-1} + I_t) - 1, inflows I_t at the start of day t and "
+            "outflows O_t at its end; a day whose base is zero or less contributes nothing."
+        )
+    )
+    xirr = _ratio(
+        help_text=(
+            "Money-weighted annual rate x in (-1, +inf) with sum CF_i / (1 + x)^(days_i / 365) = 0 "
+            "(start value and flows paid in, end value paid out); null with xirr_note when no "
+            "rate exists."
+        )
+    )
     xirr_note = serializers.CharField(read_only=True, allow_null=True)
     annualised_return = _ratio()
     volatility = _ratio()

@@ -139,6 +139,15 @@ def test_hand_computed_holdings_match_every_field(
     }
 
 
+@pytest.fixture
+def scenario_today(monkeypatch: pytest.MonkeyPatch) -> date:
+    """Pin the summary's valuation date: the Return % weighs flows by the days up to it."""
+    today = date(2026, 3, 2)
+    monkeypatch.setattr("portfolio.selectors.market_today", lambda: today)
+    return today
+
+
+@pytest.mark.usefixtures("scenario_today")
 def test_hand_computed_summary_matches_every_field(
     auth_client: APIClient, portfolio: Portfolio
 ) -> None:
@@ -165,7 +174,10 @@ def test_hand_computed_summary_matches_every_field(
         # 4,495,200 + 21,850,800 + 2,850,000 + 120,000 - 50,000 = 29,266,000
         # = total value - net flows = 479,266,000 - 450,000,000
         "total_return": "29266000",
-        "total_return_pct": "6.50",  # 29,266,000 / 450,000,000
+        # Modified Dietz, linked where no shares were held: the deposit's own period gives 0;
+        # then V0 = 500,000,000 from 4 Mar 2025 to 2 Mar 2026 (364 days) and the withdrawal out
+        # for the 244 days after 1 Jul: 29,266,000 / (500,000,000 - 50,000,000 x 244 / 364)
+        "total_return_pct": "6.27",
         "day_change": "-920000",  # 1,080,000 - 2,000,000
         # -920,000 / (1,080 x 124,000 + 2,000 x 61,000 = 255,920,000)
         "day_change_pct": "-0.36",

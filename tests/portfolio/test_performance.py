@@ -13,17 +13,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from portfolio.ledger import Kind, LedgerConfig, LedgerEntry, fold
-from portfolio.performance import (
-    PriceTable,
-    annualised_return,
-    compute_performance,
-    daily_values,
-    max_drawdown,
-    range_bounds,
-    twr,
-    volatility,
-    xirr,
-)
+from portfolio.performance import PriceTable, compute_performance, daily_values, range_bounds
+from portfolio.returns import annualised_return, max_drawdown, twr, volatility, xirr
 from tests.portfolio.ledger_builders import START, SYMBOLS, entry, ledgers
 
 D = Decimal
@@ -251,19 +242,20 @@ def test_twr_by_hand_with_a_deposit() -> None:
         config=CASH,
     )
 
-    # then r = 1,050/1,000, 1,025/1,050, 1,100/1,025, 1, (1,150 - 200)/1,100, 1,187/1,150;
-    # the index telescopes to 1.05, 1.025, 1.1, 1.1, 0.95, 0.95 x 1,187/1,150
-    expected = [1.0, 1.05, 1.025, 1.1, 1.1, 0.95, 0.95 * 1187 / 1150]
+    # then r = 1,050/1,000, 1,025/1,050, 1,100/1,025, 1, 1,150/(1,100 + 200), 1,187/1,150 (the
+    # deposit counts at the start of its day); the index telescopes to 1.05, 1.025, 1.1, 1.1,
+    # 1.1 x 1,150/1,300, 1.1 x 1,187/1,300
+    expected = [1.0, 1.05, 1.025, 1.1, 1.1, 1.1 * 1150 / 1300, 1.1 * 1187 / 1300]
     np.testing.assert_allclose(result.twr_index, expected, rtol=1e-12)
-    assert result.twr == pytest.approx(0.95 * 1187 / 1150 - 1, rel=1e-12)
+    assert result.twr == pytest.approx(1.1 * 1187 / 1300 - 1, rel=1e-12)
     assert result.start_value == D("1000000")
     assert result.end_value == D("1187000")
     assert result.net_flows == D("200000")
     assert result.gain == D("-13000")
     assert result.flows == [D(0), 0, 0, 0, 0, D("200000"), 0]
     assert result.values[4] == D("1100000")
-    # the drawdown is measured on the TWR index: 1 - 0.95 / 1.1, though raw value never fell
-    assert result.max_drawdown == pytest.approx(1 - 0.95 / 1.1, rel=1e-12)
+    # the drawdown is measured on the TWR index: 1 - 1,150/1,300, though raw value never fell
+    assert result.max_drawdown == pytest.approx(1 - 1150 / 1300, rel=1e-12)
     assert result.annualised is None  # shorter than a year
     assert result.cash_tracked is True
 
@@ -283,10 +275,16 @@ def test_twr_with_untracked_cash_treats_trades_as_flows() -> None:
     assert result.cash_tracked is False
 
 
-def test_twr_skips_days_after_a_zero_value() -> None:
-    result = twr([0, 0, 100, 110, 0, 0, 50], [0, 0, 100, 0, -110, 0, 50])
+def test_twr_skips_only_days_with_nothing_at_their_start() -> None:
+    # given an empty start, 100 paid in on day 2, +10 %, 110 taken out on day 4, 50 paid in on day 6
+    values = [0, 0, 100, 110, 0, 0, 50]
+    inflows = [0, 0, 100, 0, 0, 0, 50]
+    outflows = [0, 0, 0, 0, 110, 0, 0]
 
-    np.testing.assert_array_equal(result.counted, [False, False, True, True, False, False])
+    result = twr(values, inflows, outflows)
+
+    # then the days after an empty day count when money comes in at their start
+    np.testing.assert_array_equal(result.counted, [False, True, True, True, False, True])
     np.testing.assert_allclose(result.returns, [0, 0, 0.1, 0.0, 0, 0])
     assert result.twr == pytest.approx(0.1)
 
@@ -296,7 +294,7 @@ positive_values = st.lists(st.integers(1, 10**12), min_size=2, max_size=60)
 
 @given(positive_values)
 def test_twr_without_flows_is_the_value_ratio(values: list[int]) -> None:
-    result = twr(values, [0] * len(values))
+    result = twr(values, [0] * len(values), [0] * len(values))
 
     assert result.twr == pytest.approx(values[-1] / values[0] - 1, rel=1e-9, abs=1e-12)
 
@@ -359,8 +357,10 @@ def test_xirr_falls_back_to_bracketing_when_newton_fails() -> None:
         ([date(2024, 1, 1), date(2024, 6, 1)], [100.0, 0.0], "negative and one positive"),
         ([], [], "negative and one positive"),
         ([date(2024, 1, 1), date(2024, 1, 1)], [-100.0, 110.0], "one day"),
-        # +1 then -1e6 after 10 days: would need a rate beyond any sensible bound
-        ([date(2024, 1, 1), date(2024, 1, 11)], [-1.0, 1e6], "no rate"),
+        # -100 + 50 u - 100 u^2 < 0 for every discount factor u > 0: no root anywhere
+        ([date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)], [-100.0, 50.0, -100.0], "no rate"),
+        # a root at 1 + x = 1e9^365: beyond what a float holds
+        ([date(2024, 1, 1), date(2024, 1, 2)], [-1.0, 1e9], "too large"),
     ],
 )
 def test_xirr_explains_when_there_is_no_rate(

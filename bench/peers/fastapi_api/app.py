@@ -32,6 +32,7 @@ from fastapi.responses import Response
 from psycopg_pool import AsyncConnectionPool
 
 from portfolio.ledger import Kind, LedgerConfig, LedgerEntry, LedgerState, fold
+from portfolio.returns import LinkedDietz, linked_modified_dietz
 
 DATABASE_URL = os.environ.get("PEER_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("PEER_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -81,7 +82,7 @@ def _user_id(authorization: str | None) -> int:
     return int(claims["user_id"])
 
 
-async def _fold(cursor: Any, portfolio: tuple[Any, ...]) -> LedgerState:
+async def _fold(cursor: Any, portfolio: tuple[Any, ...]) -> tuple[LedgerState, LinkedDietz]:
     portfolio_id, cost_method, enforce_settlement, track_cash = portfolio
     await cursor.execute(
         "SELECT id, kind, instrument_id, quantity, price, amount, fee, tax, trade_date, "
@@ -114,10 +115,13 @@ async def _fold(cursor: Any, portfolio: tuple[Any, ...]) -> LedgerState:
     config = LedgerConfig(
         cost_method=cost_method, enforce_settlement=enforce_settlement, track_cash=track_cash
     )
-    return fold(entries, config=config, as_of=max(today, last))
+    returns = linked_modified_dietz(entries, track_cash=track_cash, end=max(today, last))
+    return fold(entries, config=config, as_of=max(today, last)), returns
 
 
-async def _ledger(cursor: Any, portfolio: tuple[Any, ...], today: date) -> LedgerState:
+async def _ledger(
+    cursor: Any, portfolio: tuple[Any, ...], today: date
+) -> tuple[LedgerState, LinkedDietz]:
     if not USE_CACHE:
         return await _fold(cursor, portfolio)
     client: aioredis.Redis = state["redis"]
@@ -149,7 +153,7 @@ async def summary(portfolio_id: int, authorization: str | None = Header(None)) -
         if portfolio is None:
             raise HTTPException(404, "Portfolio not found.")
         today = datetime.now(VN).date()
-        ledger = await _ledger(cursor, portfolio, today)
+        ledger, returns = await _ledger(cursor, portfolio, today)
         positions = ledger.open_positions
         await cursor.execute(
             "SELECT i.symbol, q.price, q.reference, q.as_of FROM market_quote q "
@@ -176,6 +180,7 @@ async def summary(portfolio_id: int, authorization: str | None = Header(None)) -
     total_return = (
         ledger.realized + unrealized + ledger.dividends + ledger.interest - ledger.fee_rows
     )
+    life_return = returns.percent(total_value)
     body = {
         "cash": _money(cash) if cash is not None else None,
         "settled_cash": _money(ledger.settled_cash) if cash is not None else None,
@@ -190,7 +195,7 @@ async def summary(portfolio_id: int, authorization: str | None = Header(None)) -
         "fees": _money(ledger.fees),
         "taxes": _money(ledger.taxes),
         "total_return": _money(total_return),
-        "total_return_pct": _percent(total_return, ledger.net_flows),
+        "total_return_pct": None if life_return is None else str(life_return),
         "day_change": _money(day_change),
         "day_change_pct": _percent(day_change, reference_value),
         "holdings_count": len(positions),

@@ -161,17 +161,20 @@ export function Dashboard() {
           icon={TrendingUpIcon}
           testId="returns-card"
           footer={
-            <span className="flex gap-3">
+            <span className="flex flex-wrap gap-x-3 gap-y-1">
               <span>
                 XIRR <ChangeText value={toNumber(performance.data?.xirr)} kind="ratio" className="font-medium" />
               </span>
               {performance.data?.max_drawdown != null && <span>Max DD {formatRatio(performance.data.max_drawdown, { signed: false })}</span>}
+              <span title="Return since the first transaction: Modified Dietz, linked wherever no shares were held" data-testid="life-return">
+                Modified Dietz since start <ChangeText value={summary.data?.total_return_pct} className="font-medium" />
+              </span>
             </span>
           }
         >
           <span className="flex items-baseline gap-2">
             <ChangeText value={toNumber(performance.data?.twr)} kind="ratio" />
-            <span className="text-xs font-normal text-muted-foreground">TWR</span>
+            <span className="text-xs font-normal text-muted-foreground" title="Time-weighted return over the range">TWR</span>
           </span>
         </Stat>
       </div>

@@ -434,7 +434,7 @@ export interface paths {
         };
         /**
          * Cash, value, P&L, dividends, fees and taxes
-         * @description total_return = realized + unrealized + dividends (net) + interest - FEE rows (= total_value - net_flows when cash is tracked); total_return_pct is over net flows (over the cost of all buys without cash tracking).
+         * @description total_return = realized + unrealized + dividends (net) + interest - FEE rows (= total_value - net_flows when cash is tracked); total_return_pct is the return since the first transaction by Modified Dietz, linked wherever no shares were held.
          */
         get: operations["portfolios_summary_retrieve"];
         put?: never;
@@ -899,7 +899,9 @@ export interface components {
             readonly end_value: string;
             readonly net_flows: string;
             readonly gain: string;
+            /** @description Time-weighted return over the range, a ratio: prod(1 + r_t) - 1 with r_t = (V_t + O_t) / (V_{t-1} + I_t) - 1, inflows I_t at the start of day t and outflows O_t at its end; a day whose base is zero or less contributes nothing. */
             readonly twr: string | null;
+            /** @description Money-weighted annual rate x in (-1, +inf) with sum CF_i / (1 + x)^(days_i / 365) = 0 (start value and flows paid in, end value paid out); null with xirr_note when no rate exists. */
             readonly xirr: string | null;
             readonly xirr_note: string | null;
             readonly annualised_return: string | null;
@@ -997,7 +999,10 @@ export interface components {
             readonly taxes: string;
             /** Format: decimal */
             readonly total_return: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Return since the first transaction, in percent: Modified Dietz, linked wherever no shares were held. Each sub-period's R = (V_end - V_0 - sum F) / (V_0 + sum w F), with inflows weighted from the start of their day and outflows from its end; null before anything was invested.
+             */
             readonly total_return_pct: string | null;
             /** Format: decimal */
             readonly day_change: string;
