@@ -4,6 +4,7 @@
 //   /ws/*                                            websocket upgrades proxied to the backend
 //   everything else                                  `handle` (the Next.js app), after stamping
 //                                                    CLIENT_ADDRESS_HEADER for its route handlers
+//                                                    and X-Forwarded-Proto (the scheme it believes)
 //
 // Client addresses: Django counts rate limits per client address and trusts the X-Forwarded-For of
 // this server only (TRUSTED_PROXIES). So this server never passes on what a client wrote: it resolves
@@ -188,10 +189,15 @@ export function createProxy({ backend, trusted = new net.BlockList() }) {
  */
 export function createProxyServer({ backend, trusted, handle, upgrade }) {
   const proxy = createProxy({ backend, trusted });
+  const believed = trusted ?? new net.BlockList();
   const stamp = (req) => {
-    const client = clientAddress(req, trusted ?? new net.BlockList());
+    const client = clientAddress(req, believed);
     if (client) req.headers[CLIENT_ADDRESS_HEADER] = client;
     else delete req.headers[CLIENT_ADDRESS_HEADER];
+    // The scheme (Secure cookies, HSTS) and host (same-site checks) only from a trusted proxy too.
+    req.headers["x-forwarded-proto"] = forwardedProto(req, believed);
+    const peer = parseAddress(req.socket.remoteAddress);
+    if (peer === null || !isTrusted(peer, believed)) delete req.headers["x-forwarded-host"];
   };
   const server = http.createServer((req, res) => {
     if (BACKEND_PATH.test(req.url || "")) {

@@ -1,10 +1,14 @@
 """Real client addresses behind the web client's server (issue 14, item 2).
 
 The web client's Node server proxies ``/api`` and ``/ws`` to Django, so Django's socket peer is that
-server for every user. Here the real proxy (``frontend/proxy.mjs``, started without the Next.js pages
-by ``frontend/scripts/proxy-server.mjs``) runs in front of a real daphne that trusts it (as
-``make run`` configures), and clients bind to different loopback addresses: each must be counted
-under its own address, and a forged ``X-Forwarded-For`` must change nothing.
+server for every user. Here the real proxy (``frontend/proxy.mjs``) runs in front of a real daphne
+that trusts it (as ``make run`` configures), and clients bind to different loopback addresses: each
+must be counted under its own address, and a forged ``X-Forwarded-For`` must change nothing.
+
+The proxy runs twice: alone (``frontend/scripts/proxy-server.mjs``, no build needed) and, when
+``frontend/.next`` holds a production build (``make frontend``), as the full ``server.mjs`` with the
+Next.js pages, where the ``/api/session/*`` handlers' own calls to Django and the pages' security
+headers are checked too.
 
 Needs ``node`` (20.9+) and the test Redis (``make test`` starts one); SQLite is enough.
 """
@@ -15,6 +19,7 @@ import asyncio
 import http.client
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +27,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
@@ -41,21 +47,42 @@ CONNECT_LIMIT = 3
 @dataclass
 class ProxiedStack:
     proxy_port: int
+    server: str  # "proxy" (proxy-server.mjs) or "next" (server.mjs with the built pages)
 
-    def login(self, *, source: str, username: str, password: str, forged: str | None = None) -> int:
-        """POST /api/auth/token/ through the proxy from ``source``; the status code."""
+    def request(
+        self, method: str, path: str, *, source: str, body: Any = None, forged: str | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One request through the client's server from ``source``: status, headers, body."""
         connection = http.client.HTTPConnection(
-            "127.0.0.1", self.proxy_port, timeout=20, source_address=(source, 0)
+            "127.0.0.1", self.proxy_port, timeout=30, source_address=(source, 0)
         )
         headers = {"Content-Type": "application/json"}
         if forged:
             headers["X-Forwarded-For"] = forged
         try:
-            body = json.dumps({"username": username, "password": password})
-            connection.request("POST", "/api/auth/token/", body=body, headers=headers)
-            return connection.getresponse().status
+            data = None if body is None else json.dumps(body)
+            connection.request(method, path, body=data, headers=headers)
+            response = connection.getresponse()
+            return (
+                response.status,
+                {k.lower(): v for k, v in response.getheaders()},
+                response.read(),
+            )
         finally:
             connection.close()
+
+    def login(
+        self,
+        *,
+        source: str,
+        username: str,
+        password: str,
+        forged: str | None = None,
+        path: str = "/api/auth/token/",
+    ) -> int:
+        """Log in through the client's server from ``source``; the status code."""
+        body = {"username": username, "password": password}
+        return self.request("POST", path, source=source, body=body, forged=forged)[0]
 
     async def market_socket(self, *, source: str, forged: str | None = None) -> str:
         """Open /ws/market/ through the proxy from ``source`` and subscribe: "open" when Django
@@ -90,11 +117,19 @@ def _node() -> str | None:
     return node if (major, minor) >= (20, 9) else None
 
 
-@pytest.fixture(scope="module")
-def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxiedStack]:
+FRONTEND = Path(BASE_DIR) / "frontend"
+
+
+@pytest.fixture(scope="module", params=["proxy", "next"])
+def proxied(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ProxiedStack]:
     node = _node()
     if node is None:
         pytest.skip("needs Node.js 20.9+ for the web client's proxy")
+    server = request.param
+    if server == "next" and not (FRONTEND / ".next" / "BUILD_ID").exists():
+        pytest.skip("no production build of the web client (make frontend builds one)")
     if not os.environ.get("REDIS_URL"):
         pytest.skip("needs REDIS_URL (make test starts a private Redis)")
     root = tmp_path_factory.mktemp("proxied")
@@ -106,7 +141,7 @@ def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxiedStack]:
     }
     env.update(
         DATABASE_URL=f"sqlite:///{root / 'db.sqlite3'}",
-        REDIS_KEY_PREFIX=f"e2e-proxy-{os.getpid()}",
+        REDIS_KEY_PREFIX=f"e2e-proxy-{server}-{os.getpid()}",
         VAR_DIR=str(root / "var"),
         HOME=str(root),
         MARKET_DATA_PROVIDER="simulated",
@@ -143,10 +178,11 @@ def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxiedStack]:
              "portfolio_site.asgi:application"],
             {},
         )  # fmt: skip
+        script = FRONTEND / ("server.mjs" if server == "next" else "scripts/proxy-server.mjs")
         spawn(
             "proxy",
-            [node, str(Path(BASE_DIR) / "frontend" / "scripts" / "proxy-server.mjs")],
-            {"FRONTEND_PORT": str(proxy_port)},
+            [node, str(script)],
+            {"FRONTEND_PORT": str(proxy_port), "NODE_ENV": "production"},
         )
         wait_for(
             "/readyz through the proxy",
@@ -158,7 +194,7 @@ def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxiedStack]:
             processes=processes,
             logs=logs,
         )
-        yield ProxiedStack(proxy_port=proxy_port)
+        yield ProxiedStack(proxy_port=proxy_port, server=server)
     finally:
         for process in processes.values():
             stop(process)
@@ -228,3 +264,68 @@ async def test_two_clients_through_the_client_server_have_separate_websocket_buc
     assert await proxied.market_socket(source="127.0.0.6", forged="192.0.2.10") == "rate_limited"
 
     assert await proxied.market_socket(source="127.0.0.7") == "open"
+
+
+def needs_pages(stack: ProxiedStack) -> None:
+    if stack.server != "next":
+        pytest.skip("the session handlers and pages run in server.mjs only")
+
+
+def test_the_session_login_handler_counts_each_client_under_its_own_address(
+    proxied: ProxiedStack,
+) -> None:
+    needs_pages(proxied)
+    statuses = []
+    for attempt in range(AUTH_LIMIT + 2):
+        statuses.append(
+            proxied.login(
+                source="127.0.0.8", username=f"session-guess-{attempt}", password="wrong",
+                forged=f"192.0.2.{attempt + 40}", path="/api/session/login",
+            )
+        )  # fmt: skip
+        if statuses[-1] == 429:
+            break
+    assert statuses[-1] == 429, statuses
+
+    victim = proxied.login(
+        source="127.0.0.9", username="alice", password=PASSWORD, path="/api/session/login"
+    )
+
+    assert victim == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/portfolio"])
+def test_the_client_pages_send_security_headers_their_scripts_satisfy(
+    proxied: ProxiedStack, path: str
+) -> None:
+    needs_pages(proxied)
+    status, headers, body = proxied.request("GET", path, source="127.0.0.10")
+
+    assert status == 200
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+    assert "strict-transport-security" not in headers  # plain HTTP: HSTS only over HTTPS
+    policy = dict(
+        [*directive.split(" ", 1), ""][:2]
+        for directive in (part.strip() for part in headers["content-security-policy"].split(";"))
+    )
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["object-src"] == "'none'"
+    assert f"ws://127.0.0.1:{proxied.proxy_port}" in policy["connect-src"].split()
+    nonces = re.findall(r"'nonce-([A-Za-z0-9+/=]+)'", policy["script-src"])
+    assert len(nonces) == 1
+    assert "'unsafe-inline'" not in policy["script-src"]
+    scripts = re.findall(rb"<script\b[^>]*>", body)
+    assert scripts
+    for tag in scripts:
+        assert f'nonce="{nonces[0]}"'.encode() in tag, tag
+
+
+def test_each_page_load_gets_a_fresh_nonce(proxied: ProxiedStack) -> None:
+    needs_pages(proxied)
+    policies = {
+        proxied.request("GET", "/login", source="127.0.0.10")[1]["content-security-policy"]
+        for _ in range(2)
+    }
+    assert len(policies) == 2

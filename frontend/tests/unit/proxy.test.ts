@@ -1,6 +1,8 @@
 // @vitest-environment node
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, test } from "vitest";
-import { clientAddress, createProxy, trustedProxies } from "../../proxy.mjs";
+import { clientAddress, createProxy, createProxyServer, trustedProxies } from "../../proxy.mjs";
 
 const request = (peer: string, headers: Record<string, string> = {}) =>
   ({ socket: { remoteAddress: peer }, headers }) as unknown as Parameters<typeof clientAddress>[0];
@@ -32,5 +34,37 @@ describe("the client address the web client's server sends to Django", () => {
 
   test("test_a_malformed_trusted_proxy_entry_is_refused", () => {
     expect(() => trustedProxies("10.0.0.0/8, gateway")).toThrow(/FRONTEND_TRUSTED_PROXIES/);
+  });
+});
+
+describe("what the Next.js handlers see", () => {
+  test("test_pages_and_session_handlers_get_the_stamped_address_and_scheme_not_the_clients", async () => {
+    let seen: http.IncomingHttpHeaders = {};
+    const server = createProxyServer({
+      backend: new URL("http://127.0.0.1:9"),
+      trusted: trustedProxies(""),
+      handle: (req: http.IncomingMessage, res: http.ServerResponse) => {
+        seen = req.headers;
+        res.end("ok");
+      },
+      upgrade: () => {},
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await fetch(`http://127.0.0.1:${port}/api/session/login`, {
+        headers: {
+          "x-vnp-client-address": "6.6.6.6",
+          "x-forwarded-for": "6.6.6.6",
+          "x-forwarded-proto": "https",
+          "x-forwarded-host": "evil.example",
+        },
+      });
+    } finally {
+      server.close();
+    }
+    expect(seen["x-vnp-client-address"]).toBe("127.0.0.1");
+    expect(seen["x-forwarded-proto"]).toBe("http");
+    expect(seen["x-forwarded-host"]).toBeUndefined();
   });
 });
