@@ -1,4 +1,5 @@
-"""Account services: registration, finding a user by username, password change, token revocation.
+"""Account services: registration, finding a user by username, password change, refresh-token
+revocation and reuse detection.
 
 Usernames follow ``usernames.py``: stored NFKC-normalised, unique ignoring case, no non-Latin
 look-alikes of Latin letters; login finds a user in any case. Emails are unique ignoring case.
@@ -6,14 +7,19 @@ look-alikes of Latin letters; login finds a user in any case. Emails are unique 
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Any, cast
 
+import jwt
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import Token, UntypedToken
 
 from portfolio_site.errors import Conflict, DomainError
 from portfolio_site.usernames import username_lookalikes, username_normalise
@@ -125,3 +131,53 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     user.set_password(new_password)
     user.save(update_fields=["password"])
     return user_revoke_refresh_tokens(user=user)
+
+
+FAMILY_CLAIM = "fam"
+
+
+def _claims(raw: str) -> dict[str, Any]:
+    """The payload of a token this server issued (read from the outstanding list, not verified)."""
+    try:
+        return dict(jwt.decode(raw, options={"verify_signature": False}))
+    except jwt.PyJWTError:
+        return {}
+
+
+def refresh_token_start_family(*, token: Token) -> None:
+    """Mark a login's refresh token as the first of a new family (kept through every rotation)."""
+    token[FAMILY_CLAIM] = uuid.uuid4().hex
+    # for_user() listed the token before the claim existed: list what the client really holds.
+    OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).update(token=str(token))
+
+
+@transaction.atomic
+def refresh_token_family_revoke_on_reuse(*, raw: str) -> int:
+    """If ``raw`` is a genuine refresh token that was already rotated or revoked, revoke every live
+    token of its family (every token of the user when it has none); returns how many."""
+    try:
+        # checks the signature and expiry, not the blacklist (the stubs type the argument as Token)
+        payload = UntypedToken(cast(Any, raw)).payload
+    except TokenError:
+        return 0  # forged, expired or garbage: nothing of ours was reused
+    jti = payload.get(api_settings.JTI_CLAIM)
+    user_id = payload.get(api_settings.USER_ID_CLAIM)
+    if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh" or not jti or not user_id:
+        return 0
+    if not BlacklistedToken.objects.filter(token__jti=jti).exists():
+        return 0
+    family = payload.get(FAMILY_CLAIM)
+    live = OutstandingToken.objects.filter(
+        user_id=user_id,
+        expires_at__gt=timezone.now(),
+        blacklistedtoken__isnull=True,
+    )
+    tokens = [
+        token
+        for token in live
+        if family is None or _claims(token.token).get(FAMILY_CLAIM) == family
+    ]
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in tokens], ignore_conflicts=True
+    )
+    return len(tokens)

@@ -68,13 +68,21 @@ class PasswordChangeSerializer(StrictSerializer):
 
 
 class StrictTokenObtainPairSerializer(RejectUnknownFieldsMixin, TokenObtainPairSerializer):
-    pass
+    @classmethod
+    def get_token(cls, user: Any) -> Any:
+        token = super().get_token(user)
+        accounts.refresh_token_start_family(token=token)
+        return token
 
 
 class StrictTokenRefreshSerializer(RejectUnknownFieldsMixin, TokenRefreshSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         try:
             return super().validate(attrs)
+        except TokenError:
+            # A rotated (blacklisted) token presented again was stolen or replayed: its family goes.
+            accounts.refresh_token_family_revoke_on_reuse(raw=attrs["refresh"])
+            raise
         except User.DoesNotExist:  # the token outlived its (deleted) user: 401, not a 500
             raise AuthenticationFailed(
                 self.error_messages["no_active_account"], "no_active_account"

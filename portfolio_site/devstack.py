@@ -179,6 +179,19 @@ def _node_version() -> tuple[int, ...] | None:
         return None
 
 
+def web_client_env(*, web_host: str, web_port: str, trusted: str = "") -> dict[str, str]:
+    """``BACKEND_URL`` for the web client's server, and Django's ``TRUSTED_PROXIES`` (``trusted``
+    plus that server): it connects to daphne from the backend host's address and sends each
+    client's own address in ``X-Forwarded-For`` (frontend/proxy.mjs), which Django then believes."""
+    backend_host = "127.0.0.1" if web_host in ("0.0.0.0", "::") else web_host  # noqa: S104
+    own = ["127.0.0.1", "::1"] if backend_host == "localhost" else [backend_host]
+    proxies = [entry.strip() for entry in trusted.split(",") if entry.strip()]
+    return {
+        "BACKEND_URL": f"http://{backend_host}:{web_port}",
+        "TRUSTED_PROXIES": ",".join(dict.fromkeys([*proxies, *own])),
+    }
+
+
 def _frontend(env: dict[str, str], *, host: str, port: str) -> bool:
     """Configure the Next.js client (frontend/) when Node 20.9+ is present; say so when not."""
     version = _node_version()
@@ -186,10 +199,9 @@ def _frontend(env: dict[str, str], *, host: str, port: str) -> bool:
         found = "not found" if version is None else "v" + ".".join(map(str, version))
         say(f"Node.js 20.9+ {found}: the web client (frontend/) is skipped; the API still runs")
         return False
-    backend_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
     env.setdefault("FRONTEND_PORT", "3000")
     env.setdefault("FRONTEND_HOST", host)
-    env["BACKEND_URL"] = f"http://{backend_host}:{port}"
+    env.update(web_client_env(web_host=host, web_port=port, trusted=env.get("TRUSTED_PROXIES", "")))
     env["NEXT_TELEMETRY_DISABLED"] = "1"
     say(f"Web app:    http://{host}:{env['FRONTEND_PORT']}/  (npm ci and build on first start)")
     return True

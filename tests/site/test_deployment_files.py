@@ -31,8 +31,14 @@ PROCESS_VARS = {
     "DEMO_PASSWORD",
 }
 COMPOSE_VARS = {"POSTGRES_PASSWORD", "GATEWAY_PORT", "WEB_REPLICAS"}
-# Read by the Next.js server (frontend/server.mjs, frontend/scripts/serve.mjs).
-FRONTEND_VARS = {"FRONTEND_PORT", "FRONTEND_HOST", "BACKEND_URL", "COOKIE_SECURE"}
+# Read by the Next.js server (frontend/server.mjs, proxy.mjs, scripts/serve.mjs).
+FRONTEND_VARS = {
+    "FRONTEND_PORT",
+    "FRONTEND_HOST",
+    "BACKEND_URL",
+    "COOKIE_SECURE",
+    "FRONTEND_TRUSTED_PROXIES",
+}
 
 
 def procfile() -> dict[str, str]:

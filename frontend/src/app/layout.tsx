@@ -1,4 +1,5 @@
 import type { Metadata, Viewport } from "next";
+import { headers } from "next/headers";
 import "./globals.css";
 import { Providers } from "./providers";
 
@@ -16,11 +17,15 @@ export const viewport: Viewport = {
   ],
 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  // Reading the request renders every page per request: Next.js puts the request's CSP nonce
+  // (src/proxy.ts) on its own scripts, which a page built ahead of time could not carry; the theme
+  // script (next-themes) gets it here.
+  const nonce = (await headers()).get("x-nonce") ?? undefined;
   return (
     <html lang="vi" suppressHydrationWarning>
       <body className="min-h-dvh font-sans">
-        <Providers>{children}</Providers>
+        <Providers nonce={nonce}>{children}</Providers>
       </body>
     </html>
   );

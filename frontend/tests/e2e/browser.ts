@@ -7,7 +7,14 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 export const BASE_URL = (process.env.E2E_BASE_URL ?? "http://127.0.0.1:3000").replace(/\/$/, "");
 export const SCREENSHOTS = path.resolve(import.meta.dirname, "../../screenshots");
 
-export type Session = { context: BrowserContext; page: Page; profile: string; close: () => Promise<void> };
+export type Session = {
+  context: BrowserContext;
+  page: Page;
+  profile: string;
+  /** Console reports of Content-Security-Policy violations, on any page of the session. */
+  cspViolations: string[];
+  close: () => Promise<void>;
+};
 
 export async function launch(): Promise<Session> {
   const profile = await mkdtemp(path.join(tmpdir(), "vnp-e2e-"));
@@ -35,10 +42,15 @@ export async function launch(): Promise<Session> {
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(String(error)));
+  const cspViolations: string[] = [];
+  context.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(`${message.page()?.url() ?? ""}: ${message.text()}`);
+  });
   return {
     context,
     page,
     profile,
+    cspViolations,
     close: async () => {
       await context.close();
       await rm(profile, { recursive: true, force: true });

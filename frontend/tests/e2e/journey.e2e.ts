@@ -262,4 +262,10 @@ describe("an investor", () => {
     await page.goto("/portfolio");
     await page.waitForURL(/\/login\?next=%2Fportfolio/);
   });
+
+  test("met no Content-Security-Policy violation on any page", async () => {
+    const response = await page.goto("/login");
+    expect(response?.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(session.cspViolations).toEqual([]);
+  });
 });

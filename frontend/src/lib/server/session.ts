@@ -10,20 +10,35 @@ const COOKIE_PATH = "/api/session";
 
 type TokenPair = { access: string; refresh: string };
 
-// Refresh tokens rotate and the old one is blacklisted. Two tabs refreshing at once would log one
-// of them out, so a refresh token that was just exchanged maps to its successor for a few seconds.
+// Refresh tokens rotate, and Django treats a rotated token presented again as stolen: it revokes the
+// whole family (reuse detection). Two tabs of one browser refreshing at once send the same cookie, so
+// for a few seconds a rotation is shared, but only with the browser that asked for it: the key is
+// the old refresh token *and* the browser's device cookie (random, httpOnly, never sent to Django).
+// Anyone else replaying the old cookie goes to Django, which revokes the family.
+export const DEVICE_COOKIE = "vnp_device";
 const GRACE_MS = 30_000;
 const recentlyRotated = new Map<string, { pair: TokenPair; at: number }>();
+const rotating = new Map<string, Promise<{ pair: TokenPair } | { failed: Response }>>();
 
-function rememberRotation(old: string, pair: TokenPair): void {
-  const now = Date.now();
-  for (const [key, entry] of recentlyRotated) if (now - entry.at > GRACE_MS) recentlyRotated.delete(key);
-  recentlyRotated.set(old, { pair, at: now });
+function graceKey(request: NextRequest, refresh: string): string | null {
+  const device = request.cookies.get(DEVICE_COOKIE)?.value;
+  return device && device.length >= 32 ? `${device}\n${refresh}` : null;
 }
 
-function rotatedRecently(old: string): TokenPair | null {
-  const entry = recentlyRotated.get(old);
+function rememberRotation(key: string, pair: TokenPair): void {
+  const now = Date.now();
+  for (const [old, entry] of recentlyRotated) if (now - entry.at > GRACE_MS) recentlyRotated.delete(old);
+  recentlyRotated.set(key, { pair, at: now });
+}
+
+function rotatedRecently(key: string): TokenPair | null {
+  const entry = recentlyRotated.get(key);
   return entry && Date.now() - entry.at <= GRACE_MS ? entry.pair : null;
+}
+
+function newDeviceId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Buffer.from(bytes).toString("base64url");
 }
 
 export function errorResponse(status: number, code: string, message: string, fields: Record<string, string[]> = {}) {
@@ -42,10 +57,14 @@ export function crossSite(request: NextRequest): boolean {
   }
 }
 
-function forwardHeaders(request: NextRequest, extra: Record<string, string> = {}): Record<string, string> {
+// server.mjs (proxy.mjs) sets this on every request from the socket peer, replacing whatever the
+// client sent; the client's own X-Forwarded-For is never passed on (it would choose its rate bucket).
+export const CLIENT_ADDRESS_HEADER = "x-vnp-client-address";
+
+export function forwardHeaders(request: NextRequest, extra: Record<string, string> = {}): Record<string, string> {
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json", ...extra };
-  const forwarded = request.headers.get("x-forwarded-for");
-  if (forwarded) headers["x-forwarded-for"] = forwarded;
+  const client = request.headers.get(CLIENT_ADDRESS_HEADER);
+  if (client) headers["x-forwarded-for"] = client;
   const agent = request.headers.get("user-agent");
   if (agent) headers["user-agent"] = agent;
   return headers;
@@ -92,6 +111,13 @@ export function setRefreshCookie(request: NextRequest, response: NextResponse, r
     path: COOKIE_PATH,
     maxAge,
   });
+  response.cookies.set(DEVICE_COOKIE, request.cookies.get(DEVICE_COOKIE)?.value || newDeviceId(), {
+    httpOnly: true,
+    secure: secureCookies(request),
+    sameSite: "strict",
+    path: COOKIE_PATH,
+    maxAge: 365 * 24 * 3600,
+  });
 }
 
 export function clearRefreshCookie(response: NextResponse): void {
@@ -121,15 +147,30 @@ export async function obtainPair(request: NextRequest, username: unknown, passwo
   return callBackend(request, "/api/auth/token/", { username, password });
 }
 
-export async function rotate(request: NextRequest, refresh: string): Promise<{ pair: TokenPair } | { failed: Response }> {
-  const cached = rotatedRecently(refresh);
-  if (cached) return { pair: cached };
+async function exchange(request: NextRequest, refresh: string): Promise<{ pair: TokenPair } | { failed: Response }> {
   const response = await callBackend(request, "/api/auth/token/refresh/", { refresh });
   if (!response.ok) return { failed: response };
   const data = (await response.json()) as Partial<TokenPair>;
-  const pair = { access: data.access ?? "", refresh: data.refresh ?? refresh };
-  rememberRotation(refresh, pair);
-  return { pair };
+  return { pair: { access: data.access ?? "", refresh: data.refresh ?? refresh } };
+}
+
+export async function rotate(request: NextRequest, refresh: string): Promise<{ pair: TokenPair } | { failed: Response }> {
+  const key = graceKey(request, refresh);
+  if (key === null) return exchange(request, refresh);
+  const cached = rotatedRecently(key);
+  if (cached) return { pair: cached };
+  const pending = rotating.get(key);
+  if (pending) return pending;
+  const started = exchange(request, refresh).then((result) => {
+    if ("pair" in result) rememberRotation(key, result.pair);
+    return result;
+  });
+  rotating.set(key, started);
+  try {
+    return await started;
+  } finally {
+    rotating.delete(key);
+  }
 }
 
 export function unavailable(): NextResponse {
