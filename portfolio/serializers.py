@@ -3,7 +3,7 @@ output serializers render money, prices and quantities as strings."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -12,6 +12,7 @@ from rest_framework import serializers
 from portfolio.ledger import Kind
 from portfolio.models import Alert, AlertCondition, CostMethod, Portfolio, Transaction
 from portfolio.services import TRANSACTION_ENTRY_FIELDS
+from portfolio.valuation import money
 from portfolio_site.api_serializers import StrictModelSerializer, StrictSerializer
 
 
@@ -39,20 +40,31 @@ class VndField(serializers.DecimalField):
     def to_representation(self, value: Any) -> Any:
         if value is None:
             return None
-        return str(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return str(money(Decimal(value)))
 
 
-def _vnd(**kwargs: Any) -> VndField:
-    return VndField(read_only=True, **kwargs)
+VND_HELP = 'Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").'
+PCT_HELP = 'Percent with exactly two decimals, half-up: "12.34" is 12.34 %.'
+RATIO_HELP = 'A fraction with exactly six decimals: "0.123456" is 12.3456 %.'
 
 
-def _pct(**kwargs: Any) -> serializers.DecimalField:
+def _vnd(help_text: str = "", **kwargs: Any) -> VndField:
+    return VndField(read_only=True, help_text=f"{help_text} {VND_HELP}".strip(), **kwargs)
+
+
+def _pct(help_text: str = "", **kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(
-        max_digits=None, decimal_places=2, read_only=True, allow_null=True, **kwargs
+        max_digits=None,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text=f"{help_text} {PCT_HELP}".strip(),
+        **kwargs,
     )
 
 
 def _ratio(**kwargs: Any) -> serializers.CharField:
+    kwargs.setdefault("help_text", RATIO_HELP)
     return serializers.CharField(read_only=True, allow_null=True, **kwargs)
 
 
@@ -152,7 +164,42 @@ class TransactionInputSerializer(StrictSerializer):
     )
 
 
-class HoldingSerializer(serializers.Serializer):
+DAY_CHANGE_HELP = (
+    "Today's P&L on trading_day (the Vietnam trading day of the quote): quantity x last price"
+    " + day_sold_value - day_base_quantity x reference_price - day_bought_value; null without a"
+    " quote's reference."
+)
+
+
+class DayChangeFieldsSerializer(serializers.Serializer):
+    """What a line's day change is made of, so a client can move it with ticks exactly."""
+
+    trading_day = serializers.CharField(
+        read_only=True, allow_null=True, help_text="The Vietnam trading day of the quote."
+    )
+    reference_price = _vnd(
+        "The quote's reference price (the previous close, adjusted).", allow_null=True
+    )
+    day_base_quantity = QuantityOutputField(
+        read_only=True,
+        allow_null=True,
+        help_text="Shares held at the close before trading_day, plus bonus shares booked since.",
+    )
+    day_bought_value = _vnd(
+        "Gross value (quantity x price) of the BUYs dated on or after trading_day.", allow_null=True
+    )
+    day_sold_value = _vnd(
+        "Gross value (quantity x price) of the SELLs dated on or after trading_day.",
+        allow_null=True,
+    )
+    day_change = _vnd(DAY_CHANGE_HELP, allow_null=True)
+    day_change_pct = _pct("day_change / (day_base_quantity x reference_price + day_bought_value).")
+
+
+class HoldingSerializer(DayChangeFieldsSerializer):
+    """An open position valued at its latest price; each VND figure rounded once, half-up, so the
+    holdings add up to the summary."""
+
     symbol = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
     exchange = serializers.CharField(read_only=True)
@@ -162,17 +209,26 @@ class HoldingSerializer(serializers.Serializer):
     settled_quantity = QuantityOutputField(read_only=True)
     avg_cost = _vnd()
     cost_basis = _vnd()
-    last_price = serializers.DecimalField(
-        max_digits=None, decimal_places=None, read_only=True, allow_null=True
-    )
+    last_price = _vnd("Price per share.", allow_null=True)
     price_source = serializers.ChoiceField(choices=["quote", "close", "cost"], read_only=True)
     price_as_of = serializers.CharField(read_only=True, allow_null=True)
     market_value = _vnd()
-    unrealized_pnl = _vnd()
+    unrealized_pnl = _vnd("market_value - cost_basis.")
     unrealized_pnl_pct = _pct()
     realized_pnl = _vnd()
-    day_change = _vnd(allow_null=True)
-    weight = _pct(help_text="Percent of total value (cash included when tracked).")
+    weight = _pct(
+        "market_value / the summary's total_value (cash included when tracked): the by-symbol"
+        " allocation's weight."
+    )
+
+
+class ClosedDayLineSerializer(DayChangeFieldsSerializer):
+    """A symbol sold out on its trading day: no holding any more, still part of day_change."""
+
+    symbol = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    last_price = _vnd("Price per share.")
+    price_as_of = serializers.CharField(read_only=True)
 
 
 class HoldingsSerializer(serializers.Serializer):
@@ -195,12 +251,22 @@ class PortfolioSummarySerializer(serializers.Serializer):
     taxes = _vnd()
     total_return = _vnd()
     total_return_pct = _pct()
-    day_change = _vnd()
-    day_change_pct = _pct()
+    day_change = _vnd(
+        "Today's P&L: the sum of the holdings' and day_closed's day_change (each rounded)."
+    )
+    day_change_pct = _pct(
+        "day_change / the sum of (day_base_quantity x reference_price + day_bought_value)."
+    )
     holdings_count = serializers.IntegerField(read_only=True)
     transactions_count = serializers.IntegerField(read_only=True)
     cash_tracked = serializers.BooleanField(read_only=True)
     as_of = serializers.CharField(read_only=True)
+    day_closed = ClosedDayLineSerializer(
+        many=True,
+        read_only=True,
+        help_text="Symbols sold out on their trading day: no holding any more, still part of"
+        " day_change.",
+    )
 
 
 class PerformancePointSerializer(serializers.Serializer):
