@@ -4,10 +4,10 @@ Pure (no database): ``portfolio.selectors.portfolio_valuation`` (REST) calls ``v
 with the stored prices and ``realtime.valuation.LivePortfolio`` with the prices its ticks moved, so
 the two can never disagree.
 
-Rounding (docs/portfolio-maths.md, "Rounding and bounds"): the maths is exact Decimal; every VND
-figure a line shows is rounded half-up to whole VND once, by ``money``, and a total is the sum of its
-rounded lines, so the holdings always add up to the summary (cost, market value, unrealized,
-realized, day change). ``money`` never gives -0. Percentages (``percent``) have two decimals,
+The definitions are the README's ("Portfolio numbers"), after the project's portfolio-maths
+document. Rounding: the maths is exact Decimal; every VND figure a line shows is rounded half-up to
+whole VND once, by ``money``, and a total is the sum of its rounded lines, so the holdings always
+add up to the summary (cost, market value, unrealized, realized, day change). ``money`` never gives -0. Percentages (``percent``) have two decimals,
 half-up, from the exact figures; a weight divides a line's rounded value by the rounded total value.
 
 Today's P&L (the brokers' "lãi/lỗ trong ngày"), per symbol, "today" being the Vietnam trading day
@@ -22,7 +22,8 @@ at a price; they move from the reference price, which the exchange adjusts for t
 portfolio's day change is the sum of the rounded lines, its percentage divides by
 ``sum(base_quantity * reference + bought_D)``. A symbol sold out on ``D`` is no holding any more but
 still has a line (``Summary.day_closed``). Without a quote's reference (valued at a daily close or
-at cost) a line has no day change.
+at cost) a line has no day change, nor when the quote is older than the symbol's last
+``DAY_FLOW_DAYS`` trade dates (the folded ledger keeps only those).
 """
 
 from __future__ import annotations

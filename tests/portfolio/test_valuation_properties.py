@@ -1,7 +1,8 @@
 """Properties of the valuation for random ledgers and prices: the lines add up to the totals.
 
 The expected day change of each line is recomputed here from the ledger entries, straight from the
-definition in docs/portfolio-maths.md ("Today's P&L"), not from ``portfolio.valuation``.
+definition (README "Portfolio numbers", after portfolio-maths.md "Today's P&L"), not from
+``portfolio.valuation``.
 """
 
 from __future__ import annotations
