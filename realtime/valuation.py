@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -52,7 +53,7 @@ class LivePortfolio:
     instruments: dict[str, InstrumentInfo]
     prices: dict[str, PricePoint] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def symbols(self) -> frozenset[str]:
         """The symbols whose ticks move the valuation: held ones and those traded lately (a
         symbol sold out today still has a day change)."""
