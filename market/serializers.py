@@ -52,7 +52,7 @@ LEVEL_HELP = 'An index level (or its change) with two decimals: "1262.50".'
 
 class PriceField(serializers.DecimalField):
     """A price in a response: whole VND, half-up; an index's level with two decimals. An index row
-    is one whose serializer has ``index_row`` set (quotes) or whose context says ``index_levels``
+    is one whose serializer has ``index_row`` set (``IndexAwareSerializer``) or whose context says ``index_levels``
     (the bars and ticks of one index)."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -228,7 +228,17 @@ class TicksQuery(PageQuery):
 # --- responses ----------------------------------------------------------------------------------
 
 
-class QuoteSerializer(serializers.Serializer):
+class IndexAwareSerializer(serializers.Serializer):
+    """Rows with a ``type``: an index's ``PriceField``s print as levels (two decimals)."""
+
+    index_row = False  # read by PriceField: this row's prices are an index's levels
+
+    def to_representation(self, instance: Any) -> Any:
+        self.index_row = getattr(instance, "type", None) == InstrumentType.INDEX
+        return super().to_representation(instance)
+
+
+class QuoteSerializer(IndexAwareSerializer):
     """A ``market.selectors.QuoteRow``."""
 
     symbol = serializers.CharField()
@@ -267,12 +277,6 @@ class QuoteSerializer(serializers.Serializer):
         help_text="Seconds since the source last confirmed this quote."
     )
     source = serializers.CharField(help_text="vnstock or simulated")  # type: ignore[assignment]
-
-    index_row = False  # read by PriceField: this row's prices are an index's levels
-
-    def to_representation(self, instance: Any) -> Any:
-        self.index_row = getattr(instance, "type", None) == InstrumentType.INDEX
-        return super().to_representation(instance)
 
 
 class InstrumentSerializer(serializers.Serializer):

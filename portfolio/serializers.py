@@ -9,6 +9,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from market.serializers import IndexAwareSerializer, PriceField
+from portfolio.alerts import threshold_display
 from portfolio.ledger import Kind
 from portfolio.models import Alert, AlertCondition, CostMethod, Portfolio, Transaction
 from portfolio.services import TRANSACTION_ENTRY_FIELDS
@@ -325,10 +327,10 @@ class ImportUploadSerializer(StrictSerializer):
     file = serializers.FileField(help_text="CSV or JSON (an export of this API).")
 
 
-class QuoteBriefSerializer(serializers.Serializer):
-    price = serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True)
-    change = serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True)
-    change_pct = serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True)
+class QuoteBriefSerializer(IndexAwareSerializer):
+    price = PriceField(read_only=True)
+    change = PriceField(read_only=True, help_text="price - reference price.")
+    change_pct = _pct()
     as_of = serializers.DateTimeField(read_only=True)
     stale = serializers.BooleanField(read_only=True)
 
@@ -352,10 +354,14 @@ class WatchlistAddSerializer(StrictSerializer):
 
 class AlertSerializer(serializers.ModelSerializer):
     symbol = serializers.CharField(source="instrument.symbol", read_only=True)
-    threshold = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
-    triggered_price = serializers.DecimalField(
-        max_digits=18, decimal_places=2, read_only=True, allow_null=True
+    threshold = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        read_only=True,
+        help_text="A price in whole VND (above, below) or a percent with two decimals"
+        " (change_pct_above, change_pct_below).",
     )
+    triggered_price = _vnd("The price that fired the alert.", allow_null=True)
 
     class Meta:
         model = Alert
@@ -370,6 +376,11 @@ class AlertSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        data["threshold"] = str(threshold_display(instance.condition, instance.threshold))
+        return data
 
 
 class AlertInputSerializer(StrictSerializer):

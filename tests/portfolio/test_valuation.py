@@ -191,3 +191,24 @@ def test_prices_come_back_in_whole_vnd_like_every_money_figure(
     assert fpt["reference_price"] == "108000"
     assert re.fullmatch(r"\d+\.\d\d", fpt["weight"])
     assert summary["day_change_pct"] == "0.56"
+
+
+def test_watchlist_and_alert_prices_come_back_in_whole_vnd_and_percent_thresholds_in_two_decimals(
+    auth_client: APIClient, portfolio: Portfolio
+) -> None:
+    quote("FPT", price=108_600, reference=108_000)
+    auth_client.post("/api/watchlist/", {"symbol": "FPT"}, format="json")
+    for condition, threshold in (("above", "110000"), ("change_pct_above", "3.5")):
+        created = auth_client.post(
+            "/api/alerts/",
+            {"symbol": "FPT", "condition": condition, "threshold": threshold},
+            format="json",
+        )
+        assert created.status_code == 201, created.json()
+
+    (watched,) = auth_client.get("/api/watchlist/").json()["results"]
+    alerts = auth_client.get("/api/alerts/").json()["results"]
+
+    assert (watched["quote"]["price"], watched["quote"]["change"]) == ("108600", "600")
+    assert watched["quote"]["change_pct"] == "0.56"
+    assert sorted(a["threshold"] for a in alerts) == ["110000", "3.50"]

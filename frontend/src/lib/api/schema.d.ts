@@ -535,12 +535,18 @@ export interface components {
             readonly id: number;
             readonly symbol: string;
             readonly condition: components["schemas"]["ConditionEnum"];
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description A price in whole VND (above, below) or a percent with two decimals (change_pct_above, change_pct_below).
+             */
             readonly threshold: string;
             readonly is_active: boolean;
             /** Format: date-time */
             readonly triggered_at: string | null;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description The price that fired the alert. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly triggered_price: string | null;
             /** Format: date-time */
             readonly created_at: string;
