@@ -28,6 +28,7 @@ at cost) a line has no day change, nor when the quote is older than the symbol's
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -91,27 +92,26 @@ class DayFlows:
 
 def day_flows_from(entries: Iterable[LedgerEntry]) -> dict[str, DayFlows]:
     """Per symbol, the BUY/SELL totals of its newest ``DAY_FLOW_DAYS`` trade dates."""
+    trades = [e for e in entries if (e.kind is Kind.BUY or e.kind is Kind.SELL) and e.symbol]
+    dates: dict[str, set[date]] = defaultdict(set)
+    for entry in trades:
+        dates[entry.symbol].add(entry.trade_date)
+    since = {symbol: heapq.nlargest(DAY_FLOW_DAYS, days)[-1] for symbol, days in dates.items()}
     totals: dict[str, dict[date, list[Any]]] = defaultdict(dict)
-    for entry in entries:
-        if entry.kind not in (Kind.BUY, Kind.SELL) or not entry.symbol:
+    for entry in trades:
+        if entry.trade_date < since[entry.symbol]:
             continue
         row = totals[entry.symbol].setdefault(entry.trade_date, [0, ZERO, 0, ZERO])
-        gross = entry.price * entry.quantity
-        if entry.kind is Kind.BUY:
-            row[0] += entry.quantity
-            row[1] += gross
-        else:
-            row[2] += entry.quantity
-            row[3] += gross
-    flows = {}
-    for symbol, by_day in totals.items():
-        days = sorted(by_day)
-        kept = days[-DAY_FLOW_DAYS:]
-        flows[symbol] = DayFlows(
-            days=tuple(DayFlow(day, *by_day[day]) for day in kept),
-            complete=len(kept) == len(days),
+        at = 0 if entry.kind is Kind.BUY else 2
+        row[at] += entry.quantity
+        row[at + 1] += entry.price * entry.quantity
+    return {
+        symbol: DayFlows(
+            days=tuple(DayFlow(day, *by_day[day]) for day in sorted(by_day)),
+            complete=len(dates[symbol]) <= DAY_FLOW_DAYS,
         )
-    return flows
+        for symbol, by_day in totals.items()
+    }
 
 
 # --- what a valuation is made of ----------------------------------------------------------------
