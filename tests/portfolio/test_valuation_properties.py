@@ -135,3 +135,26 @@ def test_holdings_and_day_change_lines_add_up_to_the_summary(
     assert [(s.key, s.weight) for s in slices if s.key != "CASH"] == [
         (h.symbol, h.weight) for h in sorted(holdings, key=lambda h: (-h.market_value, h.symbol))
     ]
+
+
+def test_a_quote_older_than_the_kept_trade_days_has_no_day_change_rather_than_a_wrong_one() -> None:
+    # given ten trade days of FPT (one BUY of 100 a day), of which the ledger keeps the newest eight
+    days = [date(2026, 2, 2) + timedelta(days=n) for n in range(10)]
+    entries = [
+        LedgerEntry(n, Kind.BUY, "FPT", 100, Decimal(10_000), Decimal(0), Decimal(0),
+                    Decimal(0), day, day)
+        for n, day in enumerate(days)
+    ]  # fmt: skip
+    snapshot = snapshot_of(entries, CONFIGS[2])
+
+    def day_change(quote_day: date) -> Decimal | None:
+        as_of = datetime.combine(quote_day, time(10), tzinfo=VN_TZ)
+        point = PricePoint(Decimal(11_000), Decimal(10_500), as_of, "quote")
+        result = valuation_compute(snapshot=snapshot, prices={"FPT": point}, instruments={})
+        return result.holdings[0].day_change
+
+    # a quote on the first day: its buys are no longer known line by line
+    assert day_change(days[0]) is None
+    # a quote on the third of the ten days (the oldest kept): 800 bought since at 10,000
+    # 1,000 x 11,000 - 200 x 10,500 - 800 x 10,000 = 900,000
+    assert day_change(days[2]) == Decimal(900_000)
