@@ -23,8 +23,9 @@ from rest_framework.views import APIView
 
 from market import selectors
 from market.calendar import market_date, vn_midnight_utc
-from market.models import Instrument, Tick
+from market.models import Instrument, InstrumentType, Tick
 from market.serializers import (
+    INDEX_LEVELS,
     MOMENT_MAX_LENGTH,
     SEARCH_MAX_LENGTH,
     SYMBOL_PATTERN,
@@ -148,6 +149,11 @@ class MarketListAPIView(GenericAPIView):
         page = self.paginate_queryset(items)
         data = serializer(page, many=True, context=context).data
         return self.get_paginated_response(data)
+
+
+def _is_index(instrument: Instrument) -> bool:
+    """An index's prices are levels (two decimals), anything else's whole VND."""
+    return instrument.type == InstrumentType.INDEX
 
 
 _MOMENT = {"type": "string", "minLength": 1, "maxLength": MOMENT_MAX_LENGTH}
@@ -321,7 +327,9 @@ class BarListApi(MarketAPIView):
                 "count": len(page.bars),
                 "limit": selectors.BARS_MAX,
                 "truncated": page.truncated,
-                "results": BarSerializer(page.bars, many=True).data,
+                "results": BarSerializer(
+                    page.bars, many=True, context={INDEX_LEVELS: _is_index(instrument)}
+                ).data,
             }
         )
 
@@ -360,7 +368,7 @@ class TickListApi(MarketListAPIView):
             if latest is not None:
                 since = vn_midnight_utc(market_date(latest))
         ticks = selectors.tick_list(instrument=instrument, since=since, after_seq=after_seq)
-        return self.paginated(ticks, TickSerializer)
+        return self.paginated(ticks, TickSerializer, **{INDEX_LEVELS: _is_index(instrument)})
 
 
 class SummaryApi(MarketAPIView):

@@ -1,7 +1,8 @@
 """Serializers of the market API: query-parameter parsers (strict) and response shapes.
 
-Prices, changes and money are strings (Decimal), volumes integers, times ISO-8601 UTC with ``Z``,
-dates ``YYYY-MM-DD``. Every query-parameter error names its parameter both in ``fields`` and in the
+Prices, changes and money are strings (Decimal): prices and money in whole VND ("108600"), index
+levels and their changes with two decimals ("1262.50"), percentages with two decimals; volumes
+integers, times ISO-8601 UTC with ``Z``, dates ``YYYY-MM-DD``. Every query-parameter error names its parameter both in ``fields`` and in the
 message.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
@@ -17,6 +19,7 @@ from rest_framework import serializers
 from market.calendar import market_date, vn_midnight_utc
 from market.models import BarInterval, Exchange, InstrumentType
 from portfolio_site.api_serializers import StrictSerializer
+from portfolio_site.numbers import LEVEL_PLACES, VND_PLACES, half_up
 
 SYMBOLS_MAX = 100
 SYMBOL_PATTERN = r"^[A-Za-z0-9]{1,20}$"  # a symbol, and an index basket code (group)
@@ -40,6 +43,43 @@ def utc_iso(value: datetime) -> str:
 class UtcDateTimeField(serializers.DateTimeField):
     def to_representation(self, value: datetime) -> str:
         return utc_iso(value)
+
+
+INDEX_LEVELS = "index_levels"  # serializer context: the prices are an index's levels
+PRICE_HELP = 'Whole VND ("108600"); for an index, its level with two decimals ("1262.50").'
+LEVEL_HELP = 'An index level (or its change) with two decimals: "1262.50".'
+
+
+class PriceField(serializers.DecimalField):
+    """A price in a response: whole VND, half-up; an index's level with two decimals. An index row
+    is one whose serializer has ``index_row`` set (``IndexAwareSerializer``) or whose context says ``index_levels``
+    (the bars and ticks of one index)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 18)
+        kwargs.setdefault("decimal_places", 2)
+        help_text = kwargs.pop("help_text", "")
+        kwargs["help_text"] = f"{help_text} {PRICE_HELP}".strip()
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        if value is None:
+            return None
+        index = getattr(self.parent, "index_row", False) or self.context.get(INDEX_LEVELS)
+        return str(half_up(Decimal(value), LEVEL_PLACES if index else VND_PLACES))
+
+
+class LevelField(serializers.DecimalField):
+    """An index level or its change: two decimals, half-up."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 18)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("help_text", LEVEL_HELP)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return None if value is None else str(half_up(Decimal(value), LEVEL_PLACES))
 
 
 def _choices(name: str, values: list[str]) -> dict[str, Any]:
@@ -188,44 +228,34 @@ class TicksQuery(PageQuery):
 # --- responses ----------------------------------------------------------------------------------
 
 
-class QuoteSerializer(serializers.Serializer):
+class IndexAwareSerializer(serializers.Serializer):
+    """Rows with a ``type``: an index's ``PriceField``s print as levels (two decimals)."""
+
+    index_row = False  # read by PriceField: this row's prices are an index's levels
+
+    def to_representation(self, instance: Any) -> Any:
+        self.index_row = getattr(instance, "type", None) == InstrumentType.INDEX
+        return super().to_representation(instance)
+
+
+class QuoteSerializer(IndexAwareSerializer):
     """A ``market.selectors.QuoteRow``."""
 
     symbol = serializers.CharField()
     name = serializers.CharField()
     exchange = serializers.CharField()
     type = serializers.CharField()
-    price = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
-    reference_price = serializers.DecimalField(
-        source="reference", max_digits=18, decimal_places=2, normalize_output=True
+    price = PriceField()
+    reference_price = PriceField(source="reference")
+    ceiling_price = PriceField(source="ceiling", allow_null=True, help_text="null for indices.")
+    floor_price = PriceField(source="floor", allow_null=True, help_text="null for indices.")
+    open = PriceField(allow_null=True)
+    high = PriceField(allow_null=True)
+    low = PriceField(allow_null=True)
+    change = PriceField(help_text="price - reference_price.")
+    change_pct = serializers.DecimalField(
+        max_digits=9, decimal_places=2, help_text='Percent with two decimals: "1.00".'
     )
-    ceiling_price = serializers.DecimalField(
-        source="ceiling",
-        max_digits=18,
-        decimal_places=2,
-        allow_null=True,
-        normalize_output=True,
-        help_text="null for indices",
-    )
-    floor_price = serializers.DecimalField(
-        source="floor",
-        max_digits=18,
-        decimal_places=2,
-        allow_null=True,
-        normalize_output=True,
-        help_text="null for indices",
-    )
-    open = serializers.DecimalField(
-        max_digits=18, decimal_places=2, allow_null=True, normalize_output=True
-    )
-    high = serializers.DecimalField(
-        max_digits=18, decimal_places=2, allow_null=True, normalize_output=True
-    )
-    low = serializers.DecimalField(
-        max_digits=18, decimal_places=2, allow_null=True, normalize_output=True
-    )
-    change = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
-    change_pct = serializers.DecimalField(max_digits=9, decimal_places=2)
     volume = serializers.IntegerField(help_text="Accumulated volume of the session (shares)")
     value = serializers.DecimalField(
         max_digits=24, decimal_places=0, help_text="Accumulated traded value (VND)"
@@ -272,10 +302,10 @@ class InstrumentDetailSerializer(InstrumentSerializer):
 class BarSerializer(serializers.Serializer):
     start = UtcDateTimeField()
     date = serializers.SerializerMethodField(help_text="Vietnam trading date of the bar's start")
-    open = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
-    high = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
-    low = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
-    close = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
+    open = PriceField()
+    high = PriceField()
+    low = PriceField()
+    close = PriceField()
     volume = serializers.IntegerField()
     value = serializers.DecimalField(max_digits=24, decimal_places=0)
 
@@ -299,7 +329,7 @@ class BarsResponseSerializer(serializers.Serializer):
 class TickSerializer(serializers.Serializer):
     seq = serializers.IntegerField()
     time = UtcDateTimeField()
-    price = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
+    price = PriceField()
     volume = serializers.IntegerField()
     side = serializers.CharField(help_text="buy (uptick), sell (downtick) or unknown")
     source = serializers.CharField()  # type: ignore[assignment]
@@ -308,11 +338,11 @@ class TickSerializer(serializers.Serializer):
 class IndexLevelSerializer(serializers.Serializer):
     symbol = serializers.CharField()
     name = serializers.CharField()
-    level = serializers.DecimalField(
-        source="price", max_digits=18, decimal_places=2, normalize_output=True
+    level = LevelField(source="price")
+    change = LevelField()
+    change_pct = serializers.DecimalField(
+        max_digits=9, decimal_places=2, help_text='Percent with two decimals: "1.00".'
     )
-    change = serializers.DecimalField(max_digits=18, decimal_places=2, normalize_output=True)
-    change_pct = serializers.DecimalField(max_digits=9, decimal_places=2)
     as_of = UtcDateTimeField()
     stale = serializers.BooleanField()
 

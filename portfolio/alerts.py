@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portfolio.models import Alert, AlertCondition
+from portfolio_site.numbers import PERCENT_PLACES, VND_PLACES, half_up
 from realtime.broadcast import publish_alert
 
 logger = logging.getLogger(__name__)
@@ -61,20 +62,30 @@ def alert_is_met(*, condition: str, threshold: Decimal, move: QuoteMove) -> bool
     return False
 
 
+PERCENT_CONDITIONS = frozenset({AlertCondition.CHANGE_PCT_ABOVE, AlertCondition.CHANGE_PCT_BELOW})
+
+
+def threshold_display(condition: str, threshold: Decimal) -> Decimal:
+    """A threshold as the API prints it: a percent with two decimals, a price in whole VND."""
+    places = PERCENT_PLACES if condition in PERCENT_CONDITIONS else VND_PLACES
+    return half_up(Decimal(threshold), places)
+
+
 def alert_payload(alert: Alert, *, symbol: str, move: QuoteMove) -> dict[str, Any]:
     """What the portfolio stream sends as ``{"type": "alert", ...}`` (REST alert fields + context)."""
     triggered_at: datetime | None = alert.triggered_at
+    threshold = threshold_display(alert.condition, alert.threshold)
     return {
         "id": alert.pk,
         "symbol": symbol,
         "condition": alert.condition,
-        "threshold": str(alert.threshold),
+        "threshold": str(threshold),
         "triggered_at": (
             None if triggered_at is None else triggered_at.isoformat().replace("+00:00", "Z")
         ),
-        "triggered_price": str(move.price),
+        "triggered_price": str(half_up(move.price, VND_PLACES)),
         "change_pct": None if move.change_pct is None else str(move.change_pct),
-        "message": f"{symbol} {AlertCondition(alert.condition).label.lower()} {alert.threshold}",
+        "message": f"{symbol} {AlertCondition(alert.condition).label.lower()} {threshold}",
     }
 
 

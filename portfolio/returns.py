@@ -20,12 +20,13 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 
 from portfolio.ledger import Kind, LedgerEntry, cash_effect, trade_order
+from portfolio_site.numbers import PERCENT_PLACES, half_up
 
 TRADING_DAYS_PER_YEAR = 250
 DAYS_PER_YEAR = 365
@@ -287,7 +288,7 @@ class LinkedDietz:
         rate = self.rate(end_value)
         if rate is None:
             return None
-        return (rate * 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        return half_up(rate * 100, PERCENT_PLACES)
 
 
 def _dietz(

@@ -6,9 +6,8 @@ else's object, so another user's id looks exactly like a missing one.
 Valuation (holdings, summary, allocation) = the folded ledger (cached per portfolio version) x the
 latest stored quotes (``market.selectors.quote_map``, one query, always live). A holding without a
 quote is priced at its last daily close, and without either at its cost (``price_source`` says
-which). Display rounding happens here, at the edge: money half-up to whole VND, percentages to two
-decimals (``weight`` is a percentage of total value, cash included when tracked), ratios in the
-performance figures to six decimals.
+which). The maths (today's P&L, the one rounding, the one allocation) is ``portfolio.valuation``'s;
+ratios in the performance figures have six decimals.
 
 Performance is computed by ``portfolio.performance`` from the daily closes
 (``market.selectors.daily_closes``: one query for every symbol and the benchmark) and cached until a
@@ -20,10 +19,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -38,40 +36,35 @@ from portfolio.models import Alert, Portfolio, Transaction, WatchlistItem
 from portfolio.performance import RANGE_CODES, PriceTable, compute_performance, range_bounds
 from portfolio.returns import LinkedDietz, linked_modified_dietz
 from portfolio.services import ledger_config, ledger_entries, market_today
+from portfolio.valuation import (
+    ALLOCATION_KEYS,
+    DayFlows,
+    Holding,
+    InstrumentInfo,
+    PricePoint,
+    Summary,
+    Valuation,
+    allocation_slices,
+    day_flows_from,
+    iso_utc,
+    valuation_compute,
+    valued_symbols,
+)
 from portfolio_site.errors import Conflict, DomainError, NotFound
 
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
-WHOLE = Decimal(1)
-CENT = Decimal("0.01")
 RATIO = Decimal("0.000001")
 DEFAULT_BENCHMARK = "VNINDEX"
-ALLOCATION_KEYS = ("symbol", "industry", "exchange", "type")
-CASH_KEY = "CASH"
-UNCLASSIFIED = "Unclassified"
 # Closes fetched before a range starts (the first point needs the last close before it).
 CLOSE_LOOKBACK_DAYS = 14
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(WHOLE, rounding=ROUND_HALF_UP)
-
-
-def percent(numerator: Decimal, denominator: Decimal) -> Decimal | None:
-    if denominator == 0:
-        return None
-    return (numerator * 100 / denominator).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def ratio(value: float | None) -> Decimal | None:
     if value is None:
         return None
     return Decimal(repr(float(value))).quantize(RATIO, rounding=ROUND_HALF_UP)
-
-
-def iso_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 # --- portfolios and rows ----------------------------------------------------------------------
@@ -134,6 +127,7 @@ class LedgerSnapshot:
     first_date: date | None
     returns: LinkedDietz  # the life's Modified Dietz return up to today, given the end value
     computed_at: datetime
+    day_flows: dict[str, DayFlows] = field(default_factory=dict)  # for today's P&L
 
 
 def _cache_stamp(portfolio: Portfolio) -> str:
@@ -168,84 +162,15 @@ def _fold_ledger(portfolio: Portfolio, today: date) -> LedgerSnapshot:
         ) from exc
     returns = linked_modified_dietz(entries, track_cash=state.cash_tracked, end=max(today, last))
     return LedgerSnapshot(
-        state=state, first_date=first, returns=returns, computed_at=timezone.now()
+        state=state,
+        first_date=first,
+        returns=returns,
+        computed_at=timezone.now(),
+        day_flows=day_flows_from(entries),
     )
 
 
-# --- valuation ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Holding:
-    symbol: str
-    name: str
-    exchange: str
-    industry: str
-    type: str
-    quantity: int
-    settled_quantity: int
-    avg_cost: Decimal
-    cost_basis: Decimal
-    last_price: Decimal | None
-    price_source: str  # "quote", "close" or "cost" (no price known: valued at cost)
-    price_as_of: str | None
-    market_value: Decimal
-    unrealized_pnl: Decimal
-    unrealized_pnl_pct: Decimal | None
-    realized_pnl: Decimal
-    day_change: Decimal | None
-    weight: Decimal | None
-
-
-@dataclass(frozen=True)
-class Summary:
-    cash: Decimal | None
-    settled_cash: Decimal | None
-    cost_basis: Decimal
-    market_value: Decimal
-    total_value: Decimal
-    net_flows: Decimal
-    realized_pnl: Decimal
-    unrealized_pnl: Decimal
-    dividends: Decimal
-    interest: Decimal
-    fees: Decimal
-    taxes: Decimal
-    total_return: Decimal
-    total_return_pct: Decimal | None
-    day_change: Decimal
-    day_change_pct: Decimal | None
-    holdings_count: int
-    transactions_count: int
-    cash_tracked: bool
-    as_of: str
-
-
-@dataclass(frozen=True)
-class Valuation:
-    holdings: list[Holding]
-    summary: Summary
-
-
-@dataclass(frozen=True, slots=True)
-class PricePoint:
-    """The price a holding is valued at: a quote's (with its reference) or a daily close's."""
-
-    price: Decimal
-    reference: Decimal | None
-    as_of: datetime
-    source: str  # "quote" or "close"
-
-
-@dataclass(frozen=True, slots=True)
-class InstrumentInfo:
-    name: str
-    exchange: str
-    industry: str
-    type: str
-
-
-UNKNOWN_INSTRUMENT = InstrumentInfo("", "", "", "")
+# --- valuation (the maths is in portfolio.valuation) --------------------------------------------
 
 
 def latest_prices(*, symbols: Iterable[str]) -> dict[str, PricePoint]:
@@ -281,101 +206,10 @@ def instrument_infos(*, symbols: Iterable[str]) -> dict[str, InstrumentInfo]:
     }
 
 
-def valuation_compute(
-    *,
-    snapshot: LedgerSnapshot,
-    prices: Mapping[str, PricePoint],
-    instruments: Mapping[str, InstrumentInfo],
-) -> Valuation:
-    """Holdings and summary of a folded ledger at the given prices (pure: no database).
-
-    The one place the valuation maths lives: ``portfolio_valuation`` (REST) calls it with the
-    stored prices, ``realtime.valuation.LivePortfolio`` with the prices its ticks moved. A holding
-    without a price is valued at its cost.
-    """
-    state = snapshot.state
-    positions = state.open_positions
-    rows: list[tuple[Any, ...]] = []
-    market_value = day_change = reference_value = ZERO
-    newest: datetime | None = None
-    for symbol in sorted(positions):
-        position = positions[symbol]
-        live = prices.get(symbol)
-        value = live.price * position.quantity if live else position.cost
-        change = None
-        if live is not None and live.reference is not None:
-            change = (live.price - live.reference) * position.quantity
-            day_change += change
-            reference_value += live.reference * position.quantity
-        if live is not None and (newest is None or live.as_of > newest):
-            newest = live.as_of
-        market_value += value
-        rows.append((symbol, position, live, value, change))
-
-    cash = state.cash if state.cash_tracked else None
-    total_value = market_value + (cash or ZERO)
-    holdings = []
-    for symbol, position, live, value, change in rows:
-        info = instruments.get(symbol, UNKNOWN_INSTRUMENT)
-        unrealized = value - position.cost
-        holdings.append(
-            Holding(
-                symbol=symbol,
-                name=info.name,
-                exchange=info.exchange,
-                industry=info.industry,
-                type=info.type,
-                quantity=position.quantity,
-                settled_quantity=position.settled_quantity,
-                avg_cost=money(position.avg_cost),
-                cost_basis=money(position.cost),
-                last_price=live.price if live else None,
-                price_source=live.source if live else "cost",
-                price_as_of=iso_utc(live.as_of) if live else None,
-                market_value=money(value),
-                unrealized_pnl=money(unrealized),
-                unrealized_pnl_pct=percent(unrealized, position.cost),
-                realized_pnl=money(position.realized),
-                day_change=money(change) if change is not None else None,
-                weight=percent(value, total_value),
-            )
-        )
-
-    cost_basis = state.cost_basis
-    unrealized_total = market_value - cost_basis
-    # Buy fees sit in the cost basis and sell fees/taxes in realized P&L: only FEE rows remain.
-    total_return = (
-        state.realized + unrealized_total + state.dividends + state.interest - state.fee_rows
-    )
-    summary = Summary(
-        cash=money(cash) if cash is not None else None,
-        settled_cash=money(state.settled_cash) if cash is not None else None,
-        cost_basis=money(cost_basis),
-        market_value=money(market_value),
-        total_value=money(total_value),
-        net_flows=money(state.net_flows),
-        realized_pnl=money(state.realized),
-        unrealized_pnl=money(unrealized_total),
-        dividends=money(state.dividends),
-        interest=money(state.interest),
-        fees=money(state.fees),
-        taxes=money(state.taxes),
-        total_return=money(total_return),
-        total_return_pct=snapshot.returns.percent(total_value),
-        day_change=money(day_change),
-        day_change_pct=percent(day_change, reference_value),
-        holdings_count=len(holdings),
-        transactions_count=state.entry_count,
-        cash_tracked=state.cash_tracked,
-        as_of=iso_utc(newest or snapshot.computed_at),
-    )
-    return Valuation(holdings=holdings, summary=summary)
-
-
 def portfolio_valuation(*, portfolio: Portfolio) -> Valuation:
     """Holdings and summary valued at the latest stored prices."""
     snapshot = ledger_snapshot(portfolio=portfolio)
-    symbols = list(snapshot.state.open_positions)
+    symbols = valued_symbols(snapshot)
     return valuation_compute(
         snapshot=snapshot,
         prices=latest_prices(symbols=symbols),
@@ -395,14 +229,6 @@ def portfolio_summary(*, portfolio: Portfolio) -> Summary:
 # --- allocation ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AllocationSlice:
-    key: str
-    label: str
-    market_value: Decimal
-    weight: Decimal | None
-
-
 def portfolio_allocation(*, portfolio: Portfolio, by: str = "symbol") -> dict[str, Any]:
     """Market value by symbol, industry, exchange or type, plus a cash slice when cash is tracked."""
     by = (by or "symbol").strip().lower()
@@ -413,20 +239,8 @@ def portfolio_allocation(*, portfolio: Portfolio, by: str = "symbol") -> dict[st
             fields={"by": [f"Use one of {', '.join(ALLOCATION_KEYS)}."]},
         )
     valuation = portfolio_valuation(portfolio=portfolio)
-    groups: dict[str, Decimal] = defaultdict(Decimal)
-    labels: dict[str, str] = {}
-    for holding in valuation.holdings:
-        key = getattr(holding, by) or UNCLASSIFIED
-        groups[key] += holding.market_value
-        labels[key] = holding.name if by == "symbol" and holding.name else key
     total = valuation.summary.total_value
-    slices = [
-        AllocationSlice(key, labels[key], value, percent(value, total))
-        for key, value in sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
-    cash = valuation.summary.cash
-    if cash is not None and cash > 0:
-        slices.append(AllocationSlice(CASH_KEY, "Cash", cash, percent(cash, total)))
+    slices = allocation_slices(valuation=valuation, by=by)
     return {
         "by": by,
         "total_value": total,

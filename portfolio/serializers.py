@@ -3,15 +3,18 @@ output serializers render money, prices and quantities as strings."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from market.serializers import IndexAwareSerializer, PriceField
+from portfolio.alerts import threshold_display
 from portfolio.ledger import Kind
 from portfolio.models import Alert, AlertCondition, CostMethod, Portfolio, Transaction
 from portfolio.services import TRANSACTION_ENTRY_FIELDS
+from portfolio.valuation import money
 from portfolio_site.api_serializers import StrictModelSerializer, StrictSerializer
 
 
@@ -39,20 +42,31 @@ class VndField(serializers.DecimalField):
     def to_representation(self, value: Any) -> Any:
         if value is None:
             return None
-        return str(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return str(money(Decimal(value)))
 
 
-def _vnd(**kwargs: Any) -> VndField:
-    return VndField(read_only=True, **kwargs)
+VND_HELP = 'Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").'
+PCT_HELP = 'Percent with exactly two decimals, half-up: "12.34" is 12.34 %.'
+RATIO_HELP = 'A fraction with exactly six decimals: "0.123456" is 12.3456 %.'
 
 
-def _pct(**kwargs: Any) -> serializers.DecimalField:
+def _vnd(help_text: str = "", **kwargs: Any) -> VndField:
+    return VndField(read_only=True, help_text=f"{help_text} {VND_HELP}".strip(), **kwargs)
+
+
+def _pct(help_text: str = "", **kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(
-        max_digits=None, decimal_places=2, read_only=True, allow_null=True, **kwargs
+        max_digits=None,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text=f"{help_text} {PCT_HELP}".strip(),
+        **kwargs,
     )
 
 
 def _ratio(**kwargs: Any) -> serializers.CharField:
+    kwargs.setdefault("help_text", RATIO_HELP)
     return serializers.CharField(read_only=True, allow_null=True, **kwargs)
 
 
@@ -154,7 +168,42 @@ class TransactionInputSerializer(StrictSerializer):
     )
 
 
-class HoldingSerializer(serializers.Serializer):
+DAY_CHANGE_HELP = (
+    "Today's P&L on trading_day (the Vietnam trading day of the quote): quantity x last price"
+    " + day_sold_value - day_base_quantity x reference_price - day_bought_value; null without a"
+    " quote's reference."
+)
+
+
+class DayChangeFieldsSerializer(serializers.Serializer):
+    """What a line's day change is made of, so a client can move it with ticks exactly."""
+
+    trading_day = serializers.CharField(
+        read_only=True, allow_null=True, help_text="The Vietnam trading day of the quote."
+    )
+    reference_price = _vnd(
+        "The quote's reference price (the previous close, adjusted).", allow_null=True
+    )
+    day_base_quantity = QuantityOutputField(
+        read_only=True,
+        allow_null=True,
+        help_text="Shares held at the close before trading_day, plus bonus shares booked since.",
+    )
+    day_bought_value = _vnd(
+        "Gross value (quantity x price) of the BUYs dated on or after trading_day.", allow_null=True
+    )
+    day_sold_value = _vnd(
+        "Gross value (quantity x price) of the SELLs dated on or after trading_day.",
+        allow_null=True,
+    )
+    day_change = _vnd(DAY_CHANGE_HELP, allow_null=True)
+    day_change_pct = _pct("day_change / (day_base_quantity x reference_price + day_bought_value).")
+
+
+class HoldingSerializer(DayChangeFieldsSerializer):
+    """An open position valued at its latest price; each VND figure rounded once, half-up, so the
+    holdings add up to the summary."""
+
     symbol = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
     exchange = serializers.CharField(read_only=True)
@@ -164,17 +213,26 @@ class HoldingSerializer(serializers.Serializer):
     settled_quantity = QuantityOutputField(read_only=True)
     avg_cost = _vnd()
     cost_basis = _vnd()
-    last_price = serializers.DecimalField(
-        max_digits=None, decimal_places=None, read_only=True, allow_null=True
-    )
+    last_price = _vnd("Price per share.", allow_null=True)
     price_source = serializers.ChoiceField(choices=["quote", "close", "cost"], read_only=True)
     price_as_of = serializers.CharField(read_only=True, allow_null=True)
     market_value = _vnd()
-    unrealized_pnl = _vnd()
+    unrealized_pnl = _vnd("market_value - cost_basis.")
     unrealized_pnl_pct = _pct()
     realized_pnl = _vnd()
-    day_change = _vnd(allow_null=True)
-    weight = _pct(help_text="Percent of total value (cash included when tracked).")
+    weight = _pct(
+        "market_value / the summary's total_value (cash included when tracked): the by-symbol"
+        " allocation's weight."
+    )
+
+
+class ClosedDayLineSerializer(DayChangeFieldsSerializer):
+    """A symbol sold out on its trading day: no holding any more, still part of day_change."""
+
+    symbol = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    last_price = _vnd("Price per share.")
+    price_as_of = serializers.CharField(read_only=True)
 
 
 class HoldingsSerializer(serializers.Serializer):
@@ -197,19 +255,27 @@ class PortfolioSummarySerializer(serializers.Serializer):
     taxes = _vnd()
     total_return = _vnd()
     total_return_pct = _pct(
-        help_text=(
-            "Return since the first transaction, in percent: Modified Dietz, linked wherever no "
-            "shares were held. Each sub-period's R = (V_end - V_0 - sum F) / (V_0 + sum w F), with "
-            "inflows weighted from the start of their day and outflows from its end; null before "
-            "anything was invested."
-        )
+        "Return since the first transaction, in percent: Modified Dietz, linked wherever no "
+        "shares were held. Each sub-period's R = (V_end - V_0 - sum F) / (V_0 + sum w F), with "
+        "inflows weighted from the start of their day and outflows from its end; null before "
+        "anything was invested."
     )
-    day_change = _vnd()
-    day_change_pct = _pct()
+    day_change = _vnd(
+        "Today's P&L: the sum of the holdings' and day_closed's day_change (each rounded)."
+    )
+    day_change_pct = _pct(
+        "day_change / the sum of (day_base_quantity x reference_price + day_bought_value)."
+    )
     holdings_count = serializers.IntegerField(read_only=True)
     transactions_count = serializers.IntegerField(read_only=True)
     cash_tracked = serializers.BooleanField(read_only=True)
     as_of = serializers.CharField(read_only=True)
+    day_closed = ClosedDayLineSerializer(
+        many=True,
+        read_only=True,
+        help_text="Symbols sold out on their trading day: no holding any more, still part of"
+        " day_change.",
+    )
 
 
 class PerformancePointSerializer(serializers.Serializer):
@@ -280,10 +346,10 @@ class ImportUploadSerializer(StrictSerializer):
     file = serializers.FileField(help_text="CSV or JSON (an export of this API).")
 
 
-class QuoteBriefSerializer(serializers.Serializer):
-    price = serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True)
-    change = serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True)
-    change_pct = serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True)
+class QuoteBriefSerializer(IndexAwareSerializer):
+    price = PriceField(read_only=True)
+    change = PriceField(read_only=True, help_text="price - reference price.")
+    change_pct = _pct()
     as_of = serializers.DateTimeField(read_only=True)
     stale = serializers.BooleanField(read_only=True)
 
@@ -307,10 +373,14 @@ class WatchlistAddSerializer(StrictSerializer):
 
 class AlertSerializer(serializers.ModelSerializer):
     symbol = serializers.CharField(source="instrument.symbol", read_only=True)
-    threshold = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
-    triggered_price = serializers.DecimalField(
-        max_digits=18, decimal_places=2, read_only=True, allow_null=True
+    threshold = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        read_only=True,
+        help_text="A price in whole VND (above, below) or a percent with two decimals"
+        " (change_pct_above, change_pct_below).",
     )
+    triggered_price = _vnd("The price that fired the alert.", allow_null=True)
 
     class Meta:
         model = Alert
@@ -325,6 +395,11 @@ class AlertSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        data["threshold"] = str(threshold_display(instance.condition, instance.threshold))
+        return data
 
 
 class AlertInputSerializer(StrictSerializer):

@@ -7,7 +7,7 @@ else the last daily close, else the cost). Between reloads each tick only moves 
 revaluation is a few Decimal multiplications in memory: no database work per tick.
 
 ``LivePortfolio.compute()`` hands the folded ledger and its live prices to
-``portfolio.selectors.valuation_compute``, the one place the valuation maths lives (the REST
+``portfolio.valuation.valuation_compute``, the one place the valuation maths lives (the REST
 ``portfolio_valuation`` calls it with the stored prices), and ``valuation()`` shapes the result with
 the REST serializers, so a push is byte for byte what ``/summary/`` and ``/holdings/`` would answer
 at the same prices (tests/realtime/test_portfolio_stream.py holds the two together).
@@ -18,22 +18,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
 
 from portfolio.models import Portfolio
-from portfolio.selectors import (
+from portfolio.selectors import LedgerSnapshot, instrument_infos, latest_prices, ledger_snapshot
+from portfolio.serializers import HoldingSerializer, PortfolioSummarySerializer
+from portfolio.valuation import (
     InstrumentInfo,
-    LedgerSnapshot,
     PricePoint,
     Valuation,
-    instrument_infos,
-    latest_prices,
-    ledger_snapshot,
     valuation_compute,
+    valued_symbols,
 )
-from portfolio.serializers import HoldingSerializer, PortfolioSummarySerializer
 
 _PRICE_STEP = Decimal(1).scaleb(-settings.PRICE_DECIMAL_PLACES)
 
@@ -54,14 +53,16 @@ class LivePortfolio:
     instruments: dict[str, InstrumentInfo]
     prices: dict[str, PricePoint] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def symbols(self) -> frozenset[str]:
-        return frozenset(self.snapshot.state.open_positions)
+        """The symbols whose ticks move the valuation: held ones and those traded lately (a
+        symbol sold out today still has a day change)."""
+        return frozenset(valued_symbols(self.snapshot))
 
     def apply_tick(self, *, symbol: str, price: str, change: str | None, ts: str | None) -> bool:
         """Move ``symbol``'s price to a tick's; True if it moved (the portfolio holds the symbol
-        and the tick is not older than the price it has)."""
-        if symbol not in self.snapshot.state.open_positions:
+        or traded it lately, and the tick is not older than the price it has)."""
+        if symbol not in self.symbols:
             return False
         try:
             # stored like a Quote.price, so it prints as the REST valuation would print it
@@ -93,7 +94,7 @@ class LivePortfolio:
         }
 
     def compute(self) -> Valuation:
-        """The shared valuation (``portfolio.selectors.valuation_compute``) at the live prices."""
+        """The shared valuation (``portfolio.valuation.valuation_compute``) at the live prices."""
         return valuation_compute(
             snapshot=self.snapshot, prices=self.prices, instruments=self.instruments
         )
@@ -103,7 +104,7 @@ def live_portfolio_load(*, portfolio: Portfolio) -> LivePortfolio:
     """Fold (or fetch the cached fold of) the ledger and attach instruments and latest prices."""
     portfolio.refresh_from_db()  # the ledger cache key includes updated_at
     snapshot = ledger_snapshot(portfolio=portfolio)
-    symbols = sorted(snapshot.state.open_positions)
+    symbols = valued_symbols(snapshot)
     return LivePortfolio(
         portfolio_id=portfolio.pk,
         snapshot=snapshot,

@@ -177,6 +177,23 @@ def test_an_index_quote_has_no_band(api_client: APIClient, market) -> None:
     assert (row["price"], row["ceiling_price"], row["floor_price"]) == ("1262.37", None, None)
 
 
+def test_prices_print_in_whole_vnd_and_index_levels_with_two_decimals(
+    api_client: APIClient, market
+) -> None:
+    ingest_now("FPT", reference="100000", last="101000", volume=500)
+    ingest_now("VNINDEX", kind="index", reference="1250", last="1262.5", volume=10)
+
+    fpt, index = api_client.get(f"{BASE}/quotes/", {"symbols": "FPT,VNINDEX"}).json()
+
+    assert (fpt["price"], fpt["reference_price"], fpt["change"]) == ("101000", "100000", "1000")
+    assert (index["price"], index["reference_price"], index["change"]) == (
+        "1262.50",
+        "1250.00",
+        "12.50",
+    )
+    assert (fpt["change_pct"], index["change_pct"]) == ("1.00", "1.00")
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -395,8 +412,8 @@ def test_the_summary_has_indices_movers_and_breadth(api_client: APIClient, marke
         {
             "symbol": "VNINDEX",
             "name": "VN-Index",
-            "level": "1262.5",
-            "change": "12.5",
+            "level": "1262.50",
+            "change": "12.50",
             "change_pct": "1.00",
             "as_of": body["indices"][0]["as_of"],
             "stale": False,

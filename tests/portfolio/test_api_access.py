@@ -173,7 +173,7 @@ def test_alert_trigger_fields_are_read_only(auth_client: APIClient, portfolio: P
     forged = auth_client.patch(url, {"triggered_at": "2025-01-01T00:00:00Z"}, format="json")
 
     assert created.status_code == 201
-    assert created.json()["threshold"] == "130000.00"
+    assert created.json()["threshold"] == "130000"
     assert forged.status_code == 400
 
 
@@ -200,7 +200,7 @@ def test_alert_crud_and_rearming(auth_client: APIClient, portfolio: Portfolio) -
 
     assert created["symbol"] == "FPT"
     assert (rearmed["threshold"], rearmed["triggered_at"], rearmed["triggered_price"]) == (
-        "140000.00",
+        "140000",
         None,
         None,
     )
@@ -226,7 +226,7 @@ def test_watchlist_add_list_and_remove(auth_client: APIClient, other_client: API
 
     assert (added.status_code, again.status_code) == (201, 200)
     assert [i["symbol"] for i in listed["results"]] == ["FPT", "VNM"]
-    assert listed["results"][0]["quote"]["price"] == "125000.00"
+    assert listed["results"][0]["quote"]["price"] == "125000"
     assert listed["results"][1]["quote"] is None
     assert theirs["count"] == 0
     assert removed.status_code == 204

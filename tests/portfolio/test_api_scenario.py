@@ -107,14 +107,20 @@ def test_hand_computed_holdings_match_every_field(
         "settled_quantity": "1080",
         "avg_cost": "101819",  # 109,964,700 / 1,080 = 101,819.17
         "cost_basis": "109964700",
-        "last_price": "125000.00",
+        "last_price": "125000",
         "price_source": "quote",
         "price_as_of": "2026-03-02T07:45:00Z",
         "market_value": "135000000",  # 1,080 x 125,000
         "unrealized_pnl": "25035300",  # 135,000,000 - 109,964,700
         "unrealized_pnl_pct": "22.77",  # 25,035,300 / 109,964,700
         "realized_pnl": "4495200",
+        "trading_day": "2026-03-02",  # the quote's
+        "reference_price": "124000",
+        "day_base_quantity": "1080",  # no trade on the quote's day
+        "day_bought_value": "0",
+        "day_sold_value": "0",
         "day_change": "1080000",  # 1,080 x (125,000 - 124,000)
+        "day_change_pct": "0.81",  # 1,080,000 / (1,080 x 124,000)
         "weight": "28.17",  # 135,000,000 / 479,266,000
     }
     assert vnm == {
@@ -127,14 +133,20 @@ def test_hand_computed_holdings_match_every_field(
         "settled_quantity": "2000",
         "avg_cost": "61592",  # 123,184,500 / 2,000 = 61,592.25
         "cost_basis": "123184500",
-        "last_price": "60000.00",
+        "last_price": "60000",
         "price_source": "quote",
         "price_as_of": "2026-03-02T07:45:00Z",
         "market_value": "120000000",
         "unrealized_pnl": "-3184500",  # 120,000,000 - 123,184,500
         "unrealized_pnl_pct": "-2.59",
         "realized_pnl": "0",
+        "trading_day": "2026-03-02",
+        "reference_price": "61000",
+        "day_base_quantity": "2000",
+        "day_bought_value": "0",
+        "day_sold_value": "0",
         "day_change": "-2000000",  # 2,000 x (60,000 - 61,000)
+        "day_change_pct": "-1.64",  # -2,000,000 / (2,000 x 61,000)
         "weight": "25.04",  # 120,000,000 / 479,266,000
     }
 
@@ -185,6 +197,7 @@ def test_hand_computed_summary_matches_every_field(
         "transactions_count": 10,
         "cash_tracked": True,
         "as_of": "2026-03-02T07:45:00Z",
+        "day_closed": [],
     }
 
 
@@ -229,7 +242,7 @@ def test_holding_without_quote_is_valued_at_last_close_then_cost(
     fpt, hpg = holdings
     assert (fpt["price_source"], fpt["last_price"], fpt["market_value"]) == (
         "close",
-        "102000.00",
+        "102000",
         "10200000",
     )
     assert fpt["day_change"] is None

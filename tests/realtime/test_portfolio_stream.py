@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -9,10 +10,17 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from rest_framework_simplejwt.tokens import AccessToken
 
+from portfolio.services import transaction_record
 from realtime.broadcast import publish_ticks
 from tests.conftest import client_for
 from tests.factories import UserFactory
-from tests.realtime.builders import buy, instrument_with_quote, portfolio_holding, tick
+from tests.realtime.builders import (
+    TRADE_DAY,
+    buy,
+    instrument_with_quote,
+    portfolio_holding,
+    tick,
+)
 from tests.realtime.conftest import (
     asgi_keys,
     closed_with,
@@ -22,6 +30,8 @@ from tests.realtime.conftest import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+EARLIER = date(2025, 2, 26)  # a Wednesday: settled by TRADE_DAY
 
 
 @pytest.fixture
@@ -66,8 +76,8 @@ async def test_the_first_valuation_equals_the_rest_valuation(owner, portfolio) -
     assert first["summary"] == expected["summary"]
     assert first["holdings"] == expected["holdings"]
     fpt = first["holdings"][0]
-    assert (fpt["symbol"], fpt["quantity"], fpt["last_price"]) == ("FPT", "100", "120000.00")
-    assert fpt["day_change"] == "200000"  # 100 x (120000 - 118000)
+    assert (fpt["symbol"], fpt["quantity"], fpt["last_price"]) == ("FPT", "100", "120000")
+    assert fpt["day_change"] == "1000000"  # bought today at 110000: 100 x (120000 - 110000)
     await client.disconnect()
 
 
@@ -86,13 +96,52 @@ async def test_a_tick_moves_the_valuation_exactly_as_a_stored_quote_would(owner,
     )()
     expected = await database_sync_to_async(rest_valuation)(owner, portfolio)
     assert pushed["holdings"][0]["market_value"] == "12500000"
-    assert pushed["holdings"][0]["day_change"] == "700000"
+    assert pushed["holdings"][0]["day_change"] == "1500000"  # 100 x (125000 - 110000)
     # byte for byte, but for the time: the tick's own time against the quote row's as_of
     assert pushed["summary"]["as_of"] == "2025-03-03T03:00:01Z"
     assert pushed["holdings"][0].pop("price_as_of") == "2025-03-03T03:00:01Z"
     expected["holdings"][0].pop("price_as_of")
     assert {**pushed["summary"], "as_of": None} == {**expected["summary"], "as_of": None}
     assert pushed["holdings"] == expected["holdings"]
+    await client.disconnect()
+
+
+async def test_a_tick_moves_today_s_pnl_from_the_buy_price_and_keeps_a_symbol_sold_out_today(
+    owner,
+) -> None:  # type: ignore[no-untyped-def]
+    # given 100 FPT held since an earlier day plus 100 bought today at 119000, and VNM sold out today
+    def build():  # type: ignore[no-untyped-def]
+        instrument_with_quote("FPT", price="120000", reference="118000")
+        instrument_with_quote("VNM", price="65000", reference="64000")
+        book = portfolio_holding(owner, {"FPT": (100, "119000")}, cash="50000000")
+        transaction_record(
+            portfolio=book, kind="DEPOSIT", trade_date=EARLIER, amount=Decimal(20_000_000)
+        )
+        for kind, symbol, day, price in (
+            ("BUY", "FPT", EARLIER, "110000"),
+            ("BUY", "VNM", EARLIER, "60000"),
+            ("SELL", "VNM", TRADE_DAY, "66000"),
+        ):
+            transaction_record(
+                portfolio=book, kind=kind, trade_date=day, symbol=symbol, quantity=100,
+                price=Decimal(price),
+            )  # fmt: skip
+        return book
+
+    portfolio = await database_sync_to_async(build)()
+    client, first = await open_stream(owner, portfolio)
+    # VNM: sold 100 at 66000 against the reference 64000: +200,000, ticks or not
+    assert [(d["symbol"], d["day_change"]) for d in first["summary"]["day_closed"]] == [
+        ("VNM", "200000")
+    ]
+    # when FPT trades at 125000 (reference 118000)
+    await publish([tick("FPT", 1, "125000", change="7000")])
+    pushed = await client.receive_json_from()
+    # then 200 x 125000 - 100 x 118000 (held at the close) - 100 x 119000 (bought today)
+    fpt = pushed["holdings"][0]
+    assert (fpt["day_base_quantity"], fpt["day_bought_value"]) == ("100", "11900000")
+    assert fpt["day_change"] == "1300000"
+    assert pushed["summary"]["day_change"] == "1500000"  # FPT's line + VNM's line
     await client.disconnect()
 
 
@@ -106,7 +155,7 @@ async def test_a_tick_older_than_the_price_the_stream_holds_moves_nothing(owner,
     # and a newer tick still moves it
     await publish([tick("FPT", 2, "125000", change="7000")])
     pushed = await client.receive_json_from()
-    assert pushed["holdings"][0]["last_price"] == "125000.00"
+    assert pushed["holdings"][0]["last_price"] == "125000"
     await client.disconnect()
 
 
@@ -129,7 +178,7 @@ async def test_a_burst_of_ticks_is_coalesced_into_one_push(owner, portfolio, set
         await publish([tick("FPT", seq, price, change=str(int(price) - 118000))])
     pushed = await client.receive_json_from()
     # one push carries the last price; no push per tick
-    assert pushed["holdings"][0]["last_price"] == "125000.00"
+    assert pushed["holdings"][0]["last_price"] == "125000"
     assert await client.receive_nothing(timeout=0.3)
     await client.disconnect()
 
@@ -147,7 +196,7 @@ async def test_a_recorded_transaction_pushes_transaction_then_the_new_holdings(
     await publish([tick("VNM", 1, "66000", change="1000")])
     pushed = await client.receive_json_from()
     vnm = pushed["holdings"][1]
-    assert (vnm["symbol"], vnm["last_price"], vnm["day_change"]) == ("VNM", "66000.00", "200000")
+    assert (vnm["symbol"], vnm["last_price"], vnm["day_change"]) == ("VNM", "66000", "400000")
     await client.disconnect()
 
 

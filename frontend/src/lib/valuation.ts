@@ -1,10 +1,24 @@
 // Live portfolio valuation in the browser: the holdings and summary from the API (or the latest
 // `valuation` push), re-priced with the ticks that arrived since. Display arithmetic only (Number
 // is exact to 2^53 VND); the server stays the source of truth and replaces these on every push.
-import type { Holding, PortfolioSummary } from "@/lib/api/types";
+//
+// The definitions are the server's (portfolio/valuation.py, README "Portfolio numbers"):
+// - today's P&L per line = quantity × last + day_sold_value − day_base_quantity × reference
+//   − day_bought_value (shares bought today move from their buy price, sold today up to their
+//   sell price); the total adds the rounded lines, including the symbols sold out today
+//   (summary.day_closed); its % divides by Σ (day_base_quantity × reference + day_bought_value);
+// - every VND figure rounded half-up to whole VND once per line, totals are sums of the lines;
+// - weight = a line's value / total value (cash included when tracked), two decimals half-up; the
+//   by-symbol allocation is these weights plus cash as its own slice.
+import type { ClosedDayLine, Holding, PortfolioSummary } from "@/lib/api/types";
 import { toNumber } from "@/lib/format";
 
-export type PriceInfo = { price?: string | null; change?: string | null; change_pct?: string | null };
+export type PriceInfo = {
+  price?: string | null;
+  change?: string | null;
+  change_pct?: string | null;
+  reference_price?: string | null;
+};
 
 export type LiveHolding = Holding & {
   livePrice: number | null;
@@ -25,6 +39,38 @@ export type LiveTotals = {
   dayChangePct: number | null;
 };
 
+export type LiveSlice = { key: string; label: string; value: number; weight: number };
+
+/** Half-up (a tie away from zero) to `places` decimals, never -0: the server's rounding. */
+export function roundHalfUp(value: number, places = 0): number {
+  const scale = 10 ** places;
+  const rounded = (Math.sign(value) * Math.round(Math.abs(value) * scale)) / scale;
+  return rounded === 0 ? 0 : rounded;
+}
+
+/** Percent of `total`, two decimals half-up; null when dividing by zero. */
+export function percentOf(part: number, total: number | null): number | null {
+  return total ? roundHalfUp((part / total) * 100, 2) : null;
+}
+
+type DayFields = Pick<Holding, "reference_price" | "day_base_quantity" | "day_bought_value" | "day_sold_value" | "day_change">;
+
+/** The reference a tick implies (its reference price, or price − change), else the server's. */
+function referenceOf(line: DayFields, quote: PriceInfo | undefined): number | null {
+  const price = toNumber(quote?.price);
+  const change = toNumber(quote?.change);
+  return toNumber(quote?.reference_price) ?? (price !== null && change !== null ? price - change : null) ?? toNumber(line.reference_price);
+}
+
+/** A line's day change at `price` and its base (what the % divides by); null without the parts. */
+export function dayLine(quantity: number, line: DayFields, price: number | null, reference: number | null): { change: number; base: number } | null {
+  const base = toNumber(line.day_base_quantity);
+  const bought = toNumber(line.day_bought_value);
+  const sold = toNumber(line.day_sold_value);
+  if (base === null || bought === null || sold === null || reference === null || price === null) return null;
+  return { change: roundHalfUp(quantity * price + sold - base * reference - bought), base: base * reference + bought };
+}
+
 export function liveValuation(
   holdings: readonly Holding[],
   summary: PortfolioSummary | null | undefined,
@@ -33,48 +79,45 @@ export function liveValuation(
   let marketValue = 0;
   let costBasis = 0;
   let dayChange = 0;
+  let dayBase = 0;
   let dayKnown = false;
+  const addDay = (day: { change: number; base: number } | null) => {
+    if (day === null) return;
+    dayChange += day.change;
+    dayBase += day.base;
+    dayKnown = true;
+  };
   const rows = holdings.map((h): LiveHolding => {
     const quote = quotes[h.symbol.toUpperCase()];
     const quantity = toNumber(h.quantity) ?? 0;
-    const serverPrice = toNumber(h.last_price);
-    const price = toNumber(quote?.price) ?? serverPrice;
-    const cost = toNumber(h.cost_basis) ?? quantity * (toNumber(h.avg_cost) ?? 0);
-    const value = price !== null ? quantity * price : (toNumber(h.market_value) ?? cost);
+    const price = toNumber(quote?.price) ?? toNumber(h.last_price);
+    const cost = toNumber(h.cost_basis) ?? 0;
+    const value = price !== null ? roundHalfUp(quantity * price) : (toNumber(h.market_value) ?? cost);
     const pnl = value - cost;
-    // The server's day change (which knows about today's buys) moved by the price change since;
-    // failing that, every share held times today's change per share.
-    const serverDay = toNumber(h.day_change);
+    // The server's line (it knows today's trades) at the live price; without one (no reference
+    // when the server valued it), every share held times the tick's change per share.
+    const line = dayLine(quantity, h, price, referenceOf(h, quote));
     const perShare = toNumber(quote?.change);
-    const day =
-      serverDay !== null && serverPrice !== null && price !== null
-        ? serverDay + quantity * (price - serverPrice)
-        : perShare !== null
-          ? quantity * perShare
-          : serverDay;
-    const previous = day !== null ? value - day : null;
+    const day = line ?? (perShare !== null && price !== null ? { change: roundHalfUp(quantity * perShare), base: quantity * (price - perShare) } : null);
+    addDay(day);
     marketValue += value;
     costBasis += cost;
-    if (day !== null) {
-      dayChange += day;
-      dayKnown = true;
-    }
     return {
       ...h,
       livePrice: price,
       liveValue: value,
       livePnl: pnl,
       livePnlPct: cost > 0 ? (pnl / cost) * 100 : null,
-      liveDayChange: day,
-      liveDayChangePct: toNumber(quote?.change_pct) ?? (day !== null && previous ? (day / previous) * 100 : null),
+      liveDayChange: day?.change ?? toNumber(h.day_change),
+      liveDayChangePct: day ? percentOf(day.change, day.base) : toNumber(h.day_change_pct),
       liveWeight: null,
     };
   });
+  for (const closed of summary?.day_closed ?? []) addDay(closedLine(closed, quotes[closed.symbol.toUpperCase()]));
   const cash = toNumber(summary?.cash);
   const totalValue = holdings.length || summary ? marketValue + (cash ?? 0) : null;
-  for (const row of rows) row.liveWeight = row.liveValue !== null && totalValue ? (row.liveValue / totalValue) * 100 : null;
+  for (const row of rows) row.liveWeight = row.liveValue !== null ? percentOf(row.liveValue, totalValue) : null;
   const day = dayKnown ? dayChange : toNumber(summary?.day_change);
-  const reference = day !== null ? marketValue - day : null;
   return {
     rows,
     totals: {
@@ -83,7 +126,25 @@ export function liveValuation(
       cash,
       unrealizedPnl: marketValue - costBasis,
       dayChange: day,
-      dayChangePct: day !== null && reference ? (day / reference) * 100 : day === 0 ? 0 : toNumber(summary?.day_change_pct),
+      dayChangePct: dayKnown ? percentOf(dayChange, dayBase) : toNumber(summary?.day_change_pct),
     },
   };
+}
+
+/** A symbol sold out today: only its reference can still move its line. */
+function closedLine(line: ClosedDayLine, quote: PriceInfo | undefined) {
+  const price = toNumber(quote?.price) ?? toNumber(line.last_price);
+  return dayLine(0, line, price, referenceOf(line, quote));
+}
+
+/** The by-symbol allocation of a live valuation, by the API's definition (/allocation/?by=symbol):
+ * every holding's value, largest first, then cash as its own slice when tracked and positive; each
+ * weight a percent of the total value. */
+export function symbolAllocation(rows: readonly LiveHolding[], totals: LiveTotals): LiveSlice[] {
+  const total = totals.totalValue;
+  const slices = rows
+    .map((r) => ({ key: r.symbol, label: r.name || r.symbol, value: r.liveValue ?? 0, weight: percentOf(r.liveValue ?? 0, total) ?? 0 }))
+    .sort((a, b) => b.value - a.value || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (totals.cash !== null && totals.cash > 0) slices.push({ key: "CASH", label: "Cash", value: totals.cash, weight: percentOf(totals.cash, total) ?? 0 });
+  return slices;
 }

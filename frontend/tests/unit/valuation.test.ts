@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import type { Holding, PortfolioSummary } from "@/lib/api/types";
-import { liveValuation } from "@/lib/valuation";
+import type { ClosedDayLine, Holding, PortfolioSummary } from "@/lib/api/types";
+import { liveValuation, roundHalfUp, symbolAllocation } from "@/lib/valuation";
 
 const holding = (overrides: Partial<Holding>): Holding =>
   ({
@@ -20,12 +20,18 @@ const holding = (overrides: Partial<Holding>): Holding =>
     unrealized_pnl: "5000000",
     unrealized_pnl_pct: "5.26",
     realized_pnl: "0",
+    trading_day: "2026-03-02",
+    reference_price: "98000",
+    day_base_quantity: "1000",
+    day_bought_value: "0",
+    day_sold_value: "0",
     day_change: "2000000",
-    weight: "50",
+    day_change_pct: "2.04",
+    weight: "50.00",
     ...overrides,
   }) as Holding;
 
-const summary = { cash: "100000000", day_change: "2000000", day_change_pct: "2.04" } as PortfolioSummary;
+const summary = { cash: "100000000", day_change: "2000000", day_change_pct: "2.04", day_closed: [] as ClosedDayLine[] } as PortfolioSummary;
 
 describe("liveValuation", () => {
   test("test_without_new_ticks_it_reproduces_the_server_figures", () => {
@@ -45,16 +51,17 @@ describe("liveValuation", () => {
     expect(rows[0]!.liveDayChange).toBe(3_000_000);
     expect(totals.totalValue).toBe(201_000_000);
     expect(totals.unrealizedPnl).toBe(6_000_000);
-    expect(totals.dayChangePct).toBeCloseTo((3_000_000 / 98_000_000) * 100, 6);
+    expect(totals.dayChangePct).toBe(3.06); // 3,000,000 / (1,000 x 98,000), two decimals as the API
   });
 
   test("test_without_a_server_day_change_it_uses_the_quote_change_per_share", () => {
-    const { rows } = liveValuation([holding({ day_change: null, last_price: null })], summary, { FPT: { price: "101000", change: "1500" } });
+    const unknown = { day_change: null, day_base_quantity: null, day_bought_value: null, day_sold_value: null, reference_price: null };
+    const { rows } = liveValuation([holding({ ...unknown, last_price: null })], summary, { FPT: { price: "101000", change: "1500" } });
     expect(rows[0]!.liveDayChange).toBe(1_500_000);
   });
 
   test("test_an_unpriced_holding_is_valued_as_the_server_did", () => {
-    const { rows } = liveValuation([holding({ last_price: null, market_value: "95000000", day_change: null })], summary, {});
+    const { rows } = liveValuation([holding({ last_price: null, market_value: "95000000", day_change: null, reference_price: null })], summary, {});
     expect(rows[0]!.liveValue).toBe(95_000_000);
     expect(rows[0]!.liveDayChange).toBeNull();
   });
@@ -63,5 +70,41 @@ describe("liveValuation", () => {
     const { rows, totals } = liveValuation([], summary, {});
     expect(rows).toEqual([]);
     expect(totals.totalValue).toBe(100_000_000);
+  });
+
+  test("test_shares_bought_today_move_from_their_buy_price_not_the_reference", () => {
+    // Given 1,000 FPT bought today at 108,600 (nothing held at yesterday's close), reference 109,900
+    const bought = holding({ last_price: "108600", day_base_quantity: "0", day_bought_value: "108600000", reference_price: "109900", day_change: "0" });
+    // When FPT trades at 108,700
+    const { rows, totals } = liveValuation([bought], { ...summary, cash: "0" }, { FPT: { price: "108700", change: "-1200" } });
+    // Then the day is +100,000, not 1,000 x (108,700 - 109,900)
+    expect(rows[0]!.liveDayChange).toBe(100_000);
+    expect(totals.dayChange).toBe(100_000);
+    expect(totals.dayChangePct).toBe(0.09);
+  });
+
+  test("test_a_symbol_sold_out_today_stays_in_the_day_total", () => {
+    const soldFpt = { symbol: "FPT", name: "FPT", last_price: "108700", reference_price: "109900", day_base_quantity: "1000", day_bought_value: "0", day_sold_value: "110000000", day_change: "100000" } as ClosedDayLine;
+    const vnm = holding({ symbol: "VNM", quantity: "100", last_price: "61000", reference_price: "60500", day_base_quantity: "100", market_value: "6100000", day_change: "50000" });
+    const { totals } = liveValuation([vnm], { ...summary, day_closed: [soldFpt] }, { VNM: { price: "61000", change: "500" } });
+    expect(totals.dayChange).toBe(150_000); // VNM's 50,000 + FPT sold at 110,000 against 109,900
+  });
+
+  test("test_the_by_symbol_allocation_is_the_api_s_with_cash_as_its_own_slice", () => {
+    const { rows, totals } = liveValuation([holding({})], summary, {});
+    const slices = symbolAllocation(rows, totals);
+    // the API: holdings' weights of the total value, cash included, then cash
+    expect(slices.map((s) => [s.key, s.weight])).toEqual([
+      ["FPT", Number(holding({}).weight)],
+      ["CASH", 50],
+    ]);
+    expect(slices.reduce((a, s) => a + s.value, 0)).toBe(totals.totalValue);
+  });
+
+  test("test_rounding_is_half_up_and_never_negative_zero", () => {
+    expect(Object.is(roundHalfUp(-0.4), -0)).toBe(false);
+    expect(roundHalfUp(-0.5)).toBe(-1);
+    expect(roundHalfUp(0.5)).toBe(1);
+    expect(roundHalfUp(3.0612, 2)).toBe(3.06);
   });
 });

@@ -20,7 +20,7 @@ import { useAllocation, useHoldings, usePerformance, usePortfolioSummary } from 
 import { cn } from "@/lib/cn";
 import { changeTone, formatDateTime, formatRatio, formatVnd, toNumber, toneClass } from "@/lib/format";
 import { toPerformanceRows } from "@/lib/performance-rows";
-import { liveValuation } from "@/lib/valuation";
+import { liveValuation, symbolAllocation } from "@/lib/valuation";
 import { useQuotes } from "@/stores/quotes";
 import { useValuationStore } from "@/stores/valuation";
 
@@ -70,16 +70,12 @@ export function Dashboard() {
   const baseSummary = pushed?.summary ?? summary.data;
   const live = useMemo(() => liveValuation(baseHoldings ?? [], baseSummary, quotes), [baseHoldings, baseSummary, quotes]);
 
+  // One allocation, the API's: by symbol from the live valuation (the same definition, moved by
+  // ticks), the other groupings as /allocation/ answers them.
   const slices: Slice[] = useMemo(() => {
-    if (by === "symbol" && live.rows.length) {
-      const total = live.rows.reduce((acc, r) => acc + (r.liveValue ?? 0), 0);
-      return live.rows
-        .filter((r) => (r.liveValue ?? 0) > 0)
-        .map((r) => ({ key: r.symbol, label: r.symbol, value: r.liveValue ?? 0, weight: total ? ((r.liveValue ?? 0) / total) * 100 : 0 }))
-        .sort((a, b) => b.value - a.value);
-    }
+    if (by === "symbol" && live.rows.length) return symbolAllocation(live.rows, live.totals);
     return (allocation.data?.results ?? []).map((s) => ({ key: s.key, label: s.label || s.key, value: toNumber(s.market_value) ?? 0, weight: toNumber(s.weight) ?? 0 }));
-  }, [by, live.rows, allocation.data]);
+  }, [by, live.rows, live.totals, allocation.data]);
 
   if (isLoading) return <DashboardSkeleton />;
   if (error) return <ErrorState error={error} onRetry={() => void refetch()} title="Could not load your portfolios" />;

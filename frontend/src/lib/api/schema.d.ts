@@ -535,12 +535,18 @@ export interface components {
             readonly id: number;
             readonly symbol: string;
             readonly condition: components["schemas"]["ConditionEnum"];
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description A price in whole VND (above, below) or a percent with two decimals (change_pct_above, change_pct_below).
+             */
             readonly threshold: string;
             readonly is_active: boolean;
             /** Format: date-time */
             readonly triggered_at: string | null;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description The price that fired the alert. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly triggered_price: string | null;
             /** Format: date-time */
             readonly created_at: string;
@@ -558,7 +564,10 @@ export interface components {
         };
         Allocation: {
             readonly by: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly total_value: string;
             readonly as_of: string;
             readonly results: components["schemas"]["AllocationSlice"][];
@@ -566,9 +575,15 @@ export interface components {
         AllocationSlice: {
             readonly key: string;
             readonly label: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly market_value: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
+             */
             readonly weight: string | null;
         };
         Bar: {
@@ -576,13 +591,25 @@ export interface components {
             start: string;
             /** @description Vietnam trading date of the bar's start */
             readonly date: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
             open: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
             high: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
             low: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
             close: string;
             volume: number;
             /** Format: decimal */
@@ -614,6 +641,49 @@ export interface components {
             decliners: number;
             unchanged: number;
         };
+        /** @description A symbol sold out on its trading day: no holding any more, still part of day_change. */
+        ClosedDayLine: {
+            /** @description The Vietnam trading day of the quote. */
+            readonly trading_day: string | null;
+            /**
+             * Format: decimal
+             * @description The quote's reference price (the previous close, adjusted). Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly reference_price: string | null;
+            /**
+             * @description Shares held at the close before trading_day, plus bonus shares booked since.
+             * @example 100
+             */
+            readonly day_base_quantity: string | null;
+            /**
+             * Format: decimal
+             * @description Gross value (quantity x price) of the BUYs dated on or after trading_day. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly day_bought_value: string | null;
+            /**
+             * Format: decimal
+             * @description Gross value (quantity x price) of the SELLs dated on or after trading_day. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly day_sold_value: string | null;
+            /**
+             * Format: decimal
+             * @description Today's P&L on trading_day (the Vietnam trading day of the quote): quantity x last price + day_sold_value - day_base_quantity x reference_price - day_bought_value; null without a quote's reference. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly day_change: string | null;
+            /**
+             * Format: decimal
+             * @description day_change / (day_base_quantity x reference_price + day_bought_value). Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
+             */
+            readonly day_change_pct: string | null;
+            readonly symbol: string;
+            readonly name: string;
+            /**
+             * Format: decimal
+             * @description Price per share. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly last_price: string;
+            readonly price_as_of: string;
+        };
         /**
          * @description * `above` - Price at or above
          *     * `below` - Price at or below
@@ -628,7 +698,43 @@ export interface components {
          * @enum {string}
          */
         CostMethodEnum: "average" | "fifo";
+        /**
+         * @description An open position valued at its latest price; each VND figure rounded once, half-up, so the
+         *     holdings add up to the summary.
+         */
         Holding: {
+            /** @description The Vietnam trading day of the quote. */
+            readonly trading_day: string | null;
+            /**
+             * Format: decimal
+             * @description The quote's reference price (the previous close, adjusted). Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly reference_price: string | null;
+            /**
+             * @description Shares held at the close before trading_day, plus bonus shares booked since.
+             * @example 100
+             */
+            readonly day_base_quantity: string | null;
+            /**
+             * Format: decimal
+             * @description Gross value (quantity x price) of the BUYs dated on or after trading_day. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly day_bought_value: string | null;
+            /**
+             * Format: decimal
+             * @description Gross value (quantity x price) of the SELLs dated on or after trading_day. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly day_sold_value: string | null;
+            /**
+             * Format: decimal
+             * @description Today's P&L on trading_day (the Vietnam trading day of the quote): quantity x last price + day_sold_value - day_base_quantity x reference_price - day_bought_value; null without a quote's reference. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly day_change: string | null;
+            /**
+             * Format: decimal
+             * @description day_change / (day_base_quantity x reference_price + day_bought_value). Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
+             */
+            readonly day_change_pct: string | null;
             readonly symbol: string;
             readonly name: string;
             readonly exchange: string;
@@ -638,27 +744,46 @@ export interface components {
             readonly quantity: string;
             /** @example 100 */
             readonly settled_quantity: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly avg_cost: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly cost_basis: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Price per share. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly last_price: string | null;
             readonly price_source: components["schemas"]["PriceSourceEnum"];
             readonly price_as_of: string | null;
-            /** Format: decimal */
-            readonly market_value: string;
-            /** Format: decimal */
-            readonly unrealized_pnl: string;
-            /** Format: decimal */
-            readonly unrealized_pnl_pct: string | null;
-            /** Format: decimal */
-            readonly realized_pnl: string;
-            /** Format: decimal */
-            readonly day_change: string | null;
             /**
              * Format: decimal
-             * @description Percent of total value (cash included when tracked).
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly market_value: string;
+            /**
+             * Format: decimal
+             * @description market_value - cost_basis. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly unrealized_pnl: string;
+            /**
+             * Format: decimal
+             * @description Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
+             */
+            readonly unrealized_pnl_pct: string | null;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly realized_pnl: string;
+            /**
+             * Format: decimal
+             * @description market_value / the summary's total_value (cash included when tracked): the by-symbol allocation's weight. Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
              */
             readonly weight: string | null;
         };
@@ -684,11 +809,20 @@ export interface components {
         IndexLevel: {
             symbol: string;
             name: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description An index level (or its change) with two decimals: "1262.50".
+             */
             level: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description An index level (or its change) with two decimals: "1262.50".
+             */
             change: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Percent with two decimals: "1.00".
+             */
             change_pct: string;
             /** Format: date-time */
             as_of: string;
@@ -904,9 +1038,13 @@ export interface components {
             /** @description Money-weighted annual rate x in (-1, +inf) with sum CF_i / (1 + x)^(days_i / 365) = 0 (start value and flows paid in, end value paid out); null with xirr_note when no rate exists. */
             readonly xirr: string | null;
             readonly xirr_note: string | null;
+            /** @description A fraction with exactly six decimals: "0.123456" is 12.3456 %. */
             readonly annualised_return: string | null;
+            /** @description A fraction with exactly six decimals: "0.123456" is 12.3456 %. */
             readonly volatility: string | null;
+            /** @description A fraction with exactly six decimals: "0.123456" is 12.3456 %. */
             readonly max_drawdown: string | null;
+            /** @description A fraction with exactly six decimals: "0.123456" is 12.3456 %. */
             readonly benchmark_return: string | null;
             readonly series: components["schemas"]["PerformancePoint"][];
         };
@@ -973,45 +1111,92 @@ export interface components {
             track_cash?: boolean;
         };
         PortfolioSummary: {
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly cash: string | null;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly settled_cash: string | null;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly cost_basis: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly market_value: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly total_value: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly net_flows: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly realized_pnl: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly unrealized_pnl: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly dividends: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly interest: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly fees: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly taxes: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly total_return: string;
             /**
              * Format: decimal
-             * @description Return since the first transaction, in percent: Modified Dietz, linked wherever no shares were held. Each sub-period's R = (V_end - V_0 - sum F) / (V_0 + sum w F), with inflows weighted from the start of their day and outflows from its end; null before anything was invested.
+             * @description Return since the first transaction, in percent: Modified Dietz, linked wherever no shares were held. Each sub-period's R = (V_end - V_0 - sum F) / (V_0 + sum w F), with inflows weighted from the start of their day and outflows from its end; null before anything was invested. Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
              */
             readonly total_return_pct: string | null;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Today's P&L: the sum of the holdings' and day_closed's day_change (each rounded). Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly day_change: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description day_change / the sum of (day_base_quantity x reference_price + day_bought_value). Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
+             */
             readonly day_change_pct: string | null;
             readonly holdings_count: number;
             readonly transactions_count: number;
             readonly cash_tracked: boolean;
             readonly as_of: string;
+            /** @description Symbols sold out on their trading day: no holding any more, still part of day_change. */
+            readonly day_closed: components["schemas"]["ClosedDayLine"][];
         };
         /**
          * @description * `quote` - quote
@@ -1026,29 +1211,50 @@ export interface components {
             name: string;
             exchange: string;
             type: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
             price: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
             reference_price: string;
             /**
              * Format: decimal
-             * @description null for indices
+             * @description null for indices. Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
              */
             ceiling_price: string | null;
             /**
              * Format: decimal
-             * @description null for indices
+             * @description null for indices. Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
              */
             floor_price: string | null;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
             open: string | null;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
             high: string | null;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
             low: string | null;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description price - reference_price. Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
             change: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Percent with two decimals: "1.00".
+             */
             change_pct: string;
             /** @description Accumulated volume of the session (shares) */
             volume: number;
@@ -1115,7 +1321,10 @@ export interface components {
             seq: number;
             /** Format: date-time */
             time: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
             price: string;
             volume: number;
             /** @description buy (uptick), sell (downtick) or unknown */
@@ -1133,13 +1342,25 @@ export interface components {
             readonly symbol: string | null;
             /** @example 100 */
             readonly quantity: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly price: string | null;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly amount: string | null;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly fee: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
             readonly tax: string;
             readonly fee_is_derived: boolean;
             readonly tax_is_derived: boolean;

@@ -28,6 +28,7 @@ export type Transaction = Schemas["Transaction"];
 export type TransactionInput = Schemas["TransactionInputRequest"];
 export type TransactionKind = Schemas["TransactionKindEnum"];
 export type Holding = Schemas["Holding"];
+export type ClosedDayLine = Schemas["ClosedDayLine"];
 export type Holdings = Schemas["Holdings"];
 export type PortfolioSummary = Schemas["PortfolioSummary"];
 export type Performance = Schemas["Performance"];
