@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from market.calendar import VN_TZ
 from portfolio.ledger import Kind, LedgerConfig, LedgerEntry, fold
+from portfolio.returns import linked_modified_dietz
 from portfolio.selectors import LedgerSnapshot
 from portfolio.valuation import (
     PricePoint,
@@ -49,8 +50,7 @@ def snapshot_of(entries: list[LedgerEntry], config: LedgerConfig) -> LedgerSnaps
     return LedgerSnapshot(
         state=fold(entries, config=config, as_of=last),
         first_date=min((e.trade_date for e in entries), default=None),
-        invested=sum((e.price * e.quantity + e.fee for e in entries if e.kind is Kind.BUY),
-                     Decimal(0)),
+        returns=linked_modified_dietz(entries, track_cash=config.track_cash, end=last),
         computed_at=NOW,
         day_flows=day_flows_from(entries),
     )  # fmt: skip
