@@ -354,6 +354,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/portfolios/{id}/closed-positions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Positions sold out: what each realized
+         * @description One row per holding taken from zero back to zero (a rebuy after selling out starts a new one), most recently closed first, under the portfolio's cost method. proceeds = sale proceeds after sell fees and taxes; cost = cost basis of the shares sold, buy fees included; realized_pnl = proceeds - cost; fees = buy and sell fees; taxes = sell taxes. Cash dividends are in the summary.
+         */
+        get: operations["portfolios_closed_positions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/portfolios/{id}/export/": {
         parameters: {
             query?: never;
@@ -613,6 +633,54 @@ export interface components {
             advancers: number;
             decliners: number;
             unchanged: number;
+        };
+        ClosedPosition: {
+            readonly symbol: string;
+            /** Format: date */
+            readonly first_trade_date: string;
+            /**
+             * Format: date
+             * @description The sale that sold out.
+             */
+            readonly last_trade_date: string;
+            /**
+             * @description Shares sold (shares bought plus bonus shares).
+             * @example 100
+             */
+            readonly quantity: string;
+            /**
+             * Format: decimal
+             * @description Sale proceeds after sell fees and taxes.
+             */
+            readonly proceeds: string;
+            /**
+             * Format: decimal
+             * @description Cost basis of the shares sold, buy fees included.
+             */
+            readonly cost: string;
+            /**
+             * Format: decimal
+             * @description proceeds - cost.
+             */
+            readonly realized_pnl: string;
+            /**
+             * Format: decimal
+             * @description realized_pnl / cost in percent; null when cost is 0.
+             */
+            readonly realized_pnl_pct: string | null;
+            /**
+             * Format: decimal
+             * @description Buy and sell fees.
+             */
+            readonly fees: string;
+            /**
+             * Format: decimal
+             * @description Sell taxes.
+             */
+            readonly taxes: string;
+        };
+        ClosedPositions: {
+            readonly results: components["schemas"]["ClosedPosition"][];
         };
         /**
          * @description * `above` - Price at or above
@@ -1073,6 +1141,39 @@ export interface components {
             email: string;
             password: string;
         };
+        SaleRealized: {
+            /** @example 100 */
+            readonly quantity: string;
+            /**
+             * Format: decimal
+             * @description quantity x price.
+             */
+            readonly gross: string;
+            /** Format: decimal */
+            readonly fee: string;
+            /** Format: decimal */
+            readonly tax: string;
+            /**
+             * Format: decimal
+             * @description gross - fee - tax.
+             */
+            readonly proceeds: string;
+            /**
+             * Format: decimal
+             * @description Cost basis of the shares sold (buy fees included), by the portfolio's cost method: average cost x quantity, or the FIFO lots the sale took.
+             */
+            readonly cost: string;
+            /**
+             * Format: decimal
+             * @description proceeds - cost.
+             */
+            readonly realized_pnl: string;
+            /**
+             * Format: decimal
+             * @description realized_pnl / cost in percent; null when cost is 0.
+             */
+            readonly realized_pnl_pct: string | null;
+        };
         StrictTokenObtainPairRequest: {
             username: string;
             password: string;
@@ -1145,6 +1246,8 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+            /** @description What a SELL realized (null for other kinds). */
+            readonly realized: components["schemas"]["SaleRealized"] | null;
         };
         /**
          * @description * `BUY` - BUY
@@ -3284,6 +3387,80 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token (missing, expired, revoked or malformed). */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not yours, or no such object. */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the rate limit of this endpoint's scope. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Redis) is unavailable; retry after the given delay. */
+            503: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    portfolios_closed_positions_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosedPositions"];
                 };
             };
             /** @description No valid access token (missing, expired, revoked or malformed). */
