@@ -59,7 +59,8 @@ class RealizedLot:
 
     @property
     def realized(self) -> Decimal:
-        return self.proceeds - self.cost
+        with localcontext(prec=LEDGER_PRECISION):
+            return self.proceeds - self.cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,8 @@ class Sale:
 
     @property
     def realized(self) -> Decimal:
-        return self.proceeds - self.cost
+        with localcontext(prec=LEDGER_PRECISION):
+            return self.proceeds - self.cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +98,8 @@ class ClosedPosition:
 
     @property
     def realized(self) -> Decimal:
-        return self.proceeds - self.cost
+        with localcontext(prec=LEDGER_PRECISION):
+            return self.proceeds - self.cost
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,15 @@ Every figure below is computed by hand (fees 0.15 %, sell tax 0.1 %, as `trade()
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portfolio.ledger import (
+    LEDGER_PRECISION,
     ClosedPosition,
     Kind,
     LedgerConfig,
@@ -20,12 +23,13 @@ from portfolio.ledger import (
     LedgerErrorCode,
     fold,
 )
-from tests.portfolio.ledger_builders import entry, trade
+from tests.portfolio.ledger_builders import entry, ledgers, trade
 
 D = Decimal
 AVERAGE = LedgerConfig(track_cash=False)
 FIFO = LedgerConfig(cost_method="fifo", track_cash=False)
 CONFIGS = {"average": AVERAGE, "fifo": FIFO}
+TINY = D("1e-20")
 
 
 def bonus(entry_id: int, day: date, symbol: str, quantity: int, **kw: object) -> LedgerEntry:
@@ -234,3 +238,33 @@ def test_a_bonus_received_while_holding_is_part_of_the_closed_position_quantity(
         1_500,
     )
     assert closed.realized == D(0)
+
+
+@settings(max_examples=100)
+@given(ledgers, st.sampled_from(["average", "fifo"]))
+def test_sales_and_closed_positions_account_for_every_realized_dong(
+    entries: list[LedgerEntry], method: str
+) -> None:
+    # given any valid ledger (buys, sells, some selling out, bonus shares, dividends)
+    state = fold(entries, config=LedgerConfig(cost_method=method, enforce_settlement=False))
+
+    exact = localcontext(prec=LEDGER_PRECISION)  # sums kept separately differ in the last digits
+    for position in state.positions.values():
+        # then the sales add up to the symbol's realized P&L exactly
+        with exact:
+            assert sum((s.realized for s in position.sales), D(0)) == position.realized
+        # and every position sold out is closed, ends on a sale and holds its sales' shares
+        assert sum(c.quantity for c in position.closed) <= sum(s.quantity for s in position.sales)
+        for closed in position.closed:
+            assert closed.opened <= closed.closed
+            assert any(s.trade_date == closed.closed for s in position.sales)
+        if position.quantity == 0 and position.sales:
+            with exact:
+                closed_total = sum((c.realized for c in position.closed), D(0))
+            assert abs(closed_total - position.realized) < TINY
+        # and FIFO lots always hold exactly the shares and cost of the position
+        if method == "fifo":
+            assert sum(lot.quantity for lot in position.lots) == position.quantity
+            with exact:
+                lots_cost = sum((lot.cost for lot in position.lots), D(0))
+            assert abs(lots_cost - position.cost) < TINY
