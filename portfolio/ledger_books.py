@@ -28,6 +28,8 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
+from itertools import islice
+from typing import NamedTuple
 
 ZERO = Decimal(0)
 # Enough digits that average-cost division never loses anything a VND amount could show.
@@ -63,9 +65,9 @@ class RealizedLot:
             return self.proceeds - self.cost
 
 
-@dataclass(frozen=True, slots=True)
-class Sale:
-    """What one SELL realized (exact; round at the edge)."""
+class Sale(NamedTuple):
+    """What one SELL realized (exact; round at the edge). The fold keeps each as a plain tuple
+    (`SaleRow`, a third of the cost in a 100,000-entry fold); `Position.sales` names them."""
 
     entry_id: object
     symbol: str
@@ -102,6 +104,20 @@ class ClosedPosition:
             return self.proceeds - self.cost
 
 
+# Sale's fields as the fold records them.
+SaleRow = tuple[object, str, date, int, Decimal, Decimal, Decimal, Decimal, Decimal]
+
+
+class SoldOut(NamedTuple):
+    """Where a closed position's sales are in `Position.sales`, and the fees it paid."""
+
+    opened: date
+    closed: date
+    first_sale: int
+    end_sale: int  # exclusive
+    fees: Decimal  # buy and sell fees
+
+
 @dataclass(frozen=True, slots=True)
 class Position:
     symbol: str
@@ -114,8 +130,35 @@ class Position:
     taxes: Decimal
     lots: tuple[Lot, ...] = ()
     realized_lots: tuple[RealizedLot, ...] = ()
-    sales: tuple[Sale, ...] = ()
-    closed: tuple[ClosedPosition, ...] = ()
+    sale_rows: tuple[SaleRow, ...] = ()
+    sold_out: tuple[SoldOut, ...] = ()
+
+    @property
+    def sales(self) -> tuple[Sale, ...]:
+        """What each SELL of the symbol realized, in trade order."""
+        return tuple(Sale._make(row) for row in self.sale_rows)
+
+    @property
+    def closed(self) -> tuple[ClosedPosition, ...]:
+        """Each position held from zero back to zero, oldest first (summed from its sales)."""
+        sales = self.sales
+        closed = []
+        with localcontext(prec=LEDGER_PRECISION):
+            for out in self.sold_out:
+                own = sales[out.first_sale : out.end_sale]
+                closed.append(
+                    ClosedPosition(
+                        symbol=self.symbol,
+                        opened=out.opened,
+                        closed=out.closed,
+                        quantity=sum(s.quantity for s in own),
+                        proceeds=sum((s.proceeds for s in own), ZERO),
+                        cost=sum((s.cost for s in own), ZERO),
+                        fees=out.fees,
+                        taxes=sum((s.tax for s in own), ZERO),
+                    )
+                )
+        return tuple(closed)
 
     @property
     def avg_cost(self) -> Decimal:
@@ -150,37 +193,25 @@ class _OpenLot:
         self.entry_id = entry_id
 
 
-class _Round:
-    """The running totals of the position that is open now (see ClosedPosition)."""
-
-    __slots__ = ("cost", "fees", "opened", "proceeds", "quantity", "taxes")
-
-    def __init__(self, opened: date) -> None:
-        self.opened = opened
-        self.quantity = 0
-        self.proceeds = ZERO
-        self.cost = ZERO
-        self.fees = ZERO
-        self.taxes = ZERO
-
-
 class SymbolBook:
     """Mutable per-symbol accumulator used during one fold (called inside the fold's context)."""
 
     __slots__ = (
-        "closed",
         "cost",
         "dividends",
         "fees",
         "fifo",
         "lots",
-        "open_round",
+        "opened",
         "pending",
         "pending_quantity",
         "quantity",
         "realized",
         "realized_lots",
+        "round_fees",
+        "round_sales",
         "sales",
+        "sold_out",
         "symbol",
         "taxes",
     )
@@ -196,22 +227,26 @@ class SymbolBook:
         self.taxes = ZERO
         self.lots: deque[_OpenLot] = deque()
         self.realized_lots: list[RealizedLot] = []
-        self.sales: list[Sale] = []
-        self.closed: list[ClosedPosition] = []
-        self.open_round: _Round | None = None
+        self.sales: list[SaleRow] = []
+        self.sold_out: list[SoldOut] = []
+        # The position open now: since when, its first sale's index, the symbol's fees before it.
+        self.opened: date | None = None
+        self.round_sales = 0
+        self.round_fees = ZERO
         # Unsettled acquisitions as a min-heap of (settle_date, quantity).
         self.pending: list[tuple[date, int]] = []
         self.pending_quantity = 0
 
     # --- shares in ---------------------------------------------------------------------------
 
-    def _acquire(self, quantity: int, trade_date: date, settle_date: date) -> _Round:
-        if self.open_round is None:
-            self.open_round = _Round(trade_date)
+    def _acquire(self, quantity: int, trade_date: date, settle_date: date) -> None:
+        if self.opened is None:
+            self.opened = trade_date
+            self.round_sales = len(self.sales)
+            self.round_fees = self.fees
         self.quantity += quantity
         heapq.heappush(self.pending, (settle_date, quantity))
         self.pending_quantity += quantity
-        return self.open_round
 
     def buy(
         self,
@@ -224,7 +259,7 @@ class SymbolBook:
         entry_id: object,
     ) -> None:
         """`cost` is quantity x price + fee."""
-        self._acquire(quantity, trade_date, settle_date).fees += fee
+        self._acquire(quantity, trade_date, settle_date)
         self.cost += cost
         self.fees += fee
         if self.fifo:
@@ -242,11 +277,14 @@ class SymbolBook:
         self._acquire(quantity, trade_date, settle_date)
 
     def _dilute(self, bonus: int) -> None:
-        held = sum(lot.quantity for lot in self.lots)
-        shares = [bonus * lot.quantity // held for lot in self.lots]
-        left = bonus - sum(shares)  # fewer than the number of lots
-        for index, lot in enumerate(self.lots):
-            lot.quantity += shares[index] + (1 if index < left else 0)
+        held = self.quantity  # under FIFO the lots hold exactly the position's shares
+        left = bonus
+        for lot in self.lots:
+            share = bonus * lot.quantity // held
+            lot.quantity += share
+            left -= share
+        for lot in islice(self.lots, left):  # fewer left over than there are lots
+            lot.quantity += 1
 
     def dividend(self, *, net: Decimal, tax: Decimal) -> None:
         self.dividends += net
@@ -297,29 +335,19 @@ class SymbolBook:
         self.fees += fee
         self.taxes += tax
         self.sales.append(
-            Sale(entry_id, self.symbol, trade_date, quantity, gross, fee, tax, proceeds, removed)
+            (entry_id, self.symbol, trade_date, quantity, gross, fee, tax, proceeds, removed)
         )
-        current = self.open_round
-        if current is not None:
-            current.quantity += quantity
-            current.proceeds += proceeds
-            current.cost += removed
-            current.fees += fee
-            current.taxes += tax
-            if self.quantity == 0:
-                self.closed.append(
-                    ClosedPosition(
-                        symbol=self.symbol,
-                        opened=current.opened,
-                        closed=trade_date,
-                        quantity=current.quantity,
-                        proceeds=current.proceeds,
-                        cost=current.cost,
-                        fees=current.fees,
-                        taxes=current.taxes,
-                    )
+        if self.quantity == 0 and self.opened is not None:
+            self.sold_out.append(
+                SoldOut(
+                    self.opened,
+                    trade_date,
+                    self.round_sales,
+                    len(self.sales),
+                    self.fees - self.round_fees,
                 )
-                self.open_round = None
+            )
+            self.opened = None
 
     def _take_lots(
         self, quantity: int, proceeds: Decimal, trade_date: date, entry_id: object
@@ -372,6 +400,6 @@ class SymbolBook:
                 for lot in self.lots
             ),
             realized_lots=tuple(self.realized_lots),
-            sales=tuple(self.sales),
-            closed=tuple(self.closed),
+            sale_rows=tuple(self.sales),
+            sold_out=tuple(self.sold_out),
         )
