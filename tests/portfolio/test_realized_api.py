@@ -194,3 +194,34 @@ def test_a_portfolio_that_never_sold_out_has_no_closed_positions(
 
     assert response.status_code == 200
     assert response.json() == {"results": []}
+
+
+@pytest.mark.parametrize("method", ["average", "fifo"])
+def test_bonus_shares_leave_fifo_and_average_cost_realizing_the_same(
+    auth_client: APIClient, user: Any, instruments: Any, method: str
+) -> None:
+    # given 1,000 FPT bought at 30,000 (fee 45,000: cost 30,045,000) and a 50 % stock dividend
+    portfolio = services.portfolio_create(owner=user, name=method, cost_method=method)
+    steps: list[dict[str, Any]] = [
+        {"kind": "DEPOSIT", "amount": 40_000_000, "trade_date": date(2025, 3, 3)},
+        {"kind": "BUY", "symbol": "FPT", "quantity": 1000, "price": 30_000,
+         "trade_date": date(2025, 3, 4)},
+        {"kind": "STOCK_DIVIDEND", "symbol": "FPT", "quantity": 500,
+         "trade_date": date(2025, 3, 10)},
+    ]  # fmt: skip
+    for step in steps:
+        assert record(auth_client, portfolio, **step).status_code == 201
+
+    # when 1,000 are sold at 20,000: fee 30,000, tax 20,000, proceeds 19,950,000
+    sale = record(
+        auth_client, portfolio, kind="SELL", symbol="FPT", quantity=1000, price=20_000,
+        trade_date="2025-03-12",
+    )  # fmt: skip
+
+    # then both methods remove 1,000/1,500 of the basis (20,030,000): realized -80,000, where
+    # a zero-cost lot of bonus shares made FIFO realize -10,080,000
+    assert sale.status_code == 201, sale.json()
+    assert sale.json()["realized"]["cost"] == "20030000"
+    assert sale.json()["realized"]["realized_pnl"] == "-80000"
+    summary = auth_client.get(f"/api/portfolios/{portfolio.pk}/summary/").json()
+    assert (summary["realized_pnl"], summary["cost_basis"]) == ("-80000", "10015000")
