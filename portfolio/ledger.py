@@ -354,12 +354,11 @@ def _apply_sell(run: _Run, entry: LedgerEntry, quantity: int) -> None:
                 requested=quantity,
             )
         book.consume_pending(quantity - settled)
-    gross = entry.price * quantity
-    proceeds = gross - entry.fee - entry.tax
+    proceeds = entry.price * quantity - entry.fee - entry.tax
     run.move_cash(entry, proceeds)
     book.sell(
         quantity=quantity,
-        gross=gross,
+        price=entry.price,
         fee=entry.fee,
         tax=entry.tax,
         proceeds=proceeds,

@@ -27,7 +27,7 @@ import heapq
 from collections import deque
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from itertools import islice
 from typing import NamedTuple
 
@@ -66,23 +66,35 @@ class RealizedLot:
 
 
 class Sale(NamedTuple):
-    """What one SELL realized (exact; round at the edge). The fold keeps each as a plain tuple
-    (`SaleRow`, a third of the cost in a 100,000-entry fold); `Position.sales` names them."""
+    """What one SELL realized (exact; round at the edge). The fold keeps each as a plain tuple of
+    the entry's own values and the cost removed (`SaleRow`: a fifth of a 100,000-entry fold's
+    time when it kept its computed amounts too); `Position.sales` names them."""
 
     entry_id: object
     symbol: str
     trade_date: date
     quantity: int
-    gross: Decimal  # quantity x price
+    price: Decimal
     fee: Decimal
     tax: Decimal
-    proceeds: Decimal  # gross - fee - tax
     cost: Decimal  # the cost basis the sale removed
 
     @property
+    def gross(self) -> Decimal:
+        with localcontext(prec=LEDGER_PRECISION, rounding=ROUND_HALF_EVEN):
+            return self.price * self.quantity
+
+    @property
+    def proceeds(self) -> Decimal:
+        """gross - fee - tax, as the fold computed it."""
+        with localcontext(prec=LEDGER_PRECISION, rounding=ROUND_HALF_EVEN):
+            return self.price * self.quantity - self.fee - self.tax
+
+    @property
     def realized(self) -> Decimal:
-        with localcontext(prec=LEDGER_PRECISION):
-            return self.proceeds - self.cost
+        proceeds = self.proceeds
+        with localcontext(prec=LEDGER_PRECISION, rounding=ROUND_HALF_EVEN):
+            return proceeds - self.cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +117,7 @@ class ClosedPosition:
 
 
 # Sale's fields as the fold records them.
-SaleRow = tuple[object, str, date, int, Decimal, Decimal, Decimal, Decimal, Decimal]
+SaleRow = tuple[object, str, date, int, Decimal, Decimal, Decimal, Decimal]
 
 
 class SoldOut(NamedTuple):
@@ -315,7 +327,7 @@ class SymbolBook:
         self,
         *,
         quantity: int,
-        gross: Decimal,
+        price: Decimal,
         fee: Decimal,
         tax: Decimal,
         proceeds: Decimal,
@@ -334,9 +346,7 @@ class SymbolBook:
         self.realized += proceeds - removed
         self.fees += fee
         self.taxes += tax
-        self.sales.append(
-            (entry_id, self.symbol, trade_date, quantity, gross, fee, tax, proceeds, removed)
-        )
+        self.sales.append((entry_id, self.symbol, trade_date, quantity, price, fee, tax, removed))
         if self.quantity == 0 and self.opened is not None:
             self.sold_out.append(
                 SoldOut(

@@ -593,16 +593,16 @@ def independent_books(
             held[e.symbol] += q
             cash -= q * p + fee
         elif e.kind is Kind.STOCK_DIVIDEND:
-            # bonus shares dilute the open lots (the rounding is tested by hand in
+            # under FIFO bonus shares dilute the open lots (the rounding is tested by hand in
             # test_ledger_books.py; any split keeps the lots' costs, and the cost per share of a
-            # lot only matters here once it is partly sold)
+            # lot only matters here once it is partly sold); average cost keeps no lots
             open_lots = lots[e.symbol]
-            if open_lots:
+            if method == "fifo" and open_lots:
                 shares = [q * int(lot[0]) // held[e.symbol] for lot in open_lots]
                 left = q - sum(shares)
                 for index, lot in enumerate(open_lots):
                     lot[0] += shares[index] + (1 if index < left else 0)
-            else:
+            elif method == "fifo":
                 open_lots.append([Fraction(q), Fraction(0)])
             held[e.symbol] += q
         elif e.kind is Kind.SELL:
