@@ -2,8 +2,9 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { cleanup, render, screen, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { ClosedPositionsCard, ClosedPositionsTable, RealizedCell } from "@/components/portfolio/realized";
+import { TransactionsView } from "@/components/portfolio/transactions-view";
 import { keys } from "@/lib/api/queries";
-import type { ClosedPosition, SaleRealized } from "@/lib/api/types";
+import type { ClosedPosition, Portfolio, SaleRealized, Transaction } from "@/lib/api/types";
 
 // The sale of tests/portfolio/test_realized_api.py (average cost): 1,500 FPT at 11,000.
 const LOSS: SaleRealized = {
@@ -79,5 +80,32 @@ describe("closed positions", () => {
     );
     expect(screen.getAllByTestId("closed-positions-table")).toHaveLength(1);
     expect(screen.getByText("No closed positions yet")).toBeTruthy();
+  });
+});
+
+describe("the portfolio page", () => {
+  test("test_the_transactions_table_has_a_realized_column_and_the_page_lists_closed_positions", () => {
+    const portfolio = { id: 7, name: "Main", description: "" } as Portfolio;
+    const row = (id: number, kind: string, realized: SaleRealized | null) =>
+      ({ id, kind, symbol: "FPT", quantity: "1500", price: "11000", amount: null, fee: "24750", tax: "16500", trade_date: "2025-03-11", realized }) as unknown as Transaction;
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
+    client.setQueryData(keys.portfolios, [portfolio]);
+    client.setQueryData(keys.transactions(7, { page: 1, page_size: 20, ordering: "-trade_date" }), {
+      count: 2,
+      next: null,
+      previous: null,
+      results: [row(12, "SELL", LOSS), row(11, "BUY", null)],
+    });
+    client.setQueryData(keys.closedPositions(7), { results: CLOSED });
+    render(
+      <QueryClientProvider client={client}>
+        <TransactionsView />
+      </QueryClientProvider>,
+    );
+    const table = screen.getByTestId("transactions-table");
+    expect(within(table).getByRole("columnheader", { name: "Realized P&L" })).toBeTruthy();
+    expect(within(screen.getByTestId("tx-realized-12")).getByText("-66.000")).toBeTruthy();
+    expect(screen.getByTestId("tx-realized-11").textContent).toBe("—");
+    expect(within(screen.getByTestId("closed-positions")).getByText("+909.500")).toBeTruthy();
   });
 });
