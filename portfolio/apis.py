@@ -24,13 +24,14 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portfolio import idempotency, selectors, services, transfer
+from portfolio import idempotency, realized, selectors, services, transfer
 from portfolio.idempotency import idempotent
 from portfolio.models import Alert, Portfolio, Transaction, TransactionKind, WatchlistItem
 from portfolio.serializers import (
     AlertInputSerializer,
     AlertSerializer,
     AllocationSerializer,
+    ClosedPositionsSerializer,
     HoldingsSerializer,
     ImportResultSerializer,
     ImportUploadSerializer,
@@ -441,6 +442,22 @@ class PortfolioViewSet(viewsets.GenericViewSet):
         return Response(AllocationSerializer(result).data)
 
     @extend_schema(
+        summary="Positions sold out: what each realized",
+        description=(
+            "One row per holding taken from zero back to zero (a rebuy after selling out starts "
+            "a new one), most recently closed first, under the portfolio's cost method. "
+            "proceeds = sale proceeds after sell fees and taxes; cost = cost basis of the shares "
+            "sold, buy fees included; realized_pnl = proceeds - cost; fees = buy and sell fees; "
+            "taxes = sell taxes. Cash dividends are in the summary."
+        ),
+        responses={200: ClosedPositionsSerializer, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"], url_path="closed-positions")
+    def closed_positions(self, request: Request, pk: str) -> Response:
+        rows = realized.closed_position_list(portfolio=self.get_object())
+        return Response(ClosedPositionsSerializer({"results": rows}).data)
+
+    @extend_schema(
         summary="Import transactions (CSV or JSON), all or nothing",
         description=(
             "Multipart `file` (CSV or JSON export) or a JSON body (an export document or a list "
@@ -625,10 +642,22 @@ class TransactionViewSet(viewsets.GenericViewSet):
             portfolio=self.get_portfolio(), transaction_id=self.kwargs["pk"]
         )
 
+    def _shown(self, rows: Any, *, many: bool = False) -> Any:
+        """Rows serialized with what each SELL among them realized."""
+        portfolio = self.get_portfolio()
+        ids = [row.pk for row in rows] if many else [rows.pk]
+        sales = realized.sale_realized_map(portfolio=portfolio, transaction_ids=ids)
+        return TransactionSerializer(rows, many=many, context={"sales": sales}).data
+
+    def _written(self, row: Transaction) -> Any:
+        """A row just written: the portfolio's ledger stamp moved, so read it again first."""
+        self.get_portfolio().refresh_from_db(fields=["updated_at"])
+        return self._shown(row)
+
     def list(self, request: Request, portfolio_id: str) -> Response:
         rows = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(TransactionSerializer(page, many=True).data)
+        return self.get_paginated_response(self._shown(page, many=True))
 
     @extend_schema(
         summary="Record a transaction",
@@ -650,10 +679,10 @@ class TransactionViewSet(viewsets.GenericViewSet):
         row = services.transaction_record(
             portfolio=self.get_portfolio(), **serializer.validated_data
         )
-        return Response(TransactionSerializer(row).data, status=status.HTTP_201_CREATED)
+        return Response(self._written(row), status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, portfolio_id: str, pk: str) -> Response:
-        return Response(TransactionSerializer(self.get_object()).data)
+        return Response(self._shown(self.get_object()))
 
     def _update(self, request: Request, *, partial: bool) -> Response:
         row = self.get_object()
@@ -664,7 +693,7 @@ class TransactionViewSet(viewsets.GenericViewSet):
             for name in services.TRANSACTION_FIELDS:
                 changes.setdefault(name, "" if name in ("note", "external_id") else None)
         updated = services.transaction_update(transaction_row=row, changes=changes)
-        return Response(TransactionSerializer(updated).data)
+        return Response(self._written(updated))
 
     @extend_schema(
         summary="Replace a transaction",

@@ -9,7 +9,7 @@ Definitions follow docs/portfolio-maths.md (average cost is the Vietnamese broke
 - BUY q @ p, fee f: cost += q*p + f; quantity += q; cash -= q*p + f.
 - SELL q @ p, fee f, tax t: proceeds = q*p - f - t; realized += proceeds - avg_cost*q;
   cost -= avg_cost*q; quantity -= q; cash += proceeds.
-- STOCK_DIVIDEND q: quantity += q at zero cost.  DIVIDEND a, tax t: cash += a - t.
+- STOCK_DIVIDEND q: quantity += q, cost unchanged.  DIVIDEND a, tax t: cash += a - t.
 - FEE a: cash -= a.  INTEREST a: cash += a.  DEPOSIT / WITHDRAWAL a: cash +/- a, net_flows +/- a.
 
 Choices made here (the maths doc leaves them open):
@@ -17,12 +17,15 @@ Choices made here (the maths doc leaves them open):
 - Order is (trade_date, sequence); entries equal on both keep their input order (stable sort).
 - Average cost is never rounded: `cost` holds the exact remaining basis (arithmetic runs at 50
   significant digits); selling the whole position removes exactly the whole cost.
-- FIFO: every BUY opens a lot (cost includes its fee); a STOCK_DIVIDEND opens a zero-cost lot
-  dated at the dividend, so bonus shares are sold after the lots bought before them. SELL takes
-  lots from the front of the queue; a partly sold lot gives up cost pro rata.
+- FIFO: every BUY opens a lot (cost includes its fee); a STOCK_DIVIDEND's shares dilute the open
+  lots in proportion, each lot's cost unchanged (`portfolio.ledger_books` has the rounding, and
+  the one zero-cost lot of a bonus received while nothing is held). SELL takes lots from the
+  front of the queue; a partly sold lot gives up cost pro rata.
 - Settlement (`enforce_settlement`): a SELL dated d may sell only shares whose entry has
   settle_date <= d (bonus shares use the STOCK_DIVIDEND entry's settle_date). The check counts
-  shares, not lots, so under FIFO the lot taken first may be a later-settling bonus lot.
+  shares, not lots, so under FIFO the lot taken first may hold later-settling bonus shares.
+- Each SELL's realized P&L (`Position.sales`) and each position held from zero back to zero
+  (`Position.closed`) are kept exact, so they add up to the realized total.
 - Cash (`track_cash`): no entry may take total cash below zero. Total cash includes sale proceeds
   that have not settled yet, because Vietnamese brokers let clients buy with them (cash advance);
   the same total applies to WITHDRAWAL and FEE. Cash paid for a BUY leaves settled cash at once
@@ -33,8 +36,6 @@ Choices made here (the maths doc leaves them open):
 
 from __future__ import annotations
 
-import heapq
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,10 +43,15 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 from typing import Literal
 
-ZERO = Decimal(0)
+from portfolio.ledger_books import LEDGER_PRECISION, ZERO, Position, SymbolBook
+
+# The fold's results, importable from here as before the books moved out.
+from portfolio.ledger_books import ClosedPosition as ClosedPosition
+from portfolio.ledger_books import Lot as Lot
+from portfolio.ledger_books import RealizedLot as RealizedLot
+from portfolio.ledger_books import Sale as Sale
+
 WHOLE_VND = Decimal(1)
-# Enough digits that average-cost division never loses anything a VND amount could show.
-LEDGER_PRECISION = 50
 
 CostMethod = Literal["average", "fifo"]
 
@@ -149,67 +155,6 @@ class LedgerConfig:
     def __post_init__(self) -> None:
         if self.cost_method not in ("average", "fifo"):
             raise ValueError(f"cost_method must be 'average' or 'fifo', not {self.cost_method!r}")
-
-
-@dataclass(frozen=True, slots=True)
-class Lot:
-    """An open FIFO lot: what is left of one BUY (or one STOCK_DIVIDEND, at zero cost)."""
-
-    quantity: int
-    cost: Decimal
-    trade_date: date
-    settle_date: date
-    entry_id: object
-
-
-@dataclass(frozen=True, slots=True)
-class RealizedLot:
-    """The part of one SELL matched against one FIFO lot. Proceeds are shared pro rata."""
-
-    sell_entry_id: object
-    sell_date: date
-    lot_entry_id: object
-    lot_date: date
-    quantity: int
-    cost: Decimal
-    proceeds: Decimal
-
-    @property
-    def realized(self) -> Decimal:
-        return self.proceeds - self.cost
-
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    symbol: str
-    quantity: int
-    settled_quantity: int
-    cost: Decimal
-    realized: Decimal
-    dividends: Decimal
-    fees: Decimal
-    taxes: Decimal
-    lots: tuple[Lot, ...] = ()
-    realized_lots: tuple[RealizedLot, ...] = ()
-
-    @property
-    def avg_cost(self) -> Decimal:
-        if self.quantity == 0:
-            return ZERO
-        with localcontext(prec=LEDGER_PRECISION):
-            return self.cost / self.quantity
-
-    @property
-    def is_open(self) -> bool:
-        return self.quantity > 0
-
-    def market_value(self, close: Decimal) -> Decimal:
-        with localcontext(prec=LEDGER_PRECISION):
-            return close * self.quantity
-
-    def unrealized(self, close: Decimal) -> Decimal:
-        with localcontext(prec=LEDGER_PRECISION):
-            return self.market_value(close) - self.cost
 
 
 @dataclass(frozen=True)
@@ -324,97 +269,11 @@ def cash_effect(entry: LedgerEntry) -> Decimal:
 # --- the fold ---------------------------------------------------------------------------------
 
 
-class _OpenLot:
-    __slots__ = ("cost", "entry_id", "quantity", "settle_date", "trade_date")
-
-    def __init__(
-        self, quantity: int, cost: Decimal, trade_date: date, settle_date: date, entry_id: object
-    ) -> None:
-        self.quantity = quantity
-        self.cost = cost
-        self.trade_date = trade_date
-        self.settle_date = settle_date
-        self.entry_id = entry_id
-
-
-class _Book:
-    """Mutable per-symbol accumulator used during one fold."""
-
-    __slots__ = (
-        "cost",
-        "dividends",
-        "fees",
-        "lots",
-        "pending",
-        "pending_quantity",
-        "quantity",
-        "realized",
-        "realized_lots",
-        "symbol",
-        "taxes",
-    )
-
-    def __init__(self, symbol: str) -> None:
-        self.symbol = symbol
-        self.quantity = 0
-        self.cost = ZERO
-        self.realized = ZERO
-        self.dividends = ZERO
-        self.fees = ZERO
-        self.taxes = ZERO
-        self.lots: deque[_OpenLot] = deque()
-        self.realized_lots: list[RealizedLot] = []
-        # Unsettled acquisitions as a min-heap of (settle_date, quantity).
-        self.pending: list[tuple[date, int]] = []
-        self.pending_quantity = 0
-
-    def acquire(self, quantity: int, settle_date: date) -> None:
-        self.quantity += quantity
-        heapq.heappush(self.pending, (settle_date, quantity))
-        self.pending_quantity += quantity
-
-    def settle_until(self, day: date) -> None:
-        while self.pending and self.pending[0][0] <= day:
-            self.pending_quantity -= heapq.heappop(self.pending)[1]
-
-    def consume_pending(self, quantity: int) -> None:
-        """Sell shares that have not settled (only when settlement is not enforced)."""
-        while quantity:
-            settle_date, pending = heapq.heappop(self.pending)
-            take = min(quantity, pending)
-            if take < pending:
-                heapq.heappush(self.pending, (settle_date, pending - take))
-            self.pending_quantity -= take
-            quantity -= take
-
-    def settled_quantity(self) -> int:
-        return self.quantity - self.pending_quantity
-
-    def freeze(self, as_of: date | None) -> Position:
-        if as_of is not None:
-            self.settle_until(as_of)
-        return Position(
-            symbol=self.symbol,
-            quantity=self.quantity,
-            settled_quantity=self.settled_quantity(),
-            cost=self.cost,
-            realized=self.realized,
-            dividends=self.dividends,
-            fees=self.fees,
-            taxes=self.taxes,
-            lots=tuple(
-                Lot(lot.quantity, lot.cost, lot.trade_date, lot.settle_date, lot.entry_id)
-                for lot in self.lots
-            ),
-            realized_lots=tuple(self.realized_lots),
-        )
-
-
 @dataclass
 class _Run:
     config: LedgerConfig
     as_of: date | None
-    books: dict[str, _Book] = field(default_factory=dict)
+    books: dict[str, SymbolBook] = field(default_factory=dict)
     cash: Decimal = ZERO
     pending_cash: Decimal = ZERO
     deposits: Decimal = ZERO
@@ -425,10 +284,11 @@ class _Run:
     interest: Decimal = ZERO
     fee_rows: Decimal = ZERO
 
-    def book(self, symbol: str) -> _Book:
+    def book(self, symbol: str) -> SymbolBook:
         book = self.books.get(symbol)
         if book is None:
-            book = self.books[symbol] = _Book(symbol)
+            fifo = self.config.cost_method == "fifo"
+            book = self.books[symbol] = SymbolBook(symbol, fifo=fifo)
         return book
 
     def move_cash(self, entry: LedgerEntry, delta: Decimal) -> None:
@@ -448,20 +308,24 @@ class _Run:
 def _apply_buy(run: _Run, entry: LedgerEntry, quantity: int) -> None:
     cost = entry.price * quantity + entry.fee
     run.move_cash(entry, -cost)
-    book = run.book(entry.symbol)
-    book.acquire(quantity, entry.settle_date)
-    book.cost += cost
-    book.fees += entry.fee
+    run.book(entry.symbol).buy(
+        quantity=quantity,
+        cost=cost,
+        fee=entry.fee,
+        trade_date=entry.trade_date,
+        settle_date=entry.settle_date,
+        entry_id=entry.id,
+    )
     run.fees += entry.fee
-    if run.config.cost_method == "fifo":
-        book.lots.append(_OpenLot(quantity, cost, entry.trade_date, entry.settle_date, entry.id))
 
 
 def _apply_stock_dividend(run: _Run, entry: LedgerEntry, quantity: int) -> None:
-    book = run.book(entry.symbol)
-    book.acquire(quantity, entry.settle_date)
-    if run.config.cost_method == "fifo":
-        book.lots.append(_OpenLot(quantity, ZERO, entry.trade_date, entry.settle_date, entry.id))
+    run.book(entry.symbol).bonus(
+        quantity=quantity,
+        trade_date=entry.trade_date,
+        settle_date=entry.settle_date,
+        entry_id=entry.id,
+    )
 
 
 def _apply_sell(run: _Run, entry: LedgerEntry, quantity: int) -> None:
@@ -492,60 +356,23 @@ def _apply_sell(run: _Run, entry: LedgerEntry, quantity: int) -> None:
         book.consume_pending(quantity - settled)
     proceeds = entry.price * quantity - entry.fee - entry.tax
     run.move_cash(entry, proceeds)
-    if run.config.cost_method == "fifo":
-        removed = _take_lots(book, entry, quantity, proceeds)
-    else:
-        removed = book.cost * quantity / book.quantity
-    book.quantity -= quantity
-    if book.quantity == 0:
-        removed = book.cost  # selling out removes the whole basis, with no rounding residue
-    book.cost -= removed
-    book.realized += proceeds - removed
-    book.fees += entry.fee
-    book.taxes += entry.tax
+    book.sell(
+        quantity=quantity,
+        price=entry.price,
+        fee=entry.fee,
+        tax=entry.tax,
+        proceeds=proceeds,
+        trade_date=entry.trade_date,
+        entry_id=entry.id,
+    )
     run.fees += entry.fee
     run.taxes += entry.tax
-
-
-def _take_lots(book: _Book, entry: LedgerEntry, quantity: int, proceeds: Decimal) -> Decimal:
-    """Consume FIFO lots for a sale; return the cost removed and record each lot's share."""
-    remaining = quantity
-    removed = ZERO
-    proceeds_left = proceeds
-    while remaining:
-        lot = book.lots[0]
-        take = min(remaining, lot.quantity)
-        if take == lot.quantity:
-            part_cost = lot.cost
-            book.lots.popleft()
-        else:
-            part_cost = lot.cost * take / lot.quantity
-            lot.cost -= part_cost
-            lot.quantity -= take
-        remaining -= take
-        part_proceeds = proceeds_left if remaining == 0 else proceeds * take / quantity
-        proceeds_left -= part_proceeds
-        removed += part_cost
-        book.realized_lots.append(
-            RealizedLot(
-                sell_entry_id=entry.id,
-                sell_date=entry.trade_date,
-                lot_entry_id=lot.entry_id,
-                lot_date=lot.trade_date,
-                quantity=take,
-                cost=part_cost,
-                proceeds=part_proceeds,
-            )
-        )
-    return removed
 
 
 def _apply_dividend(run: _Run, entry: LedgerEntry, quantity: int) -> None:
     net = entry.amount - entry.tax
     run.move_cash(entry, net)
-    book = run.book(entry.symbol)
-    book.dividends += net
-    book.taxes += entry.tax
+    run.book(entry.symbol).dividend(net=net, tax=entry.tax)
     run.dividends += net
     run.taxes += entry.tax
 

@@ -107,6 +107,20 @@ class PortfolioSerializer(StrictModelSerializer):
         validators: list[Any] = []  # name uniqueness per owner: the service answers 409
 
 
+class SaleRealizedSerializer(serializers.Serializer):
+    quantity = QuantityOutputField(read_only=True)
+    gross = _vnd(help_text="quantity x price.")
+    fee = _vnd()
+    tax = _vnd()
+    proceeds = _vnd(help_text="gross - fee - tax.")
+    cost = _vnd(
+        help_text="Cost basis of the shares sold (buy fees included), by the portfolio's cost "
+        "method: average cost x quantity, or the FIFO lots the sale took."
+    )
+    realized_pnl = _vnd(help_text="proceeds - cost.")
+    realized_pnl_pct = _pct(help_text="realized_pnl / cost in percent; null when cost is 0.")
+
+
 class TransactionSerializer(serializers.ModelSerializer):
     symbol = serializers.CharField(source="instrument.symbol", read_only=True, allow_null=True)
     portfolio = serializers.IntegerField(source="portfolio_id", read_only=True)
@@ -115,6 +129,9 @@ class TransactionSerializer(serializers.ModelSerializer):
     amount = _vnd(allow_null=True)
     fee = _vnd()
     tax = _vnd()
+    realized = serializers.SerializerMethodField(
+        help_text="What a SELL realized (null for other kinds)."
+    )
 
     class Meta:
         model = Transaction
@@ -130,8 +147,15 @@ class TransactionSerializer(serializers.ModelSerializer):
             "external_id",
             "created_at",
             "updated_at",
+            "realized",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(SaleRealizedSerializer(allow_null=True))
+    def get_realized(self, row: Transaction) -> dict[str, Any] | None:
+        """From the ``sales`` context (``realized.sale_realized_map``), by transaction id."""
+        sale = (self.context.get("sales") or {}).get(row.pk)
+        return None if sale is None else SaleRealizedSerializer(sale).data
 
 
 def _money_input(help_text: str) -> VndField:
@@ -318,6 +342,25 @@ class PerformanceSerializer(serializers.Serializer):
     max_drawdown = _ratio()
     benchmark_return = _ratio()
     series = PerformancePointSerializer(many=True, read_only=True)
+
+
+class ClosedPositionSerializer(serializers.Serializer):
+    symbol = serializers.CharField(read_only=True)
+    first_trade_date = serializers.DateField(read_only=True)
+    last_trade_date = serializers.DateField(read_only=True, help_text="The sale that sold out.")
+    quantity = QuantityOutputField(
+        read_only=True, help_text="Shares sold (shares bought plus bonus shares)."
+    )
+    proceeds = _vnd(help_text="Sale proceeds after sell fees and taxes.")
+    cost = _vnd(help_text="Cost basis of the shares sold, buy fees included.")
+    realized_pnl = _vnd(help_text="proceeds - cost.")
+    realized_pnl_pct = _pct(help_text="realized_pnl / cost in percent; null when cost is 0.")
+    fees = _vnd(help_text="Buy and sell fees.")
+    taxes = _vnd(help_text="Sell taxes.")
+
+
+class ClosedPositionsSerializer(serializers.Serializer):
+    results = ClosedPositionSerializer(many=True, read_only=True)
 
 
 class AllocationSliceSerializer(serializers.Serializer):

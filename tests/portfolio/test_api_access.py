@@ -50,6 +50,7 @@ def _assert_not_found_without_data(response: Any) -> None:
         ("get", "summary/"),
         ("get", "performance/?range=ALL"),
         ("get", "allocation/"),
+        ("get", "closed-positions/"),
         ("get", "export/?format=csv"),
         ("get", "export/?format=json"),
         ("post", "import/"),

@@ -138,19 +138,20 @@ def test_scenario_folds_to_hand_computed_fifo_state() -> None:
     assert_scenario_totals(state)
     fpt = state.positions["FPT"]
     # Sell 600 from the 1,000-share lot: removes 50,075,000 x 600/1,000 = 30,045,000,
-    # realized 35,910,000 - 30,045,000 = 5,865,000. Sell 300 from the 400 left (20,030,000):
-    # removes 15,022,500, realized 18,553,500 - 15,022,500 = 3,531,000.
+    # realized 35,910,000 - 30,045,000 = 5,865,000. The 180 bonus shares dilute the 900 held:
+    # 180 x 400/900 = 80 join lot 2 (480 shares, 20,030,000), 180 x 500/900 = 100 join lot 3
+    # (600 shares, 28,042,000); costs unchanged. Sell 300 from lot 2: removes
+    # 20,030,000 x 300/480 = 12,518,750, realized 18,553,500 - 12,518,750 = 6,034,750.
     lots = [(lot.quantity, lot.cost, lot.trade_date, lot.entry_id) for lot in fpt.lots]
     assert lots == [
-        (100, D("5007500"), date(2024, 1, 3), 2),
-        (500, D("28042000"), date(2024, 1, 10), 3),
-        (180, D("0"), date(2024, 1, 25), 6),
+        (180, D("7511250"), date(2024, 1, 3), 2),
+        (600, D("28042000"), date(2024, 1, 10), 3),
         (100, D("6109150"), date(2024, 2, 14), 13),
     ]
     assert fpt.quantity == 880
     assert fpt.settled_quantity == 780
-    assert fpt.cost == D("39158650")  # 5,007,500 + 28,042,000 + 0 + 6,109,150
-    assert fpt.realized == D("9396000")
+    assert fpt.cost == D("41662400")  # 7,511,250 + 28,042,000 + 6,109,150
+    assert fpt.realized == D("11899750")
     assert fpt.dividends == D("1282500")
     assert fpt.fees == D("208050")
     assert fpt.taxes == D("122100")
@@ -159,10 +160,10 @@ def test_scenario_folds_to_hand_computed_fifo_state() -> None:
     ]
     assert matches == [
         (4, 2, 600, D("30045000"), D("5865000")),
-        (10, 2, 300, D("15022500"), D("3531000")),
+        (10, 2, 300, D("12518750"), D("6034750")),
     ]
     assert_closed_vnm(state)
-    assert state.realized == D("9168500")  # 9,396,000 - 227,500
+    assert state.realized == D("11672250")  # 11,899,750 - 227,500
 
 
 @pytest.mark.parametrize("config", [AVERAGE, FIFO], ids=["average", "fifo"])
@@ -592,7 +593,17 @@ def independent_books(
             held[e.symbol] += q
             cash -= q * p + fee
         elif e.kind is Kind.STOCK_DIVIDEND:
-            lots[e.symbol].append([Fraction(q), Fraction(0)])
+            # under FIFO bonus shares dilute the open lots (the rounding is tested by hand in
+            # test_ledger_books.py; any split keeps the lots' costs, and the cost per share of a
+            # lot only matters here once it is partly sold); average cost keeps no lots
+            open_lots = lots[e.symbol]
+            if method == "fifo" and open_lots:
+                shares = [q * int(lot[0]) // held[e.symbol] for lot in open_lots]
+                left = q - sum(shares)
+                for index, lot in enumerate(open_lots):
+                    lot[0] += shares[index] + (1 if index < left else 0)
+            elif method == "fifo":
+                open_lots.append([Fraction(q), Fraction(0)])
             held[e.symbol] += q
         elif e.kind is Kind.SELL:
             proceeds = q * p - fee - tax

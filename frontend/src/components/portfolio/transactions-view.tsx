@@ -7,6 +7,7 @@ import { EmptyState, ErrorState, PageHeader, TableSkeleton } from "@/components/
 import { CreatePortfolioDialog } from "@/components/portfolio/create-portfolio-dialog";
 import { ImportDialog } from "@/components/portfolio/import-dialog";
 import { PortfolioSwitcher } from "@/components/portfolio/portfolio-switcher";
+import { ClosedPositionsCard, RealizedCell } from "@/components/portfolio/realized";
 import { KIND_LABELS, TransactionDialog } from "@/components/portfolio/transaction-dialog";
 import { AlertDialog, AlertDialogAction, AlertDialogCancel, AlertDialogContent, AlertDialogDescription, AlertDialogFooter, AlertDialogHeader, AlertDialogTitle } from "@/components/ui/alert-dialog";
 import { Badge } from "@/components/ui/badge";
@@ -159,7 +160,7 @@ export function TransactionsView() {
 
         {transactions.isLoading ? (
           <div className="py-5">
-            <TableSkeleton rows={8} cols={7} />
+            <TableSkeleton rows={8} cols={8} />
           </div>
         ) : transactions.error ? (
           <div className="p-5">
@@ -189,6 +190,7 @@ export function TransactionsView() {
                 <TableHead className="text-right">Price / amount</TableHead>
                 <TableHead className="text-right">Fee / tax</TableHead>
                 <TableHead className="text-right">Cash effect</TableHead>
+                <TableHead className="text-right">Realized P&amp;L</TableHead>
                 <TableHead className="w-12 pr-5">
                   <span className="sr-only">Actions</span>
                 </TableHead>
@@ -220,6 +222,9 @@ export function TransactionsView() {
                     </TableCell>
                     <TableCell className={cn("tabular text-right font-medium", effect !== null && effect < 0 ? "text-down" : effect ? "text-up" : "")}>
                       {effect === null ? "—" : formatNumber(effect, { signed: true })}
+                    </TableCell>
+                    <TableCell className="tabular text-right" data-testid={`tx-realized-${tx.id}`}>
+                      <RealizedCell realized={tx.realized} />
                     </TableCell>
                     <TableCell className="pr-5">
                       <DropdownMenu>
@@ -268,6 +273,8 @@ export function TransactionsView() {
           </div>
         )}
       </Card>
+
+      <ClosedPositionsCard portfolioId={selected.id} />
 
       {editing && (
         <TransactionDialog key={editing.key} portfolioId={selected.id} transaction={editing.tx} open onOpenChange={(open) => !open && setEditing(null)} />

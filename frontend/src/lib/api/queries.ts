@@ -6,6 +6,7 @@ import type {
   AlertInput,
   Allocation,
   BarsResponse,
+  ClosedPositions,
   Holdings,
   ImportResult,
   Instrument,
@@ -38,6 +39,7 @@ export const keys = {
   holdings: (id: number) => ["portfolio", id, "holdings"] as const,
   performance: (id: number, range: string, benchmark: string) => ["portfolio", id, "performance", range, benchmark] as const,
   allocation: (id: number, by: string) => ["portfolio", id, "allocation", by] as const,
+  closedPositions: (id: number) => ["portfolio", id, "closed-positions"] as const,
   transactions: (id: number, filters: TransactionFilters) => ["portfolio", id, "transactions", filters] as const,
   instrument: (symbol: string) => ["instrument", symbol] as const,
   instruments: (search: string) => ["instruments", search] as const,
@@ -196,6 +198,14 @@ export function useAllocation(id: number | null, by: string) {
     queryFn: () => api<Allocation>("/api/portfolios/{id}/allocation/", { params: { id: id! }, query: { by } }),
     enabled: id !== null,
     placeholderData: keepPreviousData,
+  });
+}
+
+export function useClosedPositions(id: number | null) {
+  return useQuery({
+    queryKey: keys.closedPositions(id ?? 0),
+    queryFn: () => api<ClosedPositions>("/api/portfolios/{id}/closed-positions/", { params: { id: id! } }),
+    enabled: id !== null,
   });
 }
 

@@ -354,6 +354,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/portfolios/{id}/closed-positions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Positions sold out: what each realized
+         * @description One row per holding taken from zero back to zero (a rebuy after selling out starts a new one), most recently closed first, under the portfolio's cost method. proceeds = sale proceeds after sell fees and taxes; cost = cost basis of the shares sold, buy fees included; realized_pnl = proceeds - cost; fees = buy and sell fees; taxes = sell taxes. Cash dividends are in the summary.
+         */
+        get: operations["portfolios_closed_positions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/portfolios/{id}/export/": {
         parameters: {
             query?: never;
@@ -683,6 +703,54 @@ export interface components {
              */
             readonly last_price: string;
             readonly price_as_of: string;
+        };
+        ClosedPosition: {
+            readonly symbol: string;
+            /** Format: date */
+            readonly first_trade_date: string;
+            /**
+             * Format: date
+             * @description The sale that sold out.
+             */
+            readonly last_trade_date: string;
+            /**
+             * @description Shares sold (shares bought plus bonus shares).
+             * @example 100
+             */
+            readonly quantity: string;
+            /**
+             * Format: decimal
+             * @description Sale proceeds after sell fees and taxes. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly proceeds: string;
+            /**
+             * Format: decimal
+             * @description Cost basis of the shares sold, buy fees included. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly cost: string;
+            /**
+             * Format: decimal
+             * @description proceeds - cost. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly realized_pnl: string;
+            /**
+             * Format: decimal
+             * @description realized_pnl / cost in percent; null when cost is 0. Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
+             */
+            readonly realized_pnl_pct: string | null;
+            /**
+             * Format: decimal
+             * @description Buy and sell fees. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly fees: string;
+            /**
+             * Format: decimal
+             * @description Sell taxes. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly taxes: string;
+        };
+        ClosedPositions: {
+            readonly results: components["schemas"]["ClosedPosition"][];
         };
         /**
          * @description * `above` - Price at or above
@@ -1291,6 +1359,45 @@ export interface components {
             email: string;
             password: string;
         };
+        SaleRealized: {
+            /** @example 100 */
+            readonly quantity: string;
+            /**
+             * Format: decimal
+             * @description quantity x price. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly gross: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly fee: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly tax: string;
+            /**
+             * Format: decimal
+             * @description gross - fee - tax. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly proceeds: string;
+            /**
+             * Format: decimal
+             * @description Cost basis of the shares sold (buy fees included), by the portfolio's cost method: average cost x quantity, or the FIFO lots the sale took. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly cost: string;
+            /**
+             * Format: decimal
+             * @description proceeds - cost. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly realized_pnl: string;
+            /**
+             * Format: decimal
+             * @description realized_pnl / cost in percent; null when cost is 0. Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
+             */
+            readonly realized_pnl_pct: string | null;
+        };
         StrictTokenObtainPairRequest: {
             username: string;
             password: string;
@@ -1378,6 +1485,8 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+            /** @description What a SELL realized (null for other kinds). */
+            readonly realized: components["schemas"]["SaleRealized"] | null;
         };
         /**
          * @description * `BUY` - BUY
@@ -3520,6 +3629,80 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token (missing, expired, revoked or malformed). */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not yours, or no such object. */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the rate limit of this endpoint's scope. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Redis) is unavailable; retry after the given delay. */
+            503: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    portfolios_closed_positions_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosedPositions"];
                 };
             };
             /** @description No valid access token (missing, expired, revoked or malformed). */

@@ -25,6 +25,10 @@ export type Portfolio = Schemas["Portfolio"];
 export type PortfolioInput = Schemas["PortfolioRequest"];
 export type CostMethod = Schemas["CostMethodEnum"];
 export type Transaction = Schemas["Transaction"];
+/** What a SELL realized (`Transaction.realized`; null for other kinds). */
+export type SaleRealized = Schemas["SaleRealized"];
+export type ClosedPosition = Schemas["ClosedPosition"];
+export type ClosedPositions = Schemas["ClosedPositions"];
 export type TransactionInput = Schemas["TransactionInputRequest"];
 export type TransactionKind = Schemas["TransactionKindEnum"];
 export type Holding = Schemas["Holding"];
