@@ -43,6 +43,7 @@ from tests.portfolio.reference.scenarios import (
     DIVIDEND_TAX_RATE,
     SELL_TAX_RATE,
     Scenario,
+    ledger_entry,
     scenarios,
 )
 
@@ -221,3 +222,36 @@ def test_derived_fees_and_taxes_round_like_the_reference(
     assert derive_tax(
         kind=Kind.DIVIDEND, quantity=0, price=Decimal(0), amount=Decimal(amount), **as_decimal
     ) == dividend_tax(amount=Fraction(amount), dividend_tax_rate=DIVIDEND_TAX_RATE)
+
+
+# --- the issue's hand-computed FIFO bonus scenario ----------------------------------------------
+
+
+def _bonus_then_sell() -> list[LedgerEntry]:
+    """BUY 1,000 at 30,000; a 50 % stock dividend; SELL 1,000 at 20,000 (0.1 % tax, no fees)."""
+    return [
+        ledger_entry(0, Kind.DEPOSIT, date(2024, 1, 2), amount=30_000_000),
+        ledger_entry(1, Kind.BUY, date(2024, 1, 2), "AAA", 1_000, price=30_000),
+        ledger_entry(2, Kind.STOCK_DIVIDEND, date(2024, 2, 1), "AAA", 500),
+        ledger_entry(3, Kind.SELL, date(2024, 3, 1), "AAA", 1_000, price=20_000, tax=20_000),
+    ]
+
+
+@pytest.mark.parametrize("cost_method", ["average", "fifo"])
+def test_reference_realizes_the_same_on_bonus_shares_under_both_methods(
+    cost_method: CostMethod,
+) -> None:
+    # 1,500 shares cost 30,000,000: the 1,000 sold carry 20,000,000; proceeds 20,000,000 - 20,000
+    ref = replay(_bonus_then_sell(), cost_method=cost_method)
+    assert ref.realized == -20_000
+    assert ref.positions["AAA"].cost == 10_000_000
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 13 item 4: under FIFO a stock dividend opens a zero-cost lot instead of "
+    "diluting the open lots",
+)
+def test_fifo_realizes_about_zero_on_the_issues_bonus_scenario() -> None:
+    state = fold(_bonus_then_sell(), config=LedgerConfig(cost_method="fifo"))
+    assert state.realized == -20_000

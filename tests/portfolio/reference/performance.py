@@ -38,6 +38,8 @@ class DayPoint:
     value: Fraction  # V_t at the close
     inflow: Fraction  # I_t, counted at the start of the day
     outflow: Fraction  # O_t, counted at the end of the day
+    holdings: dict[str, int]  # shares held at the close
+    cash: Fraction  # cash at the close (computed even when not tracked)
 
 
 def external_flow(entry: LedgerEntry, *, track_cash: bool) -> tuple[Fraction, Fraction]:
@@ -90,7 +92,7 @@ def daily_values(
         value = sum((Fraction(closes[s][day]) * q for s, q in held.items()), Fraction(0))
         if track_cash:
             value += ledger.cash
-        points.append(DayPoint(day, value, inflow, outflow))
+        points.append(DayPoint(day, value, inflow, outflow, held, ledger.cash))
     return points
 
 
