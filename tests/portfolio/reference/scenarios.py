@@ -91,6 +91,8 @@ class Scenario:
     closes: dict[str, dict[date, Fraction]]
     cost_method: CostMethod
     track_cash: bool
+    fee_rate: Fraction = Fraction(0)  # of gross trade value
+    taxed: bool = True  # sell tax SELL_TAX_RATE and dividend tax DIVIDEND_TAX_RATE charged
 
     @property
     def charges(self) -> Fraction:
@@ -209,7 +211,9 @@ def scenarios(
             held = sorted(s for s in SYMBOLS if build.ledger.quantity(s))
             if held:
                 _act(draw, build, "bonus", day, closes, rules, symbol=held[0])
-    return Scenario(tuple(build.entries), tuple(dates), closes, method, tracked)
+    return Scenario(
+        tuple(build.entries), tuple(dates), closes, method, tracked, build.fee_rate, charges
+    )
 
 
 def _act(
