@@ -245,6 +245,7 @@ def test_prices_that_never_move_give_a_twr_of_zero_less_charges(
         scenarios(
             track_cash=track_cash,
             flat_prices=True,
+            trades_at_close=True,
             inflows_after_start=False,
             bonus=False,
             income=False,
@@ -303,6 +304,7 @@ def test_twr_lies_between_the_worst_and_best_price_relatives_of_what_was_held(
     scenario = data.draw(
         scenarios(
             track_cash=track_cash,
+            trades_at_close=True,
             inflows_after_start=False,
             charges=False,
             income=False,

@@ -110,6 +110,7 @@ class _Rules:
     outflows: bool  # withdrawals; without cash tracking also sales, dividends and interest
     income: bool  # dividends and interest at all
     bonus: bool
+    at_close: bool  # trade at the day's close, else within 2 % of it
 
 
 class _Builder:
@@ -169,6 +170,7 @@ def scenarios(
     bonus: bool = True,
     force_bonus: bool = False,
     flat_prices: bool = False,
+    trades_at_close: bool = False,
     charges: bool = True,
     max_days: int = 10,
 ) -> Scenario:
@@ -177,7 +179,8 @@ def scenarios(
     Day 0 always deposits (with cash tracked) and buys. After it, `inflows_after_start` and
     `outflows_after_start` allow external flows (see _Rules); trades that are no external flow
     (with cash tracked) happen either way. `flat_prices`: closes never move. `charges=False`:
-    no fees (trade fees or FEE rows) and no taxes. Trades are at the day's close.
+    no fees (trade fees or FEE rows) and no taxes. Trades are within 2 % of the day's close, or
+    at it with `trades_at_close`.
     """
     method = draw(st.sampled_from(COST_METHODS)) if cost_method is None else cost_method
     tracked = draw(st.booleans()) if track_cash is None else track_cash
@@ -201,6 +204,7 @@ def scenarios(
             outflows=t == 0 or outflows_after_start,
             income=income,
             bonus=bonus,
+            at_close=trades_at_close,
         )
         if t == 0 and tracked:
             build.add(build.make(Kind.DEPOSIT, day, amount=draw(st.integers(10**6, 10**10))))
@@ -232,6 +236,8 @@ def _act(
         symbol = draw(st.sampled_from(held_symbols)) if held_symbols else SYMBOLS[0]
     symbol = symbol or draw(st.sampled_from(SYMBOLS))
     price = int(closes[symbol][day])
+    if not rules.at_close:
+        price = int(Fraction(price * (100 + draw(st.integers(-2, 2))), 100))
     held = ledger.quantity(symbol)
     # with cash tracked only deposits and withdrawals cross the portfolio's edge
     may_pay_in = rules.inflows or tracked
