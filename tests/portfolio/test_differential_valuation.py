@@ -58,8 +58,12 @@ def _on_trading_days(scenario: Scenario) -> tuple[list[LedgerEntry], dict[date, 
     """The scenario moved onto real Vietnamese trading days (weekday i -> trading day i)."""
     real = trading_days_between(FIRST_TRADING_DAY, FIRST_TRADING_DAY + timedelta(days=60))
     day = dict(zip(scenario.dates, real, strict=False))
+
+    def moved(when: date) -> date:  # a weekend cash row joins the next trading day
+        return day[min(d for d in scenario.dates if d >= when)]
+
     entries = [
-        replace(e, trade_date=day[e.trade_date], settle_date=day[e.trade_date])
+        replace(e, trade_date=moved(e.trade_date), settle_date=moved(e.trade_date))
         for e in scenario.entries
     ]
     return entries, day

@@ -161,9 +161,9 @@ def _bisect(low: float, high: float, flows: Sequence[tuple[Fraction, Fraction]])
         lo, hi = Decimal(repr(low)), Decimal(repr(high))
         lo_value, hi_value = _npv_decimal(lo, exact), _npv_decimal(hi, exact)
         if lo_value == 0:
-            return float(lo.exp() - 1)
+            return float(lo)
         if hi_value == 0:
-            return float(hi.exp() - 1)
+            return float(hi)
         if (lo_value > 0) == (hi_value > 0):
             return None  # the float scan was wrong about this bracket
         width = Decimal("1e-18")
@@ -171,16 +171,21 @@ def _bisect(low: float, high: float, flows: Sequence[tuple[Fraction, Fraction]])
             middle = (lo + hi) / 2
             value = _npv_decimal(middle, exact)
             if value == 0:
-                return float(middle.exp() - 1)
+                return float(middle)
             if (value > 0) == (lo_value > 0):
                 lo, lo_value = middle, value
             else:
                 hi = middle
-        return float(((lo + hi) / 2).exp() - 1)
+        return float((lo + hi) / 2)
 
 
 def xirr_roots(flows: Iterable[tuple[date, Fraction]]) -> list[float]:
-    """Every rate x in (-1, +inf) with sum(CF_i / (1 + x) ** years_i) = 0 that a sign change shows.
+    """Every rate x in (-1, +inf) with sum(CF_i / (1 + x) ** years_i) = 0 that a sign change shows."""
+    return [math.expm1(g) for g in xirr_log_roots(flows)]
+
+
+def xirr_log_roots(flows: Iterable[tuple[date, Fraction]]) -> list[float]:
+    """The roots as g = ln(1 + x) (x itself rounds to -1.0 in floats for a large quick loss).
 
     As x -> -1 (g -> -inf) the NPV takes the sign of the last flow, as x -> +inf that of the
     first, so when they differ a root must exist and the grid is extended until it is bracketed.
@@ -206,7 +211,7 @@ def xirr_roots(flows: Iterable[tuple[date, Fraction]]) -> list[float]:
     roots = []
     for i in range(len(grid) - 1):
         if signs[i] == 0:
-            roots.append(math.expm1(grid[i]))
+            roots.append(grid[i])
         elif signs[i] * signs[i + 1] < 0:
             root = _bisect(grid[i], grid[i + 1], merged)
             if root is not None:
@@ -216,8 +221,8 @@ def xirr_roots(flows: Iterable[tuple[date, Fraction]]) -> list[float]:
 
 def xirr(flows: Iterable[tuple[date, Fraction]]) -> float | None:
     """The root nearest to x = 0, or None when no rate exists."""
-    roots = xirr_roots(flows)
-    return min(roots, key=lambda x: abs(math.log1p(x))) if roots else None
+    roots = xirr_log_roots(flows)
+    return math.expm1(min(roots, key=abs)) if roots else None
 
 
 # --- today's P&L --------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ ACTIONS = (
     "fee",
     "interest",
 )
+WEEKEND_ACTIONS = ("deposit", "withdraw", "dividend", "fee", "interest")  # no trades
 
 
 def weekdays(first: date, count: int) -> list[date]:
@@ -149,6 +150,10 @@ class _Builder:
             settle_date=plus_weekdays(day, settle_days),
         )
 
+    @property
+    def last_day(self) -> date:
+        return self.entries[-1].trade_date if self.entries else self.dates[0]
+
     def add(self, entry: LedgerEntry) -> bool:
         try:
             self.ledger.apply(entry)
@@ -208,6 +213,10 @@ def scenarios(
         )
         if t == 0 and tracked:
             build.add(build.make(Kind.DEPOSIT, day, amount=draw(st.integers(10**6, 10**10))))
+        if day.weekday() == 0 and t > 0:  # cash rows dated Saturday or Sunday join Monday
+            for action in draw(st.lists(st.sampled_from(WEEKEND_ACTIONS), max_size=2)):
+                weekend = day - timedelta(days=draw(st.sampled_from((1, 2))))
+                _act(draw, build, action, max(weekend, build.last_day), closes, rules)
         actions = draw(st.lists(st.sampled_from(ACTIONS), max_size=4))
         for action in ["buy", *actions] if t == 0 else actions:
             _act(draw, build, action, day, closes, rules)
@@ -235,10 +244,11 @@ def _act(
         held_symbols = [s for s in SYMBOLS if ledger.quantity(s)]
         symbol = draw(st.sampled_from(held_symbols)) if held_symbols else SYMBOLS[0]
     symbol = symbol or draw(st.sampled_from(SYMBOLS))
-    price = int(closes[symbol][day])
-    if not rules.at_close:
-        price = int(Fraction(price * (100 + draw(st.integers(-2, 2))), 100))
     held = ledger.quantity(symbol)
+    if action in ("buy", "sell"):
+        price = int(closes[symbol][day])
+        if not rules.at_close:
+            price = int(Fraction(price * (100 + draw(st.integers(-2, 2))), 100))
     # with cash tracked only deposits and withdrawals cross the portfolio's edge
     may_pay_in = rules.inflows or tracked
     may_pay_out = rules.outflows or tracked
