@@ -79,9 +79,8 @@ def _assert_positions_agree(
     state: LedgerState, ref: ReferenceLedger, as_of: date, *, books: bool
 ) -> None:
     """Per symbol: shares always; cost basis and realized P&L when `books` (FIFO bonus: item 4)."""
-    symbols = {s for s, p in ref.positions.items() if p.quantity or p.sold or p.dividends}
-    assert symbols <= set(state.positions)
-    for symbol in symbols:
+    assert set(ref.positions) <= set(state.positions)
+    for symbol in ref.positions:
         mine, theirs = ref.positions[symbol], state.positions[symbol]
         assert theirs.quantity == mine.quantity, symbol
         assert theirs.settled_quantity == mine.settled_quantity(as_of), symbol

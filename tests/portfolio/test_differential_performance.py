@@ -215,12 +215,20 @@ def test_xirr_agrees_with_the_reference_on_moderate_outcomes(
     )
 
 
+# -100 on 6 Jan, +68 on 13 Jan: 0.68 ** (365 / 7) - 1, about -0.99999999815
+LARGE_SHORT_LOSS = [(date(2026, 1, 6), Fraction(-100)), (date(2026, 1, 13), Fraction(68))]
+
+
+def test_reference_xirr_of_a_large_short_horizon_loss_is_hand_computed() -> None:
+    assert reference.xirr(LARGE_SHORT_LOSS) == pytest.approx(0.68 ** (365 / 7) - 1, abs=1e-12)
+    # the same size of gain: 1.32 ** (365 / 7) - 1
+    gain = [LARGE_SHORT_LOSS[0], (date(2026, 1, 13), Fraction(132))]
+    assert reference.xirr(gain) == pytest.approx(1.32 ** (365 / 7) - 1, rel=1e-12)
+
+
 @pytest.mark.xfail(strict=True, reason="issue 13 item 6: XIRR refuses large short-horizon losses")
 def test_xirr_finds_the_rate_of_a_large_short_horizon_loss() -> None:
-    # -100 on 6 Jan, +68 on 13 Jan: 0.68 ** (365 / 7) - 1, about -0.99999999815
-    flows = [(date(2026, 1, 6), Fraction(-100)), (date(2026, 1, 13), Fraction(68))]
-    assert reference.xirr(flows) == pytest.approx(0.68 ** (365 / 7) - 1, abs=1e-12)
-    _assert_xirr_agrees(xirr([d for d, _ in flows], [-100, 68]).rate, flows)
+    _assert_xirr_agrees(xirr([d for d, _ in LARGE_SHORT_LOSS], [-100, 68]).rate, LARGE_SHORT_LOSS)
 
 
 @pytest.mark.xfail(strict=True, reason="issue 13 item 6: XIRR refuses large short-horizon losses")
