@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from market.calendar import is_trading_day, trading_days_between
@@ -209,12 +209,17 @@ def test_holdings_cost_and_unrealized_add_up_to_the_summary(user: Any) -> None:
 # --- issue 13 item 1: today's trades in today's P&L ---------------------------------------------
 
 
-def _fpt_trades(user: Any, *trades: tuple[Kind, int, int, int]) -> tuple[Portfolio, date]:
-    """A cash-less portfolio with FPT trades (kind, days before today, quantity, price) and the
-    quote reference 109,900, last 108,700. Skips when today is no trading day in Vietnam."""
+def _trading_today() -> date:
     today = services.market_today()
     if not is_trading_day(today):
         pytest.skip(f"{today} is no trading day in Vietnam: no BUY or SELL can be dated today")
+    return today
+
+
+def _fpt_trades(user: Any, *trades: tuple[Kind, int, int, int]) -> tuple[Portfolio, date]:
+    """A cash-less portfolio with FPT trades (kind, days before today, quantity, price) and the
+    quote reference 109,900, last 108,700. Skips when today is no trading day in Vietnam."""
+    today = _trading_today()
     InstrumentFactory(symbol="FPT")
     portfolio = services.portfolio_create(owner=user, name="Today", track_cash=False)
     earlier = trading_days_between(today - timedelta(days=30), today)
@@ -258,3 +263,61 @@ def test_shares_sold_today_move_up_to_their_sell_price(user: Any) -> None:
     assert expected == -680_000
     assert [h.day_change for h in valuation.holdings] == [expected]
     assert valuation.summary.day_change == expected
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13 item 1: today's P&L ignores today's trades")
+@pytest.mark.django_db
+@settings(ON_THE_DATABASE, max_examples=5, phases=[Phase.explicit, Phase.generate])
+@given(data=st.data())
+def test_day_change_with_todays_trades_agrees_with_the_reference(
+    user: Any, symbols: None, data: st.DataObject
+) -> None:
+    # a generated (settled) history, then today: per symbol maybe a sale of part of what is held
+    # and a purchase at a price other than the reference; lines and total against the reference
+    today = _trading_today()
+    scenario = data.draw(scenarios(cost_method="average", track_cash=False, max_days=5))
+    entries, _ = _on_trading_days(scenario)
+    portfolio = _portfolio(user, scenario)
+    _record(portfolio, entries)
+    held = replay(entries, track_cash=False)
+    last: dict[str, Fraction] = {}
+    reference_price: dict[str, Fraction] = {}
+    for symbol in SYMBOLS:
+        reference_price[symbol] = Fraction(scenario.closes[symbol][scenario.dates[-1]])
+        move = Fraction(100 + data.draw(st.integers(-7, 7)), 100)
+        last[symbol] = Fraction(int(reference_price[symbol] * move))
+        quantity = held.quantity(symbol)
+        if quantity and data.draw(st.booleans()):
+            sold = data.draw(st.integers(1, quantity))
+            _trade_today(portfolio, today, Kind.SELL, symbol, sold, last[symbol])
+        bought = data.draw(st.integers(1, 20)) * 100
+        price = reference_price[symbol] + data.draw(st.sampled_from((-300, -100, 100, 200)))
+        _trade_today(portfolio, today, Kind.BUY, symbol, bought, price)
+        quote(symbol, price=int(last[symbol]), reference=int(reference_price[symbol]))
+
+    valuation = selectors.portfolio_valuation(portfolio=portfolio)
+    changes = day_changes(
+        services.ledger_entries(portfolio=portfolio),
+        today=today,
+        last=last,
+        reference=reference_price,
+    )
+    assert {h.symbol: h.day_change for h in valuation.holdings} == {
+        s: half_up(c.change) for s, c in changes.items()
+    }
+    assert valuation.summary.day_change == half_up(
+        sum((c.change for c in changes.values()), Fraction(0))
+    )
+
+
+def _trade_today(
+    portfolio: Portfolio, today: date, kind: Kind, symbol: str, quantity: int, price: Fraction
+) -> None:
+    services.transaction_record(
+        portfolio=portfolio,
+        kind=kind,
+        trade_date=today,
+        symbol=symbol,
+        quantity=quantity,
+        price=Decimal(int(price)),
+    )
