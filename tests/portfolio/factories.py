@@ -71,11 +71,17 @@ class PortfolioFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Portfolio {n}")
 
 
-def quote(symbol: str, *, price: int | str, reference: int | str) -> Quote:
-    """Set (create or replace) the live quote of ``symbol``."""
+def quote(
+    symbol: str, *, price: int | str, reference: int | str, as_of: datetime | None = None
+) -> Quote:
+    """Set (create or replace) the live quote of ``symbol`` (as of the factory's moment unless
+    ``as_of`` is given)."""
     instrument = InstrumentFactory(symbol=symbol)
     Quote.objects.filter(instrument=instrument).delete()
-    return QuoteFactory(instrument=instrument, price=Decimal(price), reference=Decimal(reference))
+    extra = {"as_of": as_of} if as_of is not None else {}
+    return QuoteFactory(
+        instrument=instrument, price=Decimal(price), reference=Decimal(reference), **extra
+    )
 
 
 def daily_bars(instrument: Instrument, closes: Mapping[date, Decimal | int | str]) -> list[Bar]:
