@@ -1,0 +1,159 @@
+"""A portfolio's read-only valuation actions: holdings, summary, performance, allocation and
+closed positions (each one selector call, shaped by its serializer)."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from portfolio import realized, selectors
+from portfolio.apis.schema import NOT_FOUND
+from portfolio.serializers import (
+    AllocationSerializer,
+    ClosedPositionsSerializer,
+    HoldingsSerializer,
+    PerformanceSerializer,
+    PortfolioSummarySerializer,
+)
+from portfolio_site.openapi import error_response
+
+
+class PortfolioValuationMixin(viewsets.GenericViewSet):
+    # Mixed into PortfolioViewSet, whose get_object finds the caller's portfolio (no docstring:
+    # drf-spectacular would publish it as the description of every portfolio operation).
+
+    @extend_schema(
+        summary="Open positions valued at the latest quotes",
+        responses={200: HoldingsSerializer, 404: NOT_FOUND},
+        examples=[
+            OpenApiExample(
+                "holdings",
+                value={
+                    "as_of": "2026-03-02T07:45:00Z",
+                    "results": [
+                        {
+                            "symbol": "FPT",
+                            "name": "FPT Corp",
+                            "exchange": "HOSE",
+                            "industry": "Technology",
+                            "type": "stock",
+                            "quantity": "1000",
+                            "settled_quantity": "1000",
+                            "avg_cost": "95143",
+                            "cost_basis": "95142500",
+                            "last_price": "98000.00",
+                            "price_source": "quote",
+                            "price_as_of": "2026-03-02T07:45:00Z",
+                            "market_value": "98000000",
+                            "unrealized_pnl": "2857500",
+                            "unrealized_pnl_pct": "3.00",
+                            "realized_pnl": "0",
+                            "day_change": "1000000",
+                            "weight": "49.00",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["get"])
+    def holdings(self, request: Request, pk: str) -> Response:
+        holdings, as_of = selectors.portfolio_holdings(portfolio=self.get_object())
+        return Response(HoldingsSerializer({"as_of": as_of, "results": holdings}).data)
+
+    @extend_schema(
+        summary="Cash, value, P&L, dividends, fees and taxes",
+        description=(
+            "total_return = realized + unrealized + dividends (net) + interest - FEE rows "
+            "(= total_value - net_flows when cash is tracked); total_return_pct is the return "
+            "since the first transaction by Modified Dietz, linked wherever no shares were held."
+        ),
+        responses={200: PortfolioSummarySerializer, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"])
+    def summary(self, request: Request, pk: str) -> Response:
+        return Response(
+            PortfolioSummarySerializer(
+                selectors.portfolio_summary(portfolio=self.get_object())
+            ).data
+        )
+
+    @extend_schema(
+        summary="Value series, TWR, XIRR, volatility, drawdown and a benchmark",
+        parameters=[
+            OpenApiParameter(
+                "range",
+                OpenApiTypes.STR,
+                enum=["1W", "1M", "3M", "6M", "YTD", "1Y", "3Y", "ALL"],
+                default="1Y",
+            ),
+            OpenApiParameter(
+                "benchmark",
+                OpenApiTypes.STR,
+                default="VNINDEX",
+                pattern=r"^ *([A-Za-z0-9]{1,20})? *$",
+                description=(
+                    "VNINDEX, VN30 or any instrument's symbol; 'none' or empty for no benchmark. "
+                    "Not a symbol, or unknown: 400 unknown_benchmark."
+                ),
+            ),
+        ],
+        responses={
+            200: PerformanceSerializer,
+            400: error_response(
+                "Unknown range or benchmark.", code="invalid_range", message="Unknown range '2W'."
+            ),
+            404: NOT_FOUND,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def performance(self, request: Request, pk: str) -> Response:
+        result = selectors.portfolio_performance(
+            portfolio=self.get_object(),
+            range_code=request.query_params.get("range", "1Y"),
+            benchmark=request.query_params.get("benchmark", selectors.DEFAULT_BENCHMARK),
+        )
+        return Response(PerformanceSerializer(result).data)
+
+    @extend_schema(
+        summary="Market value by symbol, industry, exchange or type, plus cash",
+        parameters=[
+            OpenApiParameter(
+                "by", OpenApiTypes.STR, enum=[*selectors.ALLOCATION_KEYS], default="symbol"
+            )
+        ],
+        responses={
+            200: AllocationSerializer,
+            400: error_response(
+                "Unknown grouping.", code="invalid_allocation", message="Unknown allocation 'x'."
+            ),
+            404: NOT_FOUND,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def allocation(self, request: Request, pk: str) -> Response:
+        result = selectors.portfolio_allocation(
+            portfolio=self.get_object(), by=request.query_params.get("by", "symbol")
+        )
+        return Response(AllocationSerializer(result).data)
+
+    @extend_schema(
+        summary="Positions sold out: what each realized",
+        description=(
+            "One row per holding taken from zero back to zero (a rebuy after selling out starts "
+            "a new one), most recently closed first, under the portfolio's cost method. "
+            "proceeds = sale proceeds after sell fees and taxes; cost = cost basis of the shares "
+            "sold, buy fees included; realized_pnl = proceeds - cost; fees = buy and sell fees; "
+            "taxes = sell taxes. Cash dividends are in the summary."
+        ),
+        responses={200: ClosedPositionsSerializer, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"], url_path="closed-positions")
+    def closed_positions(self, request: Request, pk: str) -> Response:
+        rows = realized.closed_position_list(portfolio=self.get_object())
+        return Response(ClosedPositionsSerializer({"results": rows}).data)
