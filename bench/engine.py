@@ -2,7 +2,8 @@
 
 For 1,000 / 10,000 / 100,000 valid transactions over two years of daily closes of 30 symbols, time
 what the holdings and performance endpoints do once the rows are loaded: ``fold()`` for positions
-and ``linked_modified_dietz()`` for the summary's Return % (the ledger snapshot), then
+plus ``linked_modified_dietz()`` for the summary's Return % and ``day_flows_from()`` for today's P&L
+(together the ledger snapshot), then
 ``compute_performance()`` over the whole range (daily values, TWR, XIRR, volatility, max
 drawdown). Loading rows from PostgreSQL is measured by the API section, not here.
 """
@@ -18,6 +19,7 @@ from bench.stats import percentiles_ms, repeat_timed
 from portfolio.ledger import LedgerConfig, LedgerEntry, fold
 from portfolio.performance import PriceTable, compute_performance
 from portfolio.returns import linked_modified_dietz
+from portfolio.valuation import day_flows_from
 
 SIZES = (1_000, 10_000, 100_000)
 TARGET_MS = {10_000: 100.0, 100_000: 1000.0}
@@ -40,6 +42,7 @@ def _time_engine(
         t0 = time.perf_counter()
         fold(entries, config=config)
         linked_modified_dietz(entries, track_cash=config.track_cash, end=end)
+        day_flows_from(entries)
         t1 = time.perf_counter()
         result = compute_performance(
             entries=entries, prices=table, start=start, end=end, config=config
@@ -115,6 +118,7 @@ def run(ctx: Context) -> Section:
         "(T+2, cash checked) and are folded once before timing to prove them valid."
     )
     section.notes.append(
-        "'fold' is the ledger snapshot: fold() plus the summary's linked Modified Dietz return."
+        "'fold' is the ledger snapshot: fold() plus the summary's linked Modified Dietz return and "
+        "the per-symbol trade totals behind today's P&L."
     )
     return section
