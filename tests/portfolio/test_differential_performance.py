@@ -1,25 +1,19 @@
 """Returns against the independent reference (tests/portfolio/reference/), plus invariants.
 
-Production's TWR and XIRR are float64; they must agree with the exact reference to 1e-9.
-
-Known open bugs, each a separate strict-xfail test (the parts that already agree run plain):
-- issue 13 item 2: external inflows are counted at the END of their day (the document: at the
-  start), so the TWR is compared plain only on histories whose inflows are all on the first day;
-  histories with later inflows, and the issue's two hand scenarios, wait for the fix.
-- issue 13 item 6: XIRR looks for a root only where 1 + x lies in [e^-20, e^20], so a large
-  short-horizon loss gets "no rate".
+Production's TWR and XIRR are float64; they must agree with the exact reference to 1e-9: the
+TWR with inflows on any day (counted at the start of their day, outflows at its end), the XIRR
+for any rate, however far from zero (a large loss within a week included).
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portfolio.ledger import Kind, LedgerConfig
@@ -30,8 +24,6 @@ from tests.portfolio.reference.scenarios import Scenario, ledger_entry, scenario
 
 RATE_TOLERANCE = 1e-9
 DIFFERENTIAL = settings(max_examples=30, derandomize=True, deadline=None, database=None)
-# A known-bug test only has to fail: no shrinking, so it costs no more than a passing one.
-KNOWN_BUG = settings(DIFFERENTIAL, phases=[Phase.explicit, Phase.generate])
 
 
 def _production(scenario: Scenario) -> PerformanceResult:
@@ -77,19 +69,6 @@ def test_daily_values_agree_with_the_reference(scenario: Scenario) -> None:
 
 @pytest.mark.parametrize("track_cash", [True, False], ids=["cash", "no-cash"])
 @DIFFERENTIAL
-@given(data=st.data())
-def test_twr_agrees_with_the_reference_when_money_comes_in_only_on_the_first_day(
-    track_cash: bool, data: st.DataObject
-) -> None:
-    scenario = data.draw(scenarios(track_cash=track_cash, inflows_after_start=False))
-    assert _same_rate(_production(scenario).twr, reference.twr(_points(scenario)))
-
-
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 item 2: inflows are counted at the end of their day"
-)
-@pytest.mark.parametrize("track_cash", [True, False], ids=["cash", "no-cash"])
-@KNOWN_BUG
 @given(data=st.data())
 def test_twr_agrees_with_the_reference_with_inflows_on_any_day(
     track_cash: bool, data: st.DataObject
@@ -146,9 +125,6 @@ def test_reference_twr_of_the_issues_scenarios_is_hand_computed() -> None:
     assert reference.twr(_points(SMALL_HOLDING_THEN_A_BIG_BUY)) == Fraction(1_031, 1_001) - 1
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 item 2: inflows are counted at the end of their day"
-)
 @pytest.mark.parametrize(
     "scenario",
     [NEARLY_EMPTY_THEN_A_BILLION, SMALL_HOLDING_THEN_A_BIG_BUY],
@@ -159,14 +135,6 @@ def test_twr_does_not_explode_around_a_nearly_empty_portfolio(scenario: Scenario
 
 
 # --- XIRR ---------------------------------------------------------------------------------------
-
-
-# production searches 1 + x in [e^-20, e^20] only (item 6); a little margin for the bracket
-PRODUCTION_GRID = 19.9
-
-
-def _within_production_grid(log_roots: list[float]) -> bool:
-    return any(abs(g) <= PRODUCTION_GRID for g in log_roots)
 
 
 def _assert_xirr_agrees(production_rate: float | None, flows: list[tuple[date, Fraction]]) -> None:
@@ -184,13 +152,8 @@ def _assert_xirr_agrees(production_rate: float | None, flows: list[tuple[date, F
 @DIFFERENTIAL
 @given(scenario=scenarios())
 def test_xirr_agrees_with_the_reference(scenario: Scenario) -> None:
-    # Inflow timing within a day does not move XIRR (it is day-granular), so all histories run;
-    # those whose every rate lies beyond e^+-20 (a 7 % one-day loss is x = 0.93^365 - 1, 1 + x =
-    # e^-26.5) wait for item 6 in the strict-xfail tests below.
+    # rates far from zero included: a 7 % one-day loss is x = 0.93^365 - 1, 1 + x = e^-26.5
     flows = reference.investor_flows(_points(scenario))
-    log_roots = reference.xirr_log_roots(flows)
-    if log_roots and not _within_production_grid(log_roots):
-        return
     _assert_xirr_agrees(_production(scenario).xirr, flows)
 
 
@@ -203,11 +166,8 @@ def test_xirr_agrees_with_the_reference(scenario: Scenario) -> None:
 def test_xirr_agrees_with_the_reference_on_moderate_outcomes(
     days: int, outcome: int, paid: int
 ) -> None:
-    """One deposit, one value: any horizon, from a 99.9 % loss to a tenfold gain, unless the
-    annual rate leaves production's search grid (the strict-xfail test below)."""
+    """One deposit, one value: any horizon, from a 99.9 % loss to a tenfold gain."""
     growth = Fraction(outcome, 1000)
-    if abs(math.log(growth) * 365 / days) > 19:
-        return
     flows = [(_day(0), Fraction(-paid)), (_day(days), paid * growth)]
     _assert_xirr_agrees(
         xirr([d for d, _ in flows], [Decimal(c.numerator) / c.denominator for _, c in flows]).rate,
@@ -226,16 +186,14 @@ def test_reference_xirr_of_a_large_short_horizon_loss_is_hand_computed() -> None
     assert reference.xirr(gain) == pytest.approx(1.32 ** (365 / 7) - 1, rel=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 item 6: XIRR refuses large short-horizon losses")
 def test_xirr_finds_the_rate_of_a_large_short_horizon_loss() -> None:
     _assert_xirr_agrees(xirr([d for d, _ in LARGE_SHORT_LOSS], [-100, 68]).rate, LARGE_SHORT_LOSS)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 item 6: XIRR refuses large short-horizon losses")
-@KNOWN_BUG
+@DIFFERENTIAL
 @given(days=st.integers(1, 7), kept=st.integers(1, 500))
 def test_xirr_finds_a_rate_for_every_large_short_horizon_loss(days: int, kept: int) -> None:
-    # keeping at most half within a week puts 1 + x below e^-20, outside production's grid
+    # keeping at most half within a week puts 1 + x below e^-20 (the old grid's lower end)
     flows = [(_day(0), Fraction(-1000)), (_day(days), Fraction(kept))]
     _assert_xirr_agrees(xirr([d for d, _ in flows], [-1000, kept]).rate, flows)
 
@@ -254,7 +212,6 @@ def test_prices_that_never_move_give_a_twr_of_zero_less_charges(
             track_cash=track_cash,
             flat_prices=True,
             trades_at_close=True,
-            inflows_after_start=False,
             bonus=False,
             income=False,
         )
@@ -313,7 +270,6 @@ def test_twr_lies_between_the_worst_and_best_price_relatives_of_what_was_held(
         scenarios(
             track_cash=track_cash,
             trades_at_close=True,
-            inflows_after_start=False,
             charges=False,
             income=False,
             bonus=False,
