@@ -8,6 +8,7 @@ for any rate, however far from zero (a large loss within a week included).
 from __future__ import annotations
 
 import itertools
+import math
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -119,6 +120,29 @@ SMALL_HOLDING_THEN_A_BIG_BUY = Scenario(
 )
 
 
+SAME_DAY_DEPOSIT_AND_WITHDRAWAL = Scenario(
+    # 1,000,000 in AAA; the next day 1,000,000 comes in and goes out again, AAA closes 10 % up
+    entries=(
+        ledger_entry(0, Kind.DEPOSIT, _day(0), amount=1_000_000),
+        ledger_entry(1, Kind.BUY, _day(0), "AAA", 100, price=10_000),
+        ledger_entry(2, Kind.DEPOSIT, _day(1), amount=1_000_000),
+        ledger_entry(3, Kind.WITHDRAWAL, _day(1), amount=1_000_000),
+    ),
+    dates=(_day(0), _day(1)),
+    closes={"AAA": {_day(0): Fraction(10_000), _day(1): Fraction(11_000)}},
+    cost_method="average",
+    track_cash=True,
+)
+
+
+def test_a_same_day_deposit_and_withdrawal_stay_apart_in_the_twr() -> None:
+    # the document's I_t and O_t are gross: (1,100,000 + 1,000,000) / (1,000,000 + 1,000,000) - 1
+    # = 5 %, where netting them into no flow at all would give 10 %
+    expected = Fraction(1, 20)
+    assert reference.twr(_points(SAME_DAY_DEPOSIT_AND_WITHDRAWAL)) == expected
+    assert _same_rate(_production(SAME_DAY_DEPOSIT_AND_WITHDRAWAL).twr, expected)
+
+
 def test_reference_twr_of_the_issues_scenarios_is_hand_computed() -> None:
     assert reference.twr(_points(NEARLY_EMPTY_THEN_A_BILLION)) == 0
     # (1,000,000 + 1,030,000,000) / (1,000,000 + 1,000,000,000) - 1, about 2.997 %
@@ -139,8 +163,8 @@ def test_twr_does_not_explode_around_a_nearly_empty_portfolio(scenario: Scenario
 
 def _assert_xirr_agrees(production_rate: float | None, flows: list[tuple[date, Fraction]]) -> None:
     roots = reference.xirr_roots(flows)
-    if production_rate is None:
-        assert roots == []
+    if production_rate is None:  # no rate, or one too large for a float (production's note says)
+        assert all(math.isinf(root) for root in roots), roots
         return
     assert roots, f"production found {production_rate} where no rate exists"
     # with several roots production may pick another one than the reference: it must be a root
@@ -188,6 +212,14 @@ def test_reference_xirr_of_a_large_short_horizon_loss_is_hand_computed() -> None
 
 def test_xirr_finds_the_rate_of_a_large_short_horizon_loss() -> None:
     _assert_xirr_agrees(xirr([d for d, _ in LARGE_SHORT_LOSS], [-100, 68]).rate, LARGE_SHORT_LOSS)
+
+
+def test_xirr_of_a_rate_too_large_for_a_float_is_no_rate_with_a_note() -> None:
+    # tenfold in a day: x = 10^365 - 1, beyond the largest float (about 1.8e308)
+    flows = [(_day(0), Fraction(-1000)), (_day(1), Fraction(10_000))]
+    assert reference.xirr(flows) == math.inf
+    result = xirr([_day(0), _day(1)], [-1000, 10_000])
+    assert (result.rate, result.note) == (None, "the rate is too large to represent")
 
 
 @DIFFERENTIAL
