@@ -3,11 +3,8 @@
 Every history is valid under the document's rules; production must accept it and agree to the
 đồng on quantities, cost basis, cash, realized P&L, fees, taxes and dividends. Amounts are compared
 exactly up to 1e-6 VND (production keeps 50 significant digits, the reference is exact), which is
-stricter than "to the đồng" and never sits on a rounding boundary.
-
-Known open bug (issue 13 item 4, FIFO bonus shares become a zero-cost lot): the FIFO lots, cost
-and realized P&L after a stock dividend are a separate strict-xfail test; everything else about
-those histories runs plain.
+stricter than "to the đồng" and never sits on a rounding boundary. Under FIFO the open lots
+are compared too, bonus shares included (spread over the open lots, the remainder to the oldest).
 """
 
 from __future__ import annotations
@@ -17,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portfolio.ledger import (
@@ -49,8 +46,6 @@ from tests.portfolio.reference.scenarios import (
 
 TOLERANCE = Fraction(1, 10**6)  # VND
 DIFFERENTIAL = settings(max_examples=40, derandomize=True, deadline=None, database=None)
-# A known-bug test only has to fail: no shrinking, so it costs no more than a passing one.
-KNOWN_BUG = settings(DIFFERENTIAL, phases=[Phase.explicit, Phase.generate])
 
 
 def _close(production: Decimal, reference: Fraction) -> bool:
@@ -75,10 +70,8 @@ def _assert_totals_agree(state: LedgerState, ref: ReferenceLedger) -> None:
     assert _close(state.net_flows, ref.net_flows)
 
 
-def _assert_positions_agree(
-    state: LedgerState, ref: ReferenceLedger, as_of: date, *, books: bool
-) -> None:
-    """Per symbol: shares always; cost basis and realized P&L when `books` (FIFO bonus: item 4)."""
+def _assert_positions_agree(state: LedgerState, ref: ReferenceLedger, as_of: date) -> None:
+    """Per symbol: shares, settled shares, income, charges, cost basis and realized P&L."""
     assert set(ref.positions) <= set(state.positions)
     for symbol in ref.positions:
         mine, theirs = ref.positions[symbol], state.positions[symbol]
@@ -87,12 +80,10 @@ def _assert_positions_agree(
         assert _close(theirs.dividends, mine.dividends), symbol
         assert _close(theirs.fees, mine.fees), symbol
         assert _close(theirs.taxes, mine.taxes), symbol
-        if books:
-            assert _close(theirs.cost, mine.cost), symbol
-            assert _close(theirs.realized, mine.realized), symbol
-    if books:
-        assert _close(state.realized, ref.realized)
-        assert _close(state.cost_basis, ref.cost_basis)
+        assert _close(theirs.cost, mine.cost), symbol
+        assert _close(theirs.realized, mine.realized), symbol
+    assert _close(state.realized, ref.realized)
+    assert _close(state.cost_basis, ref.cost_basis)
 
 
 def _assert_lots_agree(state: LedgerState, ref: ReferenceLedger) -> None:
@@ -115,35 +106,21 @@ def _as_of(scenario: Scenario) -> date:
 def test_ledger_agrees_with_the_reference(
     cost_method: CostMethod, track_cash: bool, data: st.DataObject
 ) -> None:
-    """Average cost with bonus shares; FIFO without them (with them: the tests below)."""
-    fifo = cost_method == "fifo"
-    scenario = data.draw(scenarios(cost_method=cost_method, track_cash=track_cash, bonus=not fifo))
+    scenario = data.draw(scenarios(cost_method=cost_method, track_cash=track_cash))
     state, ref = _fold(scenario), _replay(scenario)
     _assert_totals_agree(state, ref)
-    _assert_positions_agree(state, ref, _as_of(scenario), books=True)
-    if fifo:
+    _assert_positions_agree(state, ref, _as_of(scenario))
+    if cost_method == "fifo":
         _assert_lots_agree(state, ref)
 
 
 @DIFFERENTIAL
 @given(scenario=scenarios(cost_method="fifo", force_bonus=True))
-def test_fifo_ledger_with_bonus_shares_agrees_on_shares_cash_and_income(scenario: Scenario) -> None:
-    state, ref = _fold(scenario), _replay(scenario)
-    _assert_totals_agree(state, ref)
-    _assert_positions_agree(state, ref, _as_of(scenario), books=False)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 item 4: under FIFO a stock dividend opens a zero-cost lot instead of "
-    "diluting the open lots",
-)
-@KNOWN_BUG
-@given(scenario=scenarios(cost_method="fifo", force_bonus=True))
 def test_fifo_bonus_shares_dilute_the_open_lots_like_the_reference(scenario: Scenario) -> None:
     state, ref = _fold(scenario), _replay(scenario)
+    _assert_totals_agree(state, ref)
     _assert_lots_agree(state, ref)
-    _assert_positions_agree(state, ref, _as_of(scenario), books=True)
+    _assert_positions_agree(state, ref, _as_of(scenario))
 
 
 # --- both refuse the same entries -----------------------------------------------------------------
@@ -238,11 +215,6 @@ def test_reference_realizes_the_same_on_bonus_shares_under_both_methods(
     assert ref.positions["AAA"].cost == 10_000_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 item 4: under FIFO a stock dividend opens a zero-cost lot instead of "
-    "diluting the open lots",
-)
 def test_fifo_realizes_about_zero_on_the_issues_bonus_scenario() -> None:
     state = fold(_bonus_then_sell(), config=LedgerConfig(cost_method="fifo"))
     assert state.realized == -20_000
@@ -269,11 +241,6 @@ def test_reference_spreads_bonus_shares_over_the_lots_remainder_to_the_oldest() 
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 item 4: under FIFO a stock dividend opens a zero-cost lot instead of "
-    "diluting the open lots",
-)
 def test_fifo_spreads_bonus_shares_over_the_lots_remainder_to_the_oldest() -> None:
     state = fold(_three_lots_and_a_bonus(), config=LedgerConfig(cost_method="fifo"))
     assert [(lot.quantity, lot.cost) for lot in state.positions["AAA"].lots] == [

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +31,7 @@ from tests.portfolio.reference.ledger import ReferenceLedger
 
 DAYS_PER_YEAR = 365
 XIRR_DIGITS = 40
+LARGEST_LOG_RATE = math.log(sys.float_info.max)  # beyond it 1 + x is no float: x = +inf
 
 
 @dataclass(frozen=True)
@@ -180,8 +182,13 @@ def _bisect(low: float, high: float, flows: Sequence[tuple[Fraction, Fraction]])
 
 
 def xirr_roots(flows: Iterable[tuple[date, Fraction]]) -> list[float]:
-    """Every rate x in (-1, +inf) with sum(CF_i / (1 + x) ** years_i) = 0 that a sign change shows."""
-    return [math.expm1(g) for g in xirr_log_roots(flows)]
+    """Every rate x in (-1, +inf) with sum(CF_i / (1 + x) ** years_i) = 0 that a sign change shows
+    (math.inf for a rate too large for a float: a tenfold gain in a day is x = 10^365 - 1)."""
+    return [_rate(g) for g in xirr_log_roots(flows)]
+
+
+def _rate(log_root: float) -> float:
+    return math.inf if log_root > LARGEST_LOG_RATE else math.expm1(log_root)
 
 
 def xirr_log_roots(flows: Iterable[tuple[date, Fraction]]) -> list[float]:
@@ -222,7 +229,7 @@ def xirr_log_roots(flows: Iterable[tuple[date, Fraction]]) -> list[float]:
 def xirr(flows: Iterable[tuple[date, Fraction]]) -> float | None:
     """The root nearest to x = 0, or None when no rate exists."""
     roots = xirr_log_roots(flows)
-    return math.expm1(min(roots, key=abs)) if roots else None
+    return _rate(min(roots, key=abs)) if roots else None
 
 
 # --- today's P&L --------------------------------------------------------------------------------
