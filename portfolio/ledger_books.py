@@ -31,6 +31,8 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from itertools import islice
 from typing import NamedTuple
 
+from portfolio_site.numbers import VND_PLACES, half_up
+
 ZERO = Decimal(0)
 # Enough digits that average-cost division never loses anything a VND amount could show.
 LEDGER_PRECISION = 50
@@ -109,6 +111,7 @@ class ClosedPosition:
     cost: Decimal
     fees: Decimal  # buy and sell fees
     taxes: Decimal  # sell taxes
+    realized_vnd: Decimal  # its sales' realized P&L, each rounded half-up to whole VND, summed
 
     @property
     def realized(self) -> Decimal:
@@ -137,6 +140,9 @@ class Position:
     settled_quantity: int
     cost: Decimal
     realized: Decimal
+    # What every view shows as realized P&L: each sale's realized P&L rounded half-up to whole VND,
+    # summed, so the sales add up to the position and the positions to the summary.
+    realized_vnd: Decimal
     dividends: Decimal
     fees: Decimal
     taxes: Decimal
@@ -168,6 +174,7 @@ class Position:
                         cost=sum((s.cost for s in own), ZERO),
                         fees=out.fees,
                         taxes=sum((s.tax for s in own), ZERO),
+                        realized_vnd=sum((half_up(s.realized, VND_PLACES) for s in own), ZERO),
                     )
                 )
         return tuple(closed)
@@ -220,6 +227,7 @@ class SymbolBook:
         "quantity",
         "realized",
         "realized_lots",
+        "realized_vnd",
         "round_fees",
         "round_sales",
         "sales",
@@ -234,6 +242,7 @@ class SymbolBook:
         self.quantity = 0
         self.cost = ZERO
         self.realized = ZERO
+        self.realized_vnd = ZERO
         self.dividends = ZERO
         self.fees = ZERO
         self.taxes = ZERO
@@ -343,7 +352,9 @@ class SymbolBook:
         if self.quantity == 0:
             removed = self.cost  # selling out removes the whole basis, with no rounding residue
         self.cost -= removed
-        self.realized += proceeds - removed
+        gain = proceeds - removed
+        self.realized += gain
+        self.realized_vnd += half_up(gain, VND_PLACES)
         self.fees += fee
         self.taxes += tax
         self.sales.append((entry_id, self.symbol, trade_date, quantity, price, fee, tax, removed))
@@ -402,6 +413,7 @@ class SymbolBook:
             settled_quantity=self.settled_quantity(),
             cost=self.cost,
             realized=self.realized,
+            realized_vnd=self.realized_vnd,
             dividends=self.dividends,
             fees=self.fees,
             taxes=self.taxes,

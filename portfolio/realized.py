@@ -7,7 +7,9 @@ rounded half-up to whole VND here, once, at the edge.
 
 - A sale: gross = quantity x price; proceeds = gross - fee - tax; cost = the cost basis the sale
   removed (average cost x quantity, or the FIFO lots it took, buy fees included);
-  realized_pnl = proceeds - cost. The sales of a portfolio add up to its realized P&L.
+  realized_pnl = proceeds - cost. Every view shows a realized figure as the sum of its sales'
+  rounded realized P&L (``Position.realized_vnd``), so the sales add up to the closed positions,
+  the holdings and the summary to the đồng.
 - A closed position: from the trade that took the holding above zero to the sale that sold it out
   (a rebuy starts a new one): shares sold, proceeds, cost, realized_pnl, the buy and sell fees and
   the sell taxes paid on the way. Cash dividends are not part of it (the summary has them).
@@ -74,7 +76,7 @@ def _closed_row(closed: ClosedPosition) -> ClosedPositionRow:
         quantity=closed.quantity,
         proceeds=money(closed.proceeds),
         cost=money(closed.cost),
-        realized_pnl=money(closed.realized),
+        realized_pnl=money(closed.realized_vnd),
         realized_pnl_pct=percent(closed.realized, closed.cost),
         fees=money(closed.fees),
         taxes=money(closed.taxes),

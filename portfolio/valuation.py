@@ -340,7 +340,7 @@ def valuation_compute(
                 market_value=value,
                 unrealized_pnl=value - cost,
                 unrealized_pnl_pct=percent(value - cost, position.cost),
-                realized_pnl=money(position.realized),
+                realized_pnl=money(position.realized_vnd),
                 weight=percent(value, total_value),
                 **asdict(DayFields.of(line)),
             )
@@ -348,7 +348,7 @@ def valuation_compute(
 
     cost_basis = sum((h.cost_basis for h in holdings), ZERO)
     unrealized_total = market_value - cost_basis
-    realized = sum((money(p.realized) for p in state.positions.values()), ZERO)
+    realized = money(sum((p.realized_vnd for p in state.positions.values()), ZERO))
     day_lines = [line for *_, line in lines if line is not None] + closed_lines
     day_change = sum((money(line.change) for line in day_lines), ZERO)
     day_base = sum((line.base_value for line in day_lines), ZERO)

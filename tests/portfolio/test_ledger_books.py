@@ -205,6 +205,7 @@ def test_selling_everything_closes_the_position_and_a_rebuy_starts_a_new_one(met
             cost=D(22_033_000),
             fees=D(15_000 + 18_000 + 9_750 + 24_750),
             taxes=D(6_500 + 16_500),
+            realized_vnd=D(909_500),
         ),
         ClosedPosition(
             symbol="MWG",
@@ -215,6 +216,7 @@ def test_selling_everything_closes_the_position_and_a_rebuy_starts_a_new_one(met
             cost=D(2_704_050),
             fees=D(4_050 + 4_275),
             taxes=D(2_850),
+            realized_vnd=D(138_825),
         ),
     ]
     assert [c.realized for c in position.closed] == [D(909_500), D(138_825)]

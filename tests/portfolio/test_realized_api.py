@@ -16,6 +16,7 @@ Hand-computed at the default rates (fee 0.15 %, sell tax 0.1 %, half-up to whole
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -225,3 +226,32 @@ def test_bonus_shares_leave_fifo_and_average_cost_realizing_the_same(
     assert sale.json()["realized"]["realized_pnl"] == "-80000"
     summary = auth_client.get(f"/api/portfolios/{portfolio.pk}/summary/").json()
     assert (summary["realized_pnl"], summary["cost_basis"]) == ("-80000", "10015000")
+
+
+def test_rounded_sales_add_up_to_the_closed_position_the_holding_and_the_summary(
+    auth_client: APIClient, user: Any, instruments: Any
+) -> None:
+    # BUY 3 @ 10,000 with a 1 VND fee: cost 30,001; three SELLs of 1 @ 11,000 (no fee, no tax),
+    # each removing 10,000.33..., realize 999.67 each, shown 1,000. Exactly 2,999 in all, but the
+    # screens add up what they show: 3,000 on the sales, the closed position and the summary.
+    portfolio = services.portfolio_create(
+        owner=user, name="Thirds", track_cash=False, fee_rate=Decimal(0), sell_tax_rate=Decimal(0)
+    )
+    steps: list[dict[str, Any]] = [
+        {"kind": "BUY", "symbol": "FPT", "quantity": 3, "price": 10_000, "fee": 1,
+         "trade_date": date(2025, 3, 4)},
+        *({"kind": "SELL", "symbol": "FPT", "quantity": 1, "price": 11_000,
+           "trade_date": date(2025, 3, day)} for day in (7, 10, 11)),
+    ]  # fmt: skip
+    for step in steps:
+        response = record(auth_client, portfolio, **step)
+        assert response.status_code == 201, response.json()
+
+    rows = auth_client.get(transactions_url(portfolio)).json()["results"]
+    sales = [row["realized"]["realized_pnl"] for row in rows if row["kind"] == "SELL"]
+    closed = auth_client.get(f"/api/portfolios/{portfolio.pk}/closed-positions/").json()
+    summary = auth_client.get(f"/api/portfolios/{portfolio.pk}/summary/").json()
+
+    assert sales == ["1000", "1000", "1000"]
+    assert [row["realized_pnl"] for row in closed["results"]] == ["3000"]
+    assert summary["realized_pnl"] == "3000"

@@ -115,9 +115,12 @@ def test_holdings_and_day_change_lines_add_up_to_the_summary(
     assert total("cost_basis") == summary.cost_basis
     assert total("market_value") == summary.market_value
     assert total("unrealized_pnl") == summary.unrealized_pnl
-    assert summary.realized_pnl == sum(
-        (money(p.realized) for p in snapshot.state.positions.values()), Decimal(0)
-    )
+    # realized P&L: each sale rounded once; positions and the summary add up the sales as shown
+    positions = snapshot.state.positions.values()
+    for position in positions:
+        shown_sales = sum((money(sale.realized) for sale in position.sales), Decimal(0))
+        assert position.realized_vnd == shown_sales
+    assert summary.realized_pnl == sum((p.realized_vnd for p in positions), Decimal(0))
     day_lines = [h.day_change for h in holdings] + [c.day_change for c in summary.day_closed]
     assert sum((d for d in day_lines if d is not None), Decimal(0)) == summary.day_change
     for line in [*holdings, *summary.day_closed]:

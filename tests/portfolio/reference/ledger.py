@@ -67,6 +67,7 @@ class RefPosition:
     quantity: int = 0
     cost: Fraction = Fraction(0)
     realized: Fraction = Fraction(0)
+    realized_shown: int = 0  # each sale's realized rounded half-up, summed (what every view shows)
     dividends: Fraction = Fraction(0)  # net of tax
     fees: Fraction = Fraction(0)  # trade fees of this symbol
     taxes: Fraction = Fraction(0)  # sell taxes and dividend taxes of this symbol
@@ -92,6 +93,7 @@ class ReferenceLedger:
     dividends: Fraction = Fraction(0)  # net
     interest: Fraction = Fraction(0)
     fee_rows: Fraction = Fraction(0)
+    sales: int = 0  # SELL entries applied
     last_date: date | None = None
 
     # --- derived totals ---------------------------------------------------------------------
@@ -152,6 +154,8 @@ class ReferenceLedger:
             self._spend(entry, -proceeds)
             taken = self._take(position, q)
             position.realized += proceeds - taken
+            position.realized_shown += half_up(proceeds - taken)
+            self.sales += 1
             position.cost -= taken
             position.quantity -= q
             position.sold += q
