@@ -130,7 +130,10 @@ class TransactionSerializer(serializers.ModelSerializer):
     fee = _vnd()
     tax = _vnd()
     realized = serializers.SerializerMethodField(
-        help_text="What a SELL realized (null for other kinds)."
+        help_text=(
+            "What a SELL realized (null for other kinds; in the response to a write also null "
+            "when the database could not be read right after the write was stored)."
+        )
     )
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import django_filters
@@ -25,6 +26,9 @@ from portfolio.apis.schema import (
 from portfolio.idempotency import idempotent
 from portfolio.models import Portfolio, Transaction, TransactionKind
 from portfolio.serializers import TransactionInputSerializer, TransactionSerializer
+from portfolio_site.api_errors import DATABASE_DOWN
+
+logger = logging.getLogger(__name__)
 
 TRANSACTION_REQUEST_EXAMPLES = [
     OpenApiExample(
@@ -142,9 +146,23 @@ class TransactionViewSet(viewsets.GenericViewSet):
         return TransactionSerializer(rows, many=many, context={"sales": sales}).data
 
     def _written(self, row: Transaction) -> Any:
-        """A row just written: the portfolio's ledger stamp moved, so read it again first."""
-        self.get_portfolio().refresh_from_db(fields=["updated_at"])
-        return self._shown(row)
+        """A row just written (and committed): what a SELL realized from the ledger read again,
+        nothing to read for other kinds.
+
+        The write is durable before this runs, so a database that fails now (restarting, say)
+        must not turn its 201/200 into an error the client would retry: the SELL's ``realized``
+        is then null and the next read of the list has it.
+        """
+        if row.kind != TransactionKind.SELL:
+            return TransactionSerializer(row, context={"sales": {}}).data
+        portfolio = self.get_portfolio()
+        try:
+            portfolio.refresh_from_db(fields=["updated_at"])  # the ledger stamp moved
+            sales = realized.sale_realized_map(portfolio=portfolio, transaction_ids=[row.pk])
+        except DATABASE_DOWN as exc:
+            logger.warning("transaction %s written; its realized P&L not read (%s)", row.pk, exc)
+            sales = {}
+        return TransactionSerializer(row, context={"sales": sales}).data
 
     def list(self, request: Request, portfolio_id: str) -> Response:
         rows = self.filter_queryset(self.get_queryset())

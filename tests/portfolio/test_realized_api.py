@@ -20,9 +20,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 from rest_framework.test import APIClient
 
-from portfolio import services
+from portfolio import realized, services
 from portfolio.models import Portfolio
 from tests.portfolio.api_helpers import record, transactions_url
 
@@ -255,3 +256,32 @@ def test_rounded_sales_add_up_to_the_closed_position_the_holding_and_the_summary
     assert sales == ["1000", "1000", "1000"]
     assert [row["realized_pnl"] for row in closed["results"]] == ["3000"]
     assert summary["realized_pnl"] == "3000"
+
+
+def test_a_stored_write_answers_201_even_when_the_database_fails_right_after_it(
+    auth_client: APIClient, method_portfolio: Portfolio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The reliability suite restarted PostgreSQL under load: a deposit was stored but answered
+    # 503, because the response read the ledger again to show a SELL's realized P&L. Given a
+    # database that fails every read made after the write is stored ...
+    def database_gone(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("connection to server was lost")
+
+    monkeypatch.setattr(Portfolio, "refresh_from_db", database_gone)
+    monkeypatch.setattr(realized, "sale_realized_map", database_gone)
+    # ... a deposit and a buy read nothing after the write, and a sale shows realized null
+    steps: list[dict[str, Any]] = [
+        {"kind": "DEPOSIT", "amount": 100_000_000, "trade_date": date(2025, 3, 3)},
+        {"kind": "BUY", "symbol": "FPT", "quantity": 100, "price": 10_000,
+         "trade_date": date(2025, 3, 4)},
+        {"kind": "SELL", "symbol": "FPT", "quantity": 100, "price": 11_000,
+         "trade_date": date(2025, 3, 7)},
+    ]  # fmt: skip
+    bodies = []
+    for step in steps:
+        response = record(auth_client, method_portfolio, **step)
+        assert response.status_code == 201, response.json()
+        bodies.append(response.json())
+
+    assert [body["realized"] for body in bodies] == [None, None, None]
+    assert method_portfolio.transactions.count() == 3

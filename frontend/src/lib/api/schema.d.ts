@@ -1485,7 +1485,7 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
-            /** @description What a SELL realized (null for other kinds). */
+            /** @description What a SELL realized (null for other kinds; in the response to a write also null when the database could not be read right after the write was stored). */
             readonly realized: components["schemas"]["SaleRealized"] | null;
         };
         /**
