@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
-from datetime import date
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +38,12 @@ from market.models import (
     CorporateEventStatus,
     Instrument,
 )
-from market.providers.base import CorporateEventData
+from market.providers.base import (
+    CorporateEventData,
+    MarketDataProvider,
+    ProviderDataError,
+    ProviderError,
+)
 from portfolio_site.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -280,20 +285,73 @@ def symbols_held_or_watched() -> list[str]:
     )
 
 
-def corporate_events_ingest_symbols(
-    *, events: Iterable[CorporateEventData]
-) -> tuple[int, int, list[str]]:
+@dataclass
+class EventsIngest:
+    """What one ingestion run did. ``retry`` lists the symbols whose source was unavailable or
+    rate-limited (worth another try); ``failed`` maps symbols whose source answered garbage to
+    the reason; ``rejected`` holds the reason of each event with impossible terms."""
+
+    symbols: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    retry: list[str] = field(default_factory=list)
+
+
+def corporate_events_store(
+    *, events: Iterable[CorporateEventData], report: EventsIngest | None = None
+) -> EventsIngest:
     """Upsert each event; a bad one is logged with its reason and skipped, never stopping the
-    rest. Returns ``(created, updated, rejected reasons)``."""
-    created = updated = 0
-    rejected: list[str] = []
+    rest."""
+    report = report if report is not None else EventsIngest()
     for data in events:
         try:
             result = corporate_event_upsert(data=data)
         except CorporateEventInvalid as exc:
             logger.warning("corporate event rejected: %s", exc.message)
-            rejected.append(exc.message)
+            report.rejected.append(exc.message)
             continue
-        created += int(result.created)
-        updated += int(result.changed and not result.created)
-    return created, updated, rejected
+        if result.created:
+            report.created += 1
+        elif result.changed:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    return report
+
+
+#: The ingestion window around today: past events (for later phases' history) and announced ones.
+INGEST_DAYS_BACK = 400
+INGEST_DAYS_AHEAD = 180
+
+
+def corporate_events_ingest(
+    *, provider: MarketDataProvider, symbols: list[str] | None = None, today: date
+) -> EventsIngest:
+    """Ask ``provider`` for the events of ``symbols`` (default: held or watched) with an ex-date
+    from ``INGEST_DAYS_BACK`` days before ``today`` to ``INGEST_DAYS_AHEAD`` after, and store them.
+    A symbol whose source fails is logged with the reason and never stops the others."""
+    wanted = symbols if symbols is not None else symbols_held_or_watched()
+    report = EventsIngest(symbols=len(wanted))
+    if not wanted:
+        return report
+    answers = provider.corporate_events(
+        wanted,
+        start=today - timedelta(days=INGEST_DAYS_BACK),
+        end=today + timedelta(days=INGEST_DAYS_AHEAD),
+    )
+    for symbol in wanted:
+        answer = answers.get(symbol)
+        if answer is None:
+            answer = ProviderDataError(f"no answer for {symbol}")
+        if isinstance(answer, ProviderError):
+            logger.warning("corporate events of %s not ingested: %s", symbol, answer)
+            if isinstance(answer, ProviderDataError):
+                report.failed[symbol] = str(answer)
+            else:
+                report.retry.append(symbol)
+            continue
+        corporate_events_store(events=answer, report=report)
+    return report

@@ -192,6 +192,14 @@ class MarketDataProvider(Protocol):
 
     def intraday_ticks(self, symbol: str, *, limit: int = 100) -> list[TickData]: ...
 
+    def corporate_events(
+        self, symbols: Sequence[str], *, start: date, end: date
+    ) -> dict[str, list[CorporateEventData] | ProviderError]:
+        """Events of each symbol with an ex-date (or record date) in ``[start, end]``. A symbol
+        whose source fails maps to a ``ProviderError`` instance instead of a list, so that one
+        symbol's garbage never hides the others' events."""
+        ...
+
 
 def read_setting(name: str, default: Any) -> Any:
     """``settings.<name>``, or ``default`` when absent or when Django is not configured."""

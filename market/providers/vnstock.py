@@ -59,6 +59,7 @@ from market.calendar import (
 )
 from market.providers.base import (
     BarData,
+    CorporateEventData,
     InstrumentInfo,
     Interval,
     ProviderDataError,
@@ -696,6 +697,16 @@ class VnstockProvider:
                 source=self.source_label,
             )
         return [bars[k] for k in sorted(bars)]
+
+    def corporate_events(
+        self, symbols: Sequence[str], *, start: date, end: date
+    ) -> dict[str, list[CorporateEventData] | ProviderError]:
+        """Not read from vnstock yet: every symbol answers ``ProviderDataError`` (logged and
+        skipped by the ingestion, never retried)."""
+        return {
+            symbol: ProviderDataError("corporate events are not read from vnstock yet")
+            for symbol in symbols
+        }
 
     def intraday_ticks(self, symbol: str, *, limit: int = 100) -> list[TickData]:
         """The latest ``limit`` trades, oldest first. Empty for indices."""

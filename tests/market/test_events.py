@@ -16,7 +16,7 @@ from market.events import (
     corporate_event_check,
     corporate_event_update,
     corporate_event_upsert,
-    corporate_events_ingest_symbols,
+    corporate_events_store,
 )
 from market.models import CorporateEvent, Instrument
 from market.providers.base import CorporateEventData
@@ -253,8 +253,8 @@ def test_a_staff_correction_survives_re_ingestion() -> None:
 
 
 def test_one_bad_event_does_not_stop_the_others() -> None:
-    created, updated, rejected = corporate_events_ingest_symbols(
+    report = corporate_events_store(
         events=[cash(cash_per_share=Decimal("-1")), stock(), replace(rights(), symbol="NOPE")]
     )
-    assert (created, updated, len(rejected)) == (1, 0, 2)
+    assert (report.created, report.updated, len(report.rejected)) == (1, 0, 2)
     assert CorporateEvent.objects.get().kind == "stock_dividend"
