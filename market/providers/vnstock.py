@@ -701,12 +701,10 @@ class VnstockProvider:
     def corporate_events(
         self, symbols: Sequence[str], *, start: date, end: date
     ) -> dict[str, list[CorporateEventData] | ProviderError]:
-        """Not read from vnstock yet: every symbol answers ``ProviderDataError`` (logged and
-        skipped by the ingestion, never retried)."""
-        return {
-            symbol: ProviderDataError("corporate events are not read from vnstock yet")
-            for symbol in symbols
-        }
+        """Dividends, share issues and rights from VCI's company events (``vnstock_events.py``)."""
+        from market.providers.vnstock_events import corporate_events
+
+        return corporate_events(self, symbols, start=start, end=end)
 
     def intraday_ticks(self, symbol: str, *, limit: int = 100) -> list[TickData]:
         """The latest ``limit`` trades, oldest first. Empty for indices."""
