@@ -1,7 +1,7 @@
 """Corporate events (dividends, bonus shares, rights issues, splits): validation, idempotent
 upserts and the reads behind the API and the ingestion task.
 
-Vietnamese rules the terms follow (see README "Corporate actions" and docs/vn-market.md):
+Vietnamese rules the terms follow (see README "Corporate actions"):
 
 - the record date closes the shareholder list; under T+2 settlement the ex-date (the first
   trading day a buyer is NOT entitled) is one trading day before it (``market.calendar``). When a
