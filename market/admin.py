@@ -1,17 +1,26 @@
 """Admin for market data: instruments (with backfill and refresh actions), read-only quotes, ticks
-and bars with date navigation. The periodic tasks are django-celery-beat's own admin pages."""
+and bars with date navigation, and corporate events (edited through ``market.events``, with their
+change history). The periodic tasks are django-celery-beat's own admin pages."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from market import services
-from market.models import Bar, Instrument, InstrumentGroup, Quote, Tick
-from market.providers.base import ProviderError, get_provider
+from market.events import (
+    CorporateEventInvalid,
+    corporate_event_check,
+    corporate_event_update,
+    corporate_event_upsert,
+)
+from market.models import Bar, CorporateEvent, Instrument, InstrumentGroup, Quote, Tick
+from market.providers.base import CorporateEventData, ProviderError, get_provider
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -119,3 +128,91 @@ class BarAdmin(ReadOnlyAdmin):
     list_select_related = ("instrument",)
     show_full_result_count = False
     ordering = ("-start",)
+
+
+MANUAL_SOURCE = "manual"
+
+
+EVENT_TERMS = (
+    "kind",
+    "status",
+    "title",
+    "announcement_date",
+    "ex_date",
+    "record_date",
+    "payment_date",
+    "cash_per_share",
+    "ratio_old",
+    "ratio_new",
+    "subscription_price",
+    "subscription_start",
+    "subscription_end",
+)
+
+
+class CorporateEventForm(forms.ModelForm):
+    """Checks the terms with the service's own rules and shows each reason on its field."""
+
+    class Meta:
+        model = CorporateEvent
+        fields = ("instrument", *EVENT_TERMS)
+
+    def event_data(self) -> CorporateEventData:
+        data = self.cleaned_data
+        instance = self.instance
+        terms: dict[str, Any] = {name: data.get(name) for name in EVENT_TERMS}
+        terms["title"] = terms["title"] or ""
+        return CorporateEventData(
+            symbol=data["instrument"].symbol,
+            source=instance.source or MANUAL_SOURCE,
+            source_id=instance.source_id,
+            **terms,
+        )
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        if cleaned is None or cleaned.get("instrument") is None:
+            return cleaned
+        try:
+            corporate_event_check(data=self.event_data())
+        except CorporateEventInvalid as exc:
+            for name, reason in exc.fields.items():
+                if name not in self.errors:  # a field the form already refused stays as it is
+                    self.add_error(name if name in self.fields else None, reason)
+        return cleaned
+
+
+@admin.register(CorporateEvent)
+class CorporateEventAdmin(SimpleHistoryAdmin):
+    form = CorporateEventForm
+    list_display = (
+        "instrument",
+        "kind",
+        "status",
+        "ex_date",
+        "record_date",
+        "payment_date",
+        "cash_per_share",
+        "ratio",
+        "subscription_price",
+        "source",
+    )
+    list_filter = ("kind", "status", "source", "ex_date")
+    search_fields = ("instrument__symbol", "title", "source_id")
+    date_hierarchy = "ex_date"
+    list_select_related = ("instrument",)
+    autocomplete_fields = ("instrument",)
+    readonly_fields = ("source", "source_id", "created_at", "updated_at")
+
+    def save_model(
+        self, request: HttpRequest, obj: CorporateEvent, form: Any, change: bool
+    ) -> None:
+        """Save through the service (the same checks as ingestion; history records the user)."""
+        data = form.event_data()
+        if change:
+            saved = corporate_event_update(event=obj, data=data, changed_by=request.user)
+        else:
+            saved = corporate_event_upsert(data=data, changed_by=request.user).event
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()

@@ -21,9 +21,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from market import selectors
+from market import events, selectors
 from market.calendar import market_date, vn_midnight_utc
-from market.models import Instrument, InstrumentType, Tick
+from market.models import CorporateEvent, CorporateEventKind, Instrument, InstrumentType, Tick
 from market.serializers import (
     INDEX_LEVELS,
     MOMENT_MAX_LENGTH,
@@ -33,6 +33,8 @@ from market.serializers import (
     BarSerializer,
     BarsQuery,
     BarsResponseSerializer,
+    CorporateEventSerializer,
+    EventsQuery,
     InstrumentDetailSerializer,
     InstrumentQuery,
     InstrumentSerializer,
@@ -410,3 +412,64 @@ class SummaryApi(MarketAPIView):
     )
     def get(self, request: Request) -> Response:
         return Response(SummarySerializer(selectors.market_summary()).data)
+
+
+_EVENT_EXAMPLE = {
+    "id": 12,
+    "symbol": "FPT",
+    "kind": "cash_dividend",
+    "status": "confirmed",
+    "title": "FPT: cash dividend 2,000 VND per share",
+    "announcement_date": "2026-05-28",
+    "ex_date": "2026-06-12",
+    "record_date": "2026-06-15",
+    "payment_date": "2026-07-03",
+    "cash_per_share": "2000",
+    "ratio": None,
+    "subscription_price": None,
+    "subscription_start": None,
+    "subscription_end": None,
+    "source": "simulated",
+    "updated_at": "2026-06-01T11:30:00Z",
+}
+_DATE = {"type": "string", "format": "date"}
+
+
+class CorporateEventListApi(MarketListAPIView):
+    queryset = CorporateEvent.objects.none()  # for the schema only; the selector does the reading
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Corporate events (dividends, bonus shares, rights issues, splits)",
+        description=(
+            "Newest ex-date first. `from`/`to` bound the ex-date (inclusive). Ingested daily for "
+            "held or watched instruments; staff correct them in the admin."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "symbol",
+                {"type": "string", "pattern": SYMBOL_PATTERN},
+                description="Only this instrument's events (404 if unknown).",
+            ),
+            OpenApiParameter("from", _DATE, description="Earliest ex-date, YYYY-MM-DD."),
+            OpenApiParameter("to", _DATE, description="Latest ex-date, YYYY-MM-DD."),
+            OpenApiParameter("kind", str, enum=CorporateEventKind.values),
+            *_PAGE_PARAMS,
+        ],
+        responses={200: CorporateEventSerializer(many=True), 400: BAD_REQUEST, 404: UNKNOWN_SYMBOL},
+        examples=[OpenApiExample("a cash dividend", value=[_EVENT_EXAMPLE], response_only=True)],
+    )
+    def get(self, request: Request) -> Response:
+        query = EventsQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        symbol = params.get("symbol")
+        if symbol:
+            selectors.instrument_get(symbol=symbol)  # 404 for an unknown symbol
+        found = events.corporate_events_list(
+            symbol=symbol,
+            date_from=params.get("from"),
+            date_to=params.get("to"),
+            kind=params.get("kind"),
+        )
+        return self.paginated(found, CorporateEventSerializer)

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 
 def price_field(**kwargs: Any) -> models.DecimalField:
@@ -195,3 +196,144 @@ class Bar(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.interval} {self.start:%Y-%m-%d %H:%M}"
+
+
+class CorporateEventKind(models.TextChoices):
+    CASH_DIVIDEND = "cash_dividend", "Cash dividend"
+    STOCK_DIVIDEND = "stock_dividend", "Stock dividend"
+    BONUS_SHARES = "bonus_shares", "Bonus shares"
+    RIGHTS_ISSUE = "rights_issue", "Rights issue"
+    SPLIT = "split", "Stock split"
+    REVERSE_SPLIT = "reverse_split", "Reverse split"
+
+
+class CorporateEventStatus(models.TextChoices):
+    ANNOUNCED = "announced", "Announced"
+    CONFIRMED = "confirmed", "Confirmed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+#: Kinds whose terms are a share ratio ``ratio_old:ratio_new`` (new shares per old shares held).
+RATIO_KINDS = frozenset(
+    {
+        CorporateEventKind.STOCK_DIVIDEND,
+        CorporateEventKind.BONUS_SHARES,
+        CorporateEventKind.RIGHTS_ISSUE,
+        CorporateEventKind.SPLIT,
+        CorporateEventKind.REVERSE_SPLIT,
+    }
+)
+
+
+class CorporateEvent(models.Model):
+    """A corporate action of one instrument, as announced by its source (see market/events.py).
+
+    Dates are Vietnam calendar dates. The ex-date is the first trading day a buyer is NOT entitled:
+    under T+2 it is one trading day before the record date. Terms, in whole VND and integers:
+
+    - cash dividend: ``cash_per_share`` (a "15 %" dividend on the 10,000 VND par is 1,500 VND; the
+      provider adapters convert). 5 % personal income tax is withheld at payment.
+    - stock dividend, bonus shares: ``ratio_old:ratio_new`` = shares held : NEW shares received,
+      e.g. 100:20 = 20 new shares per 100 held. Entitlements round down (fractions are cancelled).
+      5 % tax is not withheld at issue but when those shares are sold (see the README).
+    - split / reverse split: ``ratio_old:ratio_new`` = shares before : shares after (1:2 doubles
+      the holding, 10:1 is a reverse split).
+    - rights issue: the ratio (rights per shares held), ``subscription_price`` and the window.
+
+    Rows are written only through ``market.events`` services (ingestion and the admin); the
+    constraints below are the last guard. ``history`` keeps every change (django-simple-history).
+    """
+
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.CASCADE, related_name="corporate_events"
+    )
+    kind = models.CharField(max_length=16, choices=CorporateEventKind.choices)
+    status = models.CharField(
+        max_length=10, choices=CorporateEventStatus.choices, default=CorporateEventStatus.ANNOUNCED
+    )
+    title = models.CharField(max_length=255, blank=True, help_text="The source's description")
+    announcement_date = models.DateField(null=True, blank=True)
+    ex_date = models.DateField(help_text="First trading day a buyer is not entitled")
+    record_date = models.DateField(null=True, blank=True, help_text="Shareholder list closes")
+    payment_date = models.DateField(
+        null=True, blank=True, help_text="Cash payment date, or listing date of the new shares"
+    )
+    cash_per_share = money_field(null=True, blank=True, help_text="Whole VND per share, gross")
+    ratio_old = models.PositiveIntegerField(null=True, blank=True, help_text="Shares held")
+    ratio_new = models.PositiveIntegerField(
+        null=True, blank=True, help_text="New shares (or rights) per ratio_old shares held"
+    )
+    subscription_price = money_field(null=True, blank=True, help_text="Rights: VND per share")
+    subscription_start = models.DateField(null=True, blank=True)
+    subscription_end = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=16, help_text="Provider name, or 'manual'")
+    source_id = models.CharField(
+        max_length=100, blank=True, help_text="The provider's own id (idempotent re-ingestion)"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-ex_date", "instrument", "kind"]
+        indexes = [models.Index(fields=["instrument", "ex_date"]), models.Index(fields=["ex_date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=~Q(source_id=""),
+                name="corporate_event_unique_source_id",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "instrument", "kind", "ex_date"],
+                condition=Q(source_id=""),
+                name="corporate_event_unique_natural_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(cash_per_share__isnull=True) | Q(cash_per_share__gt=0),
+                name="corporate_event_cash_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(subscription_price__isnull=True) | Q(subscription_price__gt=0),
+                name="corporate_event_subscription_price_positive",
+            ),
+            models.CheckConstraint(
+                condition=(Q(ratio_old__isnull=True) | Q(ratio_old__gt=0))
+                & (Q(ratio_new__isnull=True) | Q(ratio_new__gt=0)),
+                name="corporate_event_ratio_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(record_date__isnull=True) | Q(record_date__gte=models.F("ex_date")),
+                name="corporate_event_record_on_or_after_ex",
+            ),
+            models.CheckConstraint(
+                condition=Q(subscription_start__isnull=True)
+                | Q(subscription_end__isnull=True)
+                | Q(subscription_end__gte=models.F("subscription_start")),
+                name="corporate_event_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=CorporateEventKind.CASH_DIVIDEND)
+                | Q(cash_per_share__isnull=False),
+                name="corporate_event_cash_dividend_has_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=CorporateEventKind.CASH_DIVIDEND)
+                | Q(ratio_old__isnull=False, ratio_new__isnull=False),
+                name="corporate_event_share_kinds_have_ratio",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=CorporateEventKind.RIGHTS_ISSUE)
+                | Q(subscription_price__isnull=False),
+                name="corporate_event_rights_have_price",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.kind} ex {self.ex_date}"
+
+    @property
+    def ratio(self) -> str:
+        """``"100:20"``, or ``""`` for a cash dividend."""
+        if self.ratio_old is None or self.ratio_new is None:
+            return ""
+        return f"{self.ratio_old}:{self.ratio_new}"

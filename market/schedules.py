@@ -90,6 +90,13 @@ def declared_schedules() -> list[Declared]:
             kwargs={"days": 10},
         ),
         Declared(
+            "market: ingest corporate events",
+            "market.ingest_corporate_events",
+            "Dividends, bonus shares, rights and splits of the held or watched instruments "
+            "(idempotent upsert), every evening 18:30 ICT.",
+            crontab={"minute": "30", "hour": "18", "day_of_week": "*"},
+        ),
+        Declared(
             "market: prune ticks",
             "market.prune_ticks",
             "Delete ticks older than TICK_RETENTION_DAYS (bars are kept).",

@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from market.calendar import market_date, vn_midnight_utc
-from market.models import BarInterval, Exchange, InstrumentType
+from market.models import BarInterval, CorporateEventKind, Exchange, InstrumentType
 from portfolio_site.api_serializers import StrictSerializer
 from portfolio_site.numbers import LEVEL_PLACES, VND_PLACES, half_up
 
@@ -225,6 +225,44 @@ class TicksQuery(PageQuery):
         return attrs
 
 
+class EventsQuery(PageQuery):
+    """``?symbol=&from=&to=&kind=``: ``from``/``to`` bound the ex-date (inclusive)."""
+
+    symbol = serializers.RegexField(
+        SYMBOL_PATTERN,
+        required=False,
+        error_messages={"invalid": "symbol: letters and digits only (e.g. FPT)."},
+    )
+    to = serializers.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "to: a date YYYY-MM-DD."},
+    )
+    kind = serializers.ChoiceField(
+        choices=CorporateEventKind.values,
+        required=False,
+        error_messages=_choices("kind", CorporateEventKind.values),
+    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # "from" is a Python keyword: declared here instead of as a class attribute.
+        fields["from"] = serializers.DateField(
+            required=False,
+            input_formats=["%Y-%m-%d"],
+            error_messages={"invalid": "from: a date YYYY-MM-DD."},
+        )
+        return fields
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("from"), attrs.get("to")
+        if start is not None and end is not None and start > end:
+            raise serializers.ValidationError({"from": "from: must not be after to."})
+        if "symbol" in attrs:
+            attrs["symbol"] = attrs["symbol"].upper()
+        return attrs
+
+
 # --- responses ----------------------------------------------------------------------------------
 
 
@@ -367,3 +405,42 @@ class SummarySerializer(serializers.Serializer):
             "(weekends and exchange holidays skipped): the latest date a BUY or SELL may carry"
         )
     )
+
+
+class CorporateEventSerializer(serializers.Serializer):
+    """A ``market.models.CorporateEvent``. Dates are Vietnam calendar dates; amounts whole VND."""
+
+    id = serializers.IntegerField()
+    symbol = serializers.CharField(source="instrument.symbol")
+    kind = serializers.ChoiceField(choices=CorporateEventKind.choices)
+    status = serializers.CharField(help_text="announced, confirmed or cancelled")
+    title = serializers.CharField()
+    announcement_date = serializers.DateField(allow_null=True)
+    ex_date = serializers.DateField(help_text="First trading day a buyer is not entitled")
+    record_date = serializers.DateField(allow_null=True)
+    payment_date = serializers.DateField(
+        allow_null=True, help_text="Cash payment date, or listing date of the new shares"
+    )
+    cash_per_share = serializers.DecimalField(
+        max_digits=24,
+        decimal_places=0,
+        allow_null=True,
+        help_text="Cash dividend: whole VND per share, before the 5 % tax",
+    )
+    ratio = serializers.CharField(
+        allow_null=True,
+        help_text='"old:new": shares held : new shares (or rights), or before : after for a '
+        "split; null for a cash dividend",
+    )
+    subscription_price = serializers.DecimalField(
+        max_digits=24, decimal_places=0, allow_null=True, help_text="Rights issue: VND per share"
+    )
+    subscription_start = serializers.DateField(allow_null=True)
+    subscription_end = serializers.DateField(allow_null=True)
+    source = serializers.CharField(help_text="Provider name, or manual")  # type: ignore[assignment]
+    updated_at = UtcDateTimeField()
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        data["ratio"] = data["ratio"] or None
+        return data

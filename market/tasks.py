@@ -29,7 +29,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from market import selectors, services
+from market import events, selectors, services
 from market.calendar import is_trading_day, market_date, vn_midnight_utc
 from market.providers.base import (
     ProviderDataError,
@@ -244,3 +244,24 @@ def close_daily_bars(day: str | None = None) -> dict[str, Any]:
 @shared_task(name="market.prune_ticks", ignore_result=True)
 def prune_ticks() -> dict[str, int]:
     return {"deleted": services.ticks_prune()}
+
+
+@shared_task(bind=True, name="market.ingest_corporate_events", ignore_result=True)
+def corporate_events_ingest(self: Task, symbols: list[str] | None = None) -> dict[str, Any]:
+    """Corporate events of the held or watched instruments (``market.events``), idempotent. A
+    symbol whose source answers garbage is logged and skipped; symbols whose source was
+    unavailable or rate-limited are retried (only those) with back-off."""
+    report = events.corporate_events_ingest(
+        provider=get_provider(), symbols=symbols, today=market_date(timezone.now())
+    )
+    if report.retry:
+        exc = ProviderUnavailable(f"corporate events unavailable for {', '.join(report.retry)}")
+        raise _retry(self, exc, kwargs={"symbols": report.retry})
+    return {
+        "symbols": report.symbols,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "rejected": len(report.rejected),
+        "failed": len(report.failed),
+    }

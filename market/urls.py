@@ -23,4 +23,5 @@ urlpatterns = [
     ),
     path("quotes/", apis.QuoteListApi.as_view(), name="market-quotes"),
     path("summary/", apis.SummaryApi.as_view(), name="market-summary"),
+    path("events/", apis.CorporateEventListApi.as_view(), name="market-events"),
 ]

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served by us: /api/docs/ works offline
     "django_celery_beat",
+    "simple_history",  # change history of corporate events, shown in the admin
     "channels",
     "market",
     "portfolio",

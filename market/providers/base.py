@@ -146,6 +146,38 @@ class TickData:
     source: str
 
 
+CorporateEventKindName = Literal[
+    "cash_dividend", "stock_dividend", "bonus_shares", "rights_issue", "split", "reverse_split"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CorporateEventData:
+    """One corporate action as a provider reports it, units already converted: dates are Vietnam
+    calendar dates, ``cash_per_share`` and ``subscription_price`` whole VND (a "15 %" dividend on
+    the 10,000 VND par is 1,500), ratios two integers ``ratio_old:ratio_new`` (see
+    ``market.models.CorporateEvent``). ``ex_date`` may be ``None`` when only the record date is
+    known: the service derives it (one trading day before). ``source_id`` is the provider's own id
+    when it has one. Nothing here is validated yet: ``market.events`` does that."""
+
+    symbol: str
+    kind: CorporateEventKindName
+    source: str
+    ex_date: date | None = None
+    record_date: date | None = None
+    announcement_date: date | None = None
+    payment_date: date | None = None
+    cash_per_share: Decimal | None = None
+    ratio_old: int | None = None
+    ratio_new: int | None = None
+    subscription_price: Decimal | None = None
+    subscription_start: date | None = None
+    subscription_end: date | None = None
+    source_id: str = ""
+    title: str = ""
+    status: str = "announced"
+
+
 @runtime_checkable
 class MarketDataProvider(Protocol):
     name: str
@@ -159,6 +191,14 @@ class MarketDataProvider(Protocol):
     ) -> list[BarData]: ...
 
     def intraday_ticks(self, symbol: str, *, limit: int = 100) -> list[TickData]: ...
+
+    def corporate_events(
+        self, symbols: Sequence[str], *, start: date, end: date
+    ) -> dict[str, list[CorporateEventData] | ProviderError]:
+        """Events of each symbol with an ex-date (or record date) in ``[start, end]``. A symbol
+        whose source fails maps to a ``ProviderError`` instance instead of a list, so that one
+        symbol's garbage never hides the others' events."""
+        ...
 
 
 def read_setting(name: str, default: Any) -> Any:

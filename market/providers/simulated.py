@@ -58,13 +58,16 @@ from market.calendar import (
 )
 from market.providers.base import (
     BarData,
+    CorporateEventData,
     InstrumentInfo,
     Interval,
     ProviderDataError,
+    ProviderError,
     QuoteSnapshot,
     TickData,
     read_setting,
 )
+from market.providers.simulated_events import simulated_events
 
 SOURCE = "simulated"
 ANCHOR = date(2024, 1, 2)
@@ -358,6 +361,24 @@ class SimulatedProvider:
         if interval not in _BAR_SECONDS:
             raise ProviderDataError(f"unsupported interval {interval!r}")
         return self._intraday_bars(spec, interval, first, last, now)
+
+    def corporate_events(
+        self, symbols: Sequence[str], *, start: date, end: date
+    ) -> dict[str, list[CorporateEventData] | ProviderError]:
+        """Deterministic dividends, bonus issues and rights (``simulated_events.py``); indices
+        and funds have none; an unknown symbol maps to a ``ProviderDataError``."""
+        found: dict[str, list[CorporateEventData] | ProviderError] = {}
+        for symbol in dict.fromkeys(symbols):
+            spec = self._specs.get(symbol)
+            if spec is None:
+                found[symbol] = ProviderDataError(f"unknown symbol {symbol!r}")
+            elif spec.type != "stock":
+                found[symbol] = []
+            else:
+                found[symbol] = simulated_events(
+                    seed=self.seed, symbol=symbol, start=start, end=end
+                )
+        return found
 
     def intraday_ticks(self, symbol: str, *, limit: int = 100) -> list[TickData]:
         """The latest ``limit`` trades of the current (or last) session, oldest first."""

@@ -59,6 +59,7 @@ from market.calendar import (
 )
 from market.providers.base import (
     BarData,
+    CorporateEventData,
     InstrumentInfo,
     Interval,
     ProviderDataError,
@@ -696,6 +697,14 @@ class VnstockProvider:
                 source=self.source_label,
             )
         return [bars[k] for k in sorted(bars)]
+
+    def corporate_events(
+        self, symbols: Sequence[str], *, start: date, end: date
+    ) -> dict[str, list[CorporateEventData] | ProviderError]:
+        """Dividends, share issues and rights from VCI's company events (``vnstock_events.py``)."""
+        from market.providers.vnstock_events import corporate_events
+
+        return corporate_events(self, symbols, start=start, end=end)
 
     def intraday_ticks(self, symbol: str, *, limit: int = 100) -> list[TickData]:
         """The latest ``limit`` trades, oldest first. Empty for indices."""

@@ -195,7 +195,9 @@ def test_every_paginated_list_states_its_bounds_and_answers_404_past_the_last_pa
     world: World, schema: dict[str, Any]
 ) -> None:
     lists = paginated(schema)
-    assert len(lists) == 6  # portfolios, transactions, watchlist, alerts, instruments, ticks
+    assert (
+        len(lists) == 7
+    )  # portfolios, transactions, watchlist, alerts, instruments, ticks, events
     for path, operation in lists:
         assert parameter(operation, "page")["schema"] == {"type": "integer", "minimum": 1}, path
         assert parameter(operation, "page_size")["schema"] == {

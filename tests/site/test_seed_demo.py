@@ -82,3 +82,44 @@ def test_a_password_changed_by_its_user_is_not_reset(var_dir, monkeypatch) -> No
     demo.refresh_from_db()
     assert demo.check_password("Changed-By-The-User-9")
     assert "changed since it was seeded" in output
+
+
+@pytest.mark.django_db
+def test_the_demo_seed_ingests_the_simulated_events_of_held_symbols(var_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+    from decimal import Decimal
+
+    from market.models import CorporateEvent, Instrument
+    from market.providers.base import reset_provider_cache
+    from portfolio.management.commands import seed_demo
+    from portfolio.models import Portfolio, Transaction
+
+    def market_and_portfolio(name: str, *args: object, **kwargs: object) -> None:
+        # stands in for seed_market + seed_portfolio: the demo user holds FPT
+        if name != "seed_portfolio":
+            return
+        fpt, created = Instrument.objects.get_or_create(
+            symbol="FPT", defaults={"exchange": "HOSE", "type": "stock"}
+        )
+        if not created:
+            return
+        owner = get_user_model().objects.get(username="demo")
+        Transaction.objects.create(
+            portfolio=Portfolio.objects.create(owner=owner, name="Demo"),
+            kind="BUY",
+            instrument=fpt,
+            quantity=1000,
+            price=Decimal(100_000),
+            trade_date=date(2025, 3, 3),
+            settle_date=date(2025, 3, 5),
+        )
+
+    monkeypatch.setattr(seed_demo, "call_command", market_and_portfolio)
+    reset_provider_cache()
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    created = CorporateEvent.objects.filter(instrument__symbol="FPT").count()
+    assert created > 0
+    assert f"corporate events: {created} created" in out.getvalue()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert CorporateEvent.objects.count() == created

@@ -1,6 +1,7 @@
 """Seed the demo data idempotently: the ``admin`` superuser, the ``demo`` user, the market
-(instruments, two years of daily history, schedules: ``seed_market``) and the demo user's portfolio
-(``seed_portfolio``).
+(instruments, two years of daily history, schedules: ``seed_market``), the demo user's portfolio
+(``seed_portfolio``) and, with the simulated feed, the corporate events of the held or watched
+symbols (the beat task does that daily; vnstock's budget is not spent at start-up).
 
 Passwords come from ADMIN_PASSWORD / DEMO_PASSWORD; otherwise a password is generated once, kept in
 ``var/credentials.json`` (mode 0600, in VAR_DIR 0700) and printed on every run so a second ``make run`` can show it.
@@ -19,7 +20,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
+from market.calendar import market_date
+from market.events import corporate_events_ingest
+from market.providers.base import get_provider
 from portfolio_site import accounts
 from portfolio_site.install_secrets import private_directory, private_file
 
@@ -37,6 +42,17 @@ class Command(BaseCommand):
         if not options["accounts_only"]:
             call_command("seed_market", "--no-progress", stdout=self.stdout, stderr=self.stderr)
             call_command("seed_portfolio", stdout=self.stdout, stderr=self.stderr)
+            self._seed_events()
+
+    def _seed_events(self) -> None:
+        provider = get_provider()
+        if provider.name != "simulated":
+            return
+        report = corporate_events_ingest(provider=provider, today=market_date(timezone.now()))
+        self.stdout.write(
+            f"corporate events: {report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged"
+        )
 
     def _seed_accounts(self) -> None:
         credentials_file = Path(settings.VAR_DIR) / "credentials.json"

@@ -182,6 +182,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/market/events/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Corporate events (dividends, bonus shares, rights issues, splits)
+         * @description Newest ex-date first. `from`/`to` bound the ex-date (inclusive). Ingested daily for held or watched instruments; staff correct them in the admin.
+         */
+        get: operations["market_events_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/market/instruments/": {
         parameters: {
             query?: never;
@@ -760,6 +780,59 @@ export interface components {
          * @enum {string}
          */
         ConditionEnum: "above" | "below" | "change_pct_above" | "change_pct_below";
+        /** @description A ``market.models.CorporateEvent``. Dates are Vietnam calendar dates; amounts whole VND. */
+        CorporateEvent: {
+            id: number;
+            symbol: string;
+            kind: components["schemas"]["CorporateEventKindEnum"];
+            /** @description announced, confirmed or cancelled */
+            status: string;
+            title: string;
+            /** Format: date */
+            announcement_date: string | null;
+            /**
+             * Format: date
+             * @description First trading day a buyer is not entitled
+             */
+            ex_date: string;
+            /** Format: date */
+            record_date: string | null;
+            /**
+             * Format: date
+             * @description Cash payment date, or listing date of the new shares
+             */
+            payment_date: string | null;
+            /**
+             * Format: decimal
+             * @description Cash dividend: whole VND per share, before the 5 % tax
+             */
+            cash_per_share: string | null;
+            /** @description "old:new": shares held : new shares (or rights), or before : after for a split; null for a cash dividend */
+            ratio: string | null;
+            /**
+             * Format: decimal
+             * @description Rights issue: VND per share
+             */
+            subscription_price: string | null;
+            /** Format: date */
+            subscription_start: string | null;
+            /** Format: date */
+            subscription_end: string | null;
+            /** @description Provider name, or manual */
+            source: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description * `cash_dividend` - Cash dividend
+         *     * `stock_dividend` - Stock dividend
+         *     * `bonus_shares` - Bonus shares
+         *     * `rights_issue` - Rights issue
+         *     * `split` - Stock split
+         *     * `reverse_split` - Reverse split
+         * @enum {string}
+         */
+        CorporateEventKindEnum: "cash_dividend" | "stock_dividend" | "bonus_shares" | "rights_issue" | "split" | "reverse_split";
         /**
          * @description * `average` - Average cost (Vietnamese brokers' convention)
          *     * `fifo` - First in, first out
@@ -936,6 +1009,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Alert"][];
+        };
+        PaginatedCorporateEventList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["CorporateEvent"][];
         };
         PaginatedInstrumentList: {
             /** @example 123 */
@@ -2593,6 +2681,90 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    market_events_list: {
+        parameters: {
+            query?: {
+                /** @description Earliest ex-date, YYYY-MM-DD. */
+                from?: string;
+                kind?: "bonus_shares" | "cash_dividend" | "reverse_split" | "rights_issue" | "split" | "stock_dividend";
+                /** @description Page number, from 1. Not a whole number from 1: 400; past the last page: 404 not_found (Invalid page.). */
+                page?: number;
+                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; not a whole number from 1: 400. */
+                page_size?: number;
+                /** @description Only this instrument's events (404 if unknown). */
+                symbol?: string;
+                /** @description Latest ex-date, YYYY-MM-DD. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCorporateEventList"];
+                };
+            };
+            /** @description A query parameter is unknown or invalid. A page or page_size that is not a whole number from 1. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown symbol. No such page (page past the last page). */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the rate limit of this endpoint's scope. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Redis) is unavailable; retry after the given delay. */
+            503: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
