@@ -30,7 +30,7 @@ export function AllocationDonut({ slices, total }: { slices: Slice[]; total: num
           <span className="tabular text-lg font-semibold">{formatCompact(total)}</span>
         </div>
       </div>
-      <ul className="grid w-full gap-2 text-sm">
+      <ul className="grid w-full min-w-0 gap-2 text-sm">
         {shown.map((slice, i) => (
           <li key={slice.key} className="flex items-center gap-2.5">
             <span className="size-2.5 shrink-0 rounded-sm" style={{ background: SLICE_COLORS[i % SLICE_COLORS.length] }} />
