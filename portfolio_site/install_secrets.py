@@ -23,7 +23,7 @@ import secrets
 import stat
 from pathlib import Path
 
-KEYS_FILE_NAME = "secret_keys.json"
+STORE_FILE_NAME = "secret_keys.json"
 # Each value: token_urlsafe(64) is 86 characters, well over Django's and our 50-character minimum.
 SECRET_NAMES = ("SECRET_KEY", "JWT_SIGNING_KEY", "REDIS_PASSWORD")
 _RANDOM_BYTES = 64
@@ -76,7 +76,7 @@ def write_private_file_once(path: Path, content: str) -> bool:
 
 def install_secrets(var_dir: Path) -> dict[str, str]:
     """This install's secrets: read ``var_dir/secret_keys.json``, creating it on first use."""
-    path = Path(var_dir) / KEYS_FILE_NAME
+    path = Path(var_dir) / STORE_FILE_NAME
     if not path.exists():
         generated = {name: secrets.token_urlsafe(_RANDOM_BYTES) for name in SECRET_NAMES}
         write_private_file_once(path, json.dumps(generated, indent=2) + "\n")

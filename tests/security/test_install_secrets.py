@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from portfolio_site.install_secrets import KEYS_FILE_NAME, SECRET_NAMES, install_secrets
+from portfolio_site.install_secrets import SECRET_NAMES, STORE_FILE_NAME, install_secrets
 from tests.site.test_deployment_files import APP_SERVICES, COMPOSE, ROOT
 from tests.site.test_settings import PRODUCTION, manage
 
@@ -37,9 +37,9 @@ def test_each_install_generates_its_own_private_keys_on_first_start(tmp_path: Pa
 
     secret_key, jwt_key = keys_of_a_process(first)
 
-    stored = json.loads((first / KEYS_FILE_NAME).read_text())
+    stored = json.loads((first / STORE_FILE_NAME).read_text())
     assert (secret_key, jwt_key) == (stored["SECRET_KEY"], stored["JWT_SIGNING_KEY"])
-    assert mode(first / KEYS_FILE_NAME) == 0o600
+    assert mode(first / STORE_FILE_NAME) == 0o600
     assert mode(first) == 0o700
     assert len(set(stored.values())) == len(SECRET_NAMES)
     assert all(len(value) >= 50 for value in stored.values())
@@ -68,18 +68,18 @@ def test_processes_starting_together_on_a_fresh_clone_agree_on_the_keys(tmp_path
 
     assert len(results) == starters
     assert all(result == results[0] for result in results)
-    assert sorted(path.name for path in var_dir.iterdir()) == [KEYS_FILE_NAME]  # no temporary left
+    assert sorted(path.name for path in var_dir.iterdir()) == [STORE_FILE_NAME]  # no temporary left
 
 
 def test_an_existing_world_readable_var_dir_and_keys_file_are_tightened(tmp_path: Path) -> None:
     var_dir = tmp_path / "var"
     keys = install_secrets(var_dir)
     var_dir.chmod(0o755)
-    (var_dir / KEYS_FILE_NAME).chmod(0o644)
+    (var_dir / STORE_FILE_NAME).chmod(0o644)
 
     assert install_secrets(var_dir) == keys
     assert mode(var_dir) == 0o700
-    assert mode(var_dir / KEYS_FILE_NAME) == 0o600
+    assert mode(var_dir / STORE_FILE_NAME) == 0o600
 
 
 STRONG = "Zq0" + "x7Kp2mWv9Lr4Tn8Bj6Hd3Fs5Gc1Yy0Ue" * 2  # 63 characters
@@ -121,7 +121,7 @@ def test_production_uses_the_environments_keys_and_writes_none(tmp_path: Path) -
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-2:] == [PRODUCTION["SECRET_KEY"], STRONG]
-    assert not (tmp_path / KEYS_FILE_NAME).exists()
+    assert not (tmp_path / STORE_FILE_NAME).exists()
 
 
 def test_compose_gives_every_container_the_keys_from_env_and_bakes_none_into_the_image() -> None:
