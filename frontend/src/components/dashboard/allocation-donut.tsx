@@ -30,9 +30,9 @@ export function AllocationDonut({ slices, total }: { slices: Slice[]; total: num
           <span className="tabular text-lg font-semibold">{formatCompact(total)}</span>
         </div>
       </div>
-      <ul className="grid w-full min-w-0 gap-2 text-sm">
+      <ul className="grid w-full min-w-0 grid-cols-1 gap-2 text-sm">
         {shown.map((slice, i) => (
-          <li key={slice.key} className="flex items-center gap-2.5">
+          <li key={slice.key} className="flex min-w-0 items-center gap-2.5">
             <span className="size-2.5 shrink-0 rounded-sm" style={{ background: SLICE_COLORS[i % SLICE_COLORS.length] }} />
             <span className="min-w-0 flex-1 truncate">{slice.label}</span>
             <span className="tabular text-muted-foreground">{formatPercent(slice.weight, { signed: false, digits: 1 })}</span>
