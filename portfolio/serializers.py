@@ -14,6 +14,7 @@ from portfolio.alerts import threshold_display
 from portfolio.ledger import Kind
 from portfolio.models import Alert, AlertCondition, CostMethod, Portfolio, Transaction
 from portfolio.services import TRANSACTION_ENTRY_FIELDS
+from portfolio.services.exchange_rules import is_odd_lot
 from portfolio.valuation import money
 from portfolio_site.api_serializers import StrictModelSerializer, StrictSerializer
 
@@ -129,6 +130,9 @@ class TransactionSerializer(serializers.ModelSerializer):
     amount = _vnd(allow_null=True)
     fee = _vnd()
     tax = _vnd()
+    odd_lot = serializers.SerializerMethodField(
+        help_text="A BUY or SELL of fewer shares than a board lot (1-99): an odd-lot trade."
+    )
     realized = serializers.SerializerMethodField(
         help_text=(
             "What a SELL realized (null for other kinds; in the response to a write also null "
@@ -151,8 +155,14 @@ class TransactionSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "realized",
+            "odd_lot",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_odd_lot(self, row: Transaction) -> bool:
+        lot_size = row.instrument.lot_size if row.instrument is not None else None
+        return is_odd_lot(kind=row.kind, quantity=row.quantity, lot_size=lot_size)
 
     @extend_schema_field(SaleRealizedSerializer(allow_null=True))
     def get_realized(self, row: Transaction) -> dict[str, Any] | None:
