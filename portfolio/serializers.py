@@ -231,7 +231,7 @@ class PreviewProblemSerializer(serializers.Serializer):
 class TransactionPreviewSerializer(serializers.Serializer):
     """What the write would store and what it would do to the portfolio."""
 
-    kind = serializers.CharField(source="prepared.kind.value")
+    kind = serializers.ChoiceField(choices=[k.value for k in Kind], source="prepared.kind.value")
     symbol = serializers.CharField(source="prepared.symbol")
     quantity = QuantityOutputField(source="prepared.quantity")
     price = VndField(source="prepared.price", allow_null=True)
