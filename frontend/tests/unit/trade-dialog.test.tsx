@@ -1,5 +1,5 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { TransactionDialog } from "@/components/portfolio/transaction-dialog";
 import { keys } from "@/lib/api/queries";
@@ -12,6 +12,8 @@ vi.mock("@/lib/api/session", async (importOriginal) => ({
 }));
 
 const VNM = { symbol: "VNM", exchange: "HOSE", type: "stock", name: "Công ty CP Sữa Việt Nam", name_en: "Vietnam Dairy Products JSC", short_name: "Vinamilk", industry: "", lot_size: 100, listed_shares: null, is_active: true, groups: ["VN30"] };
+const FOX = { ...VNM, symbol: "FOX", exchange: "UPCOM", name: "Công ty CP Viễn thông FPT", name_en: "FPT Telecom", short_name: "" };
+const FPT = { ...VNM, symbol: "FPT", name: "Công ty CP FPT", name_en: "FPT Corporation", short_name: "FPT" };
 const PREVIEW = {
   kind: "BUY",
   symbol: "VNM",
@@ -51,7 +53,10 @@ beforeEach(() => {
     vi.fn(async (url: string, init: RequestInit = {}) => {
       const method = init.method ?? "GET";
       calls.push({ url, method, body: init.body ? JSON.parse(String(init.body)) : undefined });
-      if (url.startsWith("/api/market/instruments/")) return json(200, { count: 1, results: url.includes("search=sua") ? [VNM] : [] });
+      if (url.startsWith("/api/market/instruments/")) {
+        const results = url.includes("search=sua") ? [VNM] : url.includes("search=fpt") ? [FOX, FPT] : [];
+        return json(200, { count: results.length, results });
+      }
       if (url.startsWith("/api/market/quotes/")) {
         return json(200, [{ symbol: "VNM", price: "61000", reference_price: "60000", ceiling_price: "64200", floor_price: "55800" }]);
       }
@@ -97,6 +102,18 @@ describe("TransactionDialog", () => {
     fireEvent.keyDown(symbol, { key: "Enter" });
     expect(symbol.value).toBe("VNM");
     expect(screen.queryByRole("listbox")).toBeNull();
+  });
+
+  test("test_the_ticker_typed_exactly_is_offered_first", async () => {
+    renderDialog();
+    const symbol = input(/^Symbol/);
+    fireEvent.change(symbol, { target: { value: "fpt" } });
+    const list = await screen.findByRole("listbox", {}, { timeout: 3000 });
+    const options = await within(list).findAllByRole("option");
+    expect(options.map((o) => o.textContent?.slice(0, 3))).toEqual(["FPT", "FOX"]);
+    fireEvent.keyDown(symbol, { key: "ArrowDown" });
+    fireEvent.keyDown(symbol, { key: "Enter" });
+    expect(symbol.value).toBe("FOX");
   });
 
   test("test_todays_price_is_prefilled_and_the_server_preview_is_shown", async () => {

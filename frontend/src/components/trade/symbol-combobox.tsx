@@ -34,7 +34,12 @@ export function SymbolCombobox({
   const boxRef = useRef<HTMLDivElement>(null);
   const search = useDebounced(text.trim(), 180);
   const results = useInstrumentSearch(open ? search : "");
-  const items: Instrument[] = (results.data ?? []).filter((item) => item.type !== "index").slice(0, 8);
+  const typed = search.toUpperCase();
+  // the ticker typed exactly comes first, so Enter or Tab keeps it ("FPT" before "FOX", FPT Telecom)
+  const items: Instrument[] = (results.data ?? [])
+    .filter((item) => item.type !== "index")
+    .sort((a, b) => Number(b.symbol === typed) - Number(a.symbol === typed))
+    .slice(0, 8);
   const showList = open && search !== "";
 
   useEffect(() => {
@@ -75,6 +80,7 @@ export function SymbolCombobox({
           onChange(/^[A-Z0-9]{1,12}$/.test(typed) ? typed : "");
         }}
         onFocus={() => setOpen(true)}
+        onBlur={() => setOpen(false)}
         onKeyDown={(e) => {
           if (!showList || !items.length) return;
           if (e.key === "ArrowDown") {
