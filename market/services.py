@@ -75,7 +75,9 @@ from market.providers.base import (
     get_provider,
 )
 from market.providers.validation import validate_bar, validate_quote, validate_tick
+from market.short_names import short_name_for
 from market.signals import daily_close_updated, quotes_updated
+from market.text import instrument_search_text
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +227,8 @@ _INSTRUMENT_FIELDS = (
     "industry",
     "lot_size",
     "listed_shares",
+    "short_name",
+    "search_text",
 )
 
 
@@ -239,9 +243,16 @@ def _instrument_values(info: InstrumentInfo, current: Instrument | None) -> dict
         ("name_en", info.name_en),
         ("industry", info.industry),
         ("listed_shares", info.listed_shares),
+        ("short_name", short_name_for(info.symbol, info.short_name)),
     ):
         keep = current is not None and incoming in ("", None)
         values[name] = getattr(current, name) if keep else incoming
+    values["search_text"] = instrument_search_text(
+        symbol=info.symbol,
+        name=values["name"],
+        name_en=values["name_en"],
+        short_name=values["short_name"],
+    )
     return values
 
 

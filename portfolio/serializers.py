@@ -14,6 +14,7 @@ from portfolio.alerts import threshold_display
 from portfolio.ledger import Kind
 from portfolio.models import Alert, AlertCondition, CostMethod, Portfolio, Transaction
 from portfolio.services import TRANSACTION_ENTRY_FIELDS
+from portfolio.services.exchange_rules import is_odd_lot
 from portfolio.valuation import money
 from portfolio_site.api_serializers import StrictModelSerializer, StrictSerializer
 
@@ -129,6 +130,9 @@ class TransactionSerializer(serializers.ModelSerializer):
     amount = _vnd(allow_null=True)
     fee = _vnd()
     tax = _vnd()
+    odd_lot = serializers.SerializerMethodField(
+        help_text="A BUY or SELL of fewer shares than a board lot (1-99): an odd-lot trade."
+    )
     realized = serializers.SerializerMethodField(
         help_text=(
             "What a SELL realized (null for other kinds; in the response to a write also null "
@@ -151,8 +155,14 @@ class TransactionSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "realized",
+            "odd_lot",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_odd_lot(self, row: Transaction) -> bool:
+        lot_size = row.instrument.lot_size if row.instrument is not None else None
+        return is_odd_lot(kind=row.kind, quantity=row.quantity, lot_size=lot_size)
 
     @extend_schema_field(SaleRealizedSerializer(allow_null=True))
     def get_realized(self, row: Transaction) -> dict[str, Any] | None:
@@ -193,6 +203,58 @@ class TransactionInputSerializer(StrictSerializer):
         allow_blank=True,
         help_text="Your own id, unique per portfolio (import deduplication).",
     )
+
+
+class TransactionPreviewInputSerializer(TransactionInputSerializer):
+    transaction_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Preview a change of this stored transaction (fields omitted keep their value).",
+    )
+
+
+class PreviewProblemSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="insufficient_cash, unsettled_shares, oversell, ... (the write's 422 codes)."
+    )
+    message = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+    transaction_id = serializers.IntegerField(
+        allow_null=True, help_text="A stored transaction the change breaks; null for this one."
+    )
+    details = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="available / requested amounts; settles_on (ISO date) for unsettled shares.",
+    )
+
+
+class TransactionPreviewSerializer(serializers.Serializer):
+    """What the write would store and what it would do to the portfolio."""
+
+    kind = serializers.ChoiceField(choices=[k.value for k in Kind], source="prepared.kind.value")
+    symbol = serializers.CharField(source="prepared.symbol")
+    quantity = QuantityOutputField(source="prepared.quantity")
+    price = VndField(source="prepared.price", allow_null=True)
+    amount = VndField(source="prepared.amount", allow_null=True)
+    fee = VndField(source="prepared.fee")
+    tax = VndField(source="prepared.tax", help_text="The sell tax of a SELL, dividend tax.")
+    fee_is_derived = serializers.BooleanField(source="prepared.fee_is_derived")
+    tax_is_derived = serializers.BooleanField(source="prepared.tax_is_derived")
+    trade_date = serializers.DateField(source="prepared.trade_date")
+    settle_date = serializers.DateField(source="prepared.settle_date")
+    gross = _vnd("quantity x price; null for cash kinds.", allow_null=True)
+    net_cash_effect = _vnd("What the transaction adds to cash (negative: paid out).")
+    cash_after = _vnd(
+        "Cash after it (at its date); null when cash is not tracked.", allow_null=True
+    )
+    quantity_after = QuantityOutputField(
+        allow_null=True, help_text="Shares of the symbol held after it; null when oversold."
+    )
+    average_cost_after = _vnd("Average cost per share after it.", allow_null=True)
+    realized = _vnd("What a SELL realizes (proceeds - cost), whole VND.", allow_null=True)
+    odd_lot = serializers.BooleanField(help_text="Fewer shares than a board lot (1-99).")
+    accepted = serializers.BooleanField(help_text="The write would be accepted (no error).")
+    problems = PreviewProblemSerializer(many=True)
 
 
 DAY_CHANGE_HELP = (

@@ -10,6 +10,7 @@ router.register("portfolios", PortfolioViewSet, basename="portfolio")
 router.register("watchlist", WatchlistViewSet, basename="watchlist")
 router.register("alerts", AlertViewSet, basename="alert")
 
+transaction_preview = TransactionViewSet.as_view({"post": "preview"})
 transaction_list = TransactionViewSet.as_view({"get": "list", "post": "create"})
 transaction_detail = TransactionViewSet.as_view(
     {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
@@ -20,6 +21,11 @@ urlpatterns = [
         "portfolios/<int:portfolio_id>/transactions/",
         transaction_list,
         name="portfolio-transaction-list",
+    ),
+    path(
+        "portfolios/<int:portfolio_id>/transactions/preview/",
+        transaction_preview,
+        name="portfolio-transaction-preview",
     ),
     path(
         "portfolios/<int:portfolio_id>/transactions/<int:pk>/",

@@ -273,6 +273,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The kinds a transaction is written (and previewed) with: one name for every "kind" using them.
+    "ENUM_NAME_OVERRIDES": {"TransactionInputKindEnum": "portfolio.ledger.Kind"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portfolio_site.openapi.document_idempotency_keys",

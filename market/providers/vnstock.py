@@ -451,6 +451,9 @@ class VnstockProvider:
                     lot_size=100,
                     listed_shares=None,
                     groups=tuple(members.get(symbol, ())),
+                    short_name=""
+                    if _is_missing(row.get("organ_short_name"))
+                    else str(row["organ_short_name"]).strip(),
                 )
             )
         if not instruments:

@@ -532,6 +532,26 @@ export interface paths {
         patch: operations["portfolios_transactions_partial_update"];
         trace?: never;
     };
+    "/api/portfolios/{portfolio_id}/transactions/preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a transaction (nothing is stored)
+         * @description Runs the write's own checks and ledger: the same 400 field errors (price_off_tick_grid, price_outside_band, unknown_symbol, ...), 404, 409 and 422 (future_date, non_trading_day, inactive_symbol) as POST (or, with transaction_id, PATCH), and returns what would be stored (fee, tax, settle date), the gross value, the net cash effect, the position and cash after it, what a SELL realizes and whether it is an odd lot. Ledger refusals (insufficient_cash, unsettled_shares with the date they settle, oversell) are listed in problems with accepted=false instead of a 422.
+         */
+        post: operations["portfolios_transactions_preview_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/watchlist/": {
         parameters: {
             query?: never;
@@ -975,6 +995,8 @@ export interface components {
             type: string;
             name: string;
             name_en: string;
+            /** @description The brand investors use ("Vinamilk"), or "" */
+            short_name: string;
             industry: string;
             lot_size: number;
             listed_shares: number | null;
@@ -987,6 +1009,8 @@ export interface components {
             type: string;
             name: string;
             name_en: string;
+            /** @description The brand investors use ("Vinamilk"), or "" */
+            short_name: string;
             industry: string;
             lot_size: number;
             listed_shares: number | null;
@@ -1354,6 +1378,18 @@ export interface components {
             /** @description Symbols sold out on their trading day: no holding any more, still part of day_change. */
             readonly day_closed: components["schemas"]["ClosedDayLine"][];
         };
+        PreviewProblem: {
+            /** @description insufficient_cash, unsettled_shares, oversell, ... (the write's 422 codes). */
+            code: string;
+            message: string;
+            severity: components["schemas"]["SeverityEnum"];
+            /** @description A stored transaction the change breaks; null for this one. */
+            transaction_id: number | null;
+            /** @description available / requested amounts; settles_on (ISO date) for unsettled shares. */
+            details: {
+                [key: string]: string;
+            };
+        };
         /**
          * @description * `quote` - quote
          *     * `close` - close
@@ -1486,6 +1522,12 @@ export interface components {
              */
             readonly realized_pnl_pct: string | null;
         };
+        /**
+         * @description * `error` - error
+         *     * `warning` - warning
+         * @enum {string}
+         */
+        SeverityEnum: "error" | "warning";
         StrictTokenObtainPairRequest: {
             username: string;
             password: string;
@@ -1575,6 +1617,8 @@ export interface components {
             readonly updated_at: string;
             /** @description What a SELL realized (null for other kinds; in the response to a write also null when the database could not be read right after the write was stored). */
             readonly realized: components["schemas"]["SaleRealized"] | null;
+            /** @description A BUY or SELL of fewer shares than a board lot (1-99): an odd-lot trade. */
+            readonly odd_lot: boolean;
         };
         /**
          * @description * `BUY` - BUY
@@ -1635,6 +1679,102 @@ export interface components {
          * @enum {string}
          */
         TransactionKindEnum: "BUY" | "SELL" | "DEPOSIT" | "WITHDRAWAL" | "DIVIDEND" | "STOCK_DIVIDEND" | "FEE" | "INTEREST";
+        /** @description What the write would store and what it would do to the portfolio. */
+        TransactionPreview: {
+            kind: components["schemas"]["TransactionInputKindEnum"];
+            symbol: string;
+            /** @example 100 */
+            quantity: string;
+            /** Format: decimal */
+            price: string | null;
+            /** Format: decimal */
+            amount: string | null;
+            /** Format: decimal */
+            fee: string;
+            /**
+             * Format: decimal
+             * @description The sell tax of a SELL, dividend tax.
+             */
+            tax: string;
+            fee_is_derived: boolean;
+            tax_is_derived: boolean;
+            /** Format: date */
+            trade_date: string;
+            /** Format: date */
+            settle_date: string;
+            /**
+             * Format: decimal
+             * @description quantity x price; null for cash kinds. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly gross: string | null;
+            /**
+             * Format: decimal
+             * @description What the transaction adds to cash (negative: paid out). Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly net_cash_effect: string;
+            /**
+             * Format: decimal
+             * @description Cash after it (at its date); null when cash is not tracked. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly cash_after: string | null;
+            /**
+             * @description Shares of the symbol held after it; null when oversold.
+             * @example 100
+             */
+            quantity_after: string | null;
+            /**
+             * Format: decimal
+             * @description Average cost per share after it. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly average_cost_after: string | null;
+            /**
+             * Format: decimal
+             * @description What a SELL realizes (proceeds - cost), whole VND. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly realized: string | null;
+            /** @description Fewer shares than a board lot (1-99). */
+            odd_lot: boolean;
+            /** @description The write would be accepted (no error). */
+            accepted: boolean;
+            problems: components["schemas"]["PreviewProblem"][];
+        };
+        TransactionPreviewInputRequest: {
+            kind: components["schemas"]["TransactionInputKindEnum"];
+            /** @description Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND. */
+            symbol?: string | null;
+            /** @description Whole shares (BUY, SELL, STOCK_DIVIDEND), at most 10^11. */
+            quantity?: number | null;
+            /**
+             * Format: decimal
+             * @description VND per share (BUY, SELL), at most 10^9; quantity x price at most 10^16.
+             */
+            price?: string | null;
+            /**
+             * Format: decimal
+             * @description Gross cash amount in VND (cash kinds and DIVIDEND), at most 10^16.
+             */
+            amount?: string | null;
+            /**
+             * Format: decimal
+             * @description VND; omitted or null: fee_rate x gross trade value, half-up.
+             */
+            fee?: string | null;
+            /**
+             * Format: decimal
+             * @description VND; omitted or null: derived from the portfolio's tax rates.
+             */
+            tax?: string | null;
+            /**
+             * Format: date
+             * @description From 2000-07-28 (the first HOSE session) to today in Vietnam.
+             */
+            trade_date: string;
+            note?: string;
+            /** @description Your own id, unique per portfolio (import deduplication). */
+            external_id?: string;
+            /** @description Preview a change of this stored transaction (fields omitted keep their value). */
+            transaction_id?: number | null;
+        };
         User: {
             readonly id: number;
             readonly username: string;
@@ -4927,6 +5067,120 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Transaction"];
+                };
+            };
+            /** @description The input has the wrong shape or type. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token (missing, expired, revoked or malformed). */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not yours, or no such object. */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Clashes with stored data. */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A business rule refuses the change; nothing was written. */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the rate limit of this endpoint's scope. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Redis) is unavailable; retry after the given delay. */
+            503: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    portfolios_transactions_preview_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                portfolio_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransactionPreviewInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransactionPreview"];
                 };
             };
             /** @description The input has the wrong shape or type. */
