@@ -85,6 +85,16 @@ class PortfolioSerializer(StrictModelSerializer):
         max_digits=7, decimal_places=6, required=False, help_text=RATE_HELP
     )
     cost_method = serializers.ChoiceField(choices=CostMethod.choices, required=False)
+    benchmark = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "The performance chart's benchmark, remembered for the client: VNINDEX (default), "
+            'VN30, HNXINDEX or any instrument\'s symbol; "" for none. Unknown: 400 '
+            "unknown_benchmark."
+        ),
+    )
 
     class Meta:
         model = Portfolio
@@ -100,6 +110,7 @@ class PortfolioSerializer(StrictModelSerializer):
             "cost_method",
             "enforce_settlement",
             "track_cash",
+            "benchmark",
             "created_at",
             "updated_at",
         ]

@@ -95,11 +95,11 @@ class PortfolioValuationMixin(viewsets.GenericViewSet):
             OpenApiParameter(
                 "benchmark",
                 OpenApiTypes.STR,
-                default="VNINDEX",
                 pattern=r"^ *([A-Za-z0-9]{1,20})? *$",
                 description=(
                     "VNINDEX, VN30 or any instrument's symbol; 'none' or empty for no benchmark. "
-                    "Not a symbol, or unknown: 400 unknown_benchmark."
+                    "Not a symbol, or unknown: 400 unknown_benchmark. Absent: the portfolio's "
+                    "stored `benchmark` (VNINDEX unless changed with PATCH)."
                 ),
             ),
         ],
@@ -113,10 +113,11 @@ class PortfolioValuationMixin(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"])
     def performance(self, request: Request, pk: str) -> Response:
+        portfolio = self.get_object()
         result = selectors.portfolio_performance(
-            portfolio=self.get_object(),
+            portfolio=portfolio,
             range_code=request.query_params.get("range", "1Y"),
-            benchmark=request.query_params.get("benchmark", selectors.DEFAULT_BENCHMARK),
+            benchmark=request.query_params.get("benchmark", portfolio.benchmark or "none"),
         )
         return Response(PerformanceSerializer(result).data)
 
