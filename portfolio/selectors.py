@@ -274,6 +274,18 @@ def benchmark_symbol(benchmark: str | None) -> str | None:
     return symbol
 
 
+def performance_range_code(range_code: str | None) -> str:
+    """The range code in capitals; 400 ``invalid_range`` unless one of ``RANGE_CODES``."""
+    code = (range_code or "").strip().upper()
+    if code not in RANGE_CODES:
+        raise DomainError(
+            f"Unknown range {range_code!r}; use one of {', '.join(RANGE_CODES)}.",
+            code="invalid_range",
+            fields={"range": [f"Use one of {', '.join(RANGE_CODES)}."]},
+        )
+    return code
+
+
 def portfolio_performance(
     *,
     portfolio: Portfolio,
@@ -287,13 +299,7 @@ def portfolio_performance(
     ``benchmark`` any instrument's symbol (400 ``unknown_benchmark``), "" or "none" for none.
     Cached until a transaction or a daily close changes.
     """
-    code = (range_code or "").strip().upper()
-    if code not in RANGE_CODES:
-        raise DomainError(
-            f"Unknown range {range_code!r}; use one of {', '.join(RANGE_CODES)}.",
-            code="invalid_range",
-            fields={"range": [f"Use one of {', '.join(RANGE_CODES)}."]},
-        )
+    code = performance_range_code(range_code)
     chosen = benchmark_symbol(benchmark)
     today = today or market_today()
     key = (

@@ -468,3 +468,72 @@ class AlertInputSerializer(StrictSerializer):
         help_text="A price in VND (above/below) or a day change in percent (change_pct_*).",
     )
     is_active = serializers.BooleanField(required=False, default=True)
+
+
+class OverviewTotalsSerializer(serializers.Serializer):
+    cash = _vnd(
+        "Summed cash of the portfolios that track it; null when none does.", allow_null=True
+    )
+    cost_basis = _vnd()
+    market_value = _vnd()
+    total_value = _vnd()
+    net_flows = _vnd()
+    realized_pnl = _vnd()
+    unrealized_pnl = _vnd()
+    dividends = _vnd()
+    interest = _vnd()
+    fees = _vnd()
+    taxes = _vnd()
+    total_return = _vnd()
+    day_change = _vnd("The sum of the portfolios' day_change.")
+    day_change_pct = _pct("day_change / the sum of the portfolios' day bases.")
+    holdings_count = serializers.IntegerField(read_only=True, help_text="Distinct symbols held.")
+    portfolios_count = serializers.IntegerField(read_only=True)
+
+
+class OverviewErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    message = serializers.CharField(read_only=True)
+
+
+class OverviewPortfolioSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    cash_tracked = serializers.BooleanField(read_only=True)
+    benchmark = serializers.CharField(read_only=True)
+    share = _pct("The portfolio's total_value in percent of the summed total_value.")
+    error = OverviewErrorSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Set when its ledger no longer folds (its summary answers 409): left out of "
+        "the totals.",
+    )
+    summary = PortfolioSummarySerializer(read_only=True, allow_null=True)
+
+
+class OverviewPointSerializer(serializers.Serializer):
+    date = serializers.CharField(read_only=True)
+    value = _vnd()
+    flow = _vnd()
+    twr_index = serializers.CharField(read_only=True)
+
+
+class OverviewPerformanceSerializer(serializers.Serializer):
+    range = serializers.CharField(read_only=True)
+    start = serializers.CharField(read_only=True, allow_null=True)
+    end = serializers.CharField(read_only=True, allow_null=True)
+    start_value = _vnd()
+    end_value = _vnd()
+    net_flows = _vnd()
+    gain = _vnd()
+    twr = _ratio()
+    max_drawdown = _ratio()
+    series = OverviewPointSerializer(many=True, read_only=True)
+
+
+class OverviewSerializer(serializers.Serializer):
+    as_of = serializers.CharField(read_only=True)
+    totals = OverviewTotalsSerializer(read_only=True)
+    portfolios = OverviewPortfolioSerializer(many=True, read_only=True)
+    allocation = AllocationSliceSerializer(many=True, read_only=True)
+    performance = OverviewPerformanceSerializer(read_only=True)

@@ -10,12 +10,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portfolio import realized, selectors
+from portfolio import overview, realized, selectors
 from portfolio.apis.schema import NOT_FOUND
 from portfolio.serializers import (
     AllocationSerializer,
     ClosedPositionsSerializer,
     HoldingsSerializer,
+    OverviewSerializer,
     PerformanceSerializer,
     PortfolioSummarySerializer,
 )
@@ -25,6 +26,38 @@ from portfolio_site.openapi import error_response
 class PortfolioValuationMixin(viewsets.GenericViewSet):
     # Mixed into PortfolioViewSet, whose get_object finds the caller's portfolio (no docstring:
     # drf-spectacular would publish it as the description of every portfolio operation).
+
+    @extend_schema(
+        summary="All your portfolios at once: totals, today's P&L, allocation, performance",
+        description=(
+            "Each total is the sum of the portfolios' own summary figures (to the đồng); "
+            "`share` is a portfolio's total value in percent of the summed total. Allocation: "
+            "market value by symbol across portfolios, plus the summed cash. Performance: the "
+            "portfolios' value series over `range` summed per trading day, with a TWR of the "
+            "sum. A portfolio whose ledger no longer folds is listed with its `error` and left "
+            "out of the sums. Only your own portfolios; cached like the single summaries."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "range",
+                OpenApiTypes.STR,
+                enum=["1W", "1M", "3M", "6M", "YTD", "1Y", "3Y", "ALL"],
+                default="1Y",
+            )
+        ],
+        responses={
+            200: OverviewSerializer,
+            400: error_response(
+                "Unknown range.", code="invalid_range", message="Unknown range '2W'."
+            ),
+        },
+    )
+    @action(detail=False, methods=["get"])
+    def overview(self, request: Request) -> Response:
+        result = overview.portfolios_overview(
+            user=request.user, range_code=request.query_params.get("range", "1Y")
+        )
+        return Response(OverviewSerializer(result).data)
 
     @extend_schema(
         summary="Open positions valued at the latest quotes",
