@@ -373,8 +373,47 @@ class ClosedPositionSerializer(serializers.Serializer):
     taxes = _vnd(help_text="Sell taxes.")
 
 
+class SaleLineSerializer(serializers.Serializer):
+    transaction_id = serializers.IntegerField(read_only=True)
+    trade_date = serializers.DateField(read_only=True)
+    symbol = serializers.CharField(read_only=True)
+    quantity = QuantityOutputField(read_only=True)
+    price = _vnd()
+    gross = _vnd(help_text="quantity x price.")
+    fee = _vnd()
+    tax = _vnd(help_text="Sell tax withheld.")
+    proceeds = _vnd(help_text="gross - fee - tax.")
+    cost = _vnd(help_text="Cost basis of the shares sold, buy fees included.")
+    realized_pnl = _vnd(help_text="proceeds - cost.")
+    realized_pnl_pct = _pct(help_text="realized_pnl / cost in percent; null when cost is 0.")
+
+
+class YearTotalsSerializer(serializers.Serializer):
+    year = serializers.IntegerField(read_only=True)
+    sales_count = serializers.IntegerField(read_only=True)
+    realized_pnl = _vnd(help_text="The sum of the year's sales' realized_pnl.")
+    fees = _vnd(help_text="Brokerage fees of the year's BUYs and SELLs.")
+    sell_taxes = _vnd(help_text="Tax withheld on the year's sales (0.1 % of gross).")
+    dividend_income = _vnd(help_text="Gross cash dividends booked in the year.")
+    dividend_taxes = _vnd(help_text="Tax withheld on those dividends (5 %).")
+
+
 class ClosedPositionsSerializer(serializers.Serializer):
-    results = ClosedPositionSerializer(many=True, read_only=True)
+    year = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The ?year= filter; null for every year."
+    )
+    results = ClosedPositionSerializer(
+        many=True, read_only=True, help_text="Positions sold out (in the year), newest first."
+    )
+    sales = SaleLineSerializer(
+        many=True, read_only=True, help_text="Every SELL (of the year), newest first."
+    )
+    years = YearTotalsSerializer(
+        many=True,
+        read_only=True,
+        help_text="Totals of every year with a trade or a dividend (or only the filtered one), "
+        "newest first.",
+    )
 
 
 class AllocationSliceSerializer(serializers.Serializer):

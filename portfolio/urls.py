@@ -17,6 +17,11 @@ transaction_detail = TransactionViewSet.as_view(
 
 urlpatterns = [
     path(
+        "portfolios/<int:pk>/closed-positions/export.csv",
+        PortfolioViewSet.as_view({"get": "closed_positions_csv"}),
+        name="portfolio-closed-positions-export",
+    ),
+    path(
         "portfolios/<int:portfolio_id>/transactions/",
         transaction_list,
         name="portfolio-transaction-list",

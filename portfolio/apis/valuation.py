@@ -3,15 +3,19 @@ closed positions (each one selector call, shaped by its serializer)."""
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portfolio import overview, realized, selectors
 from portfolio.apis.schema import NOT_FOUND
+from portfolio.apis.transfer import CsvRenderer
+from portfolio.models import Portfolio
 from portfolio.serializers import (
     AllocationSerializer,
     ClosedPositionsSerializer,
@@ -20,6 +24,7 @@ from portfolio.serializers import (
     PerformanceSerializer,
     PortfolioSummarySerializer,
 )
+from portfolio.transfer import export_filename
 from portfolio_site.openapi import error_response
 
 
@@ -177,17 +182,79 @@ class PortfolioValuationMixin(viewsets.GenericViewSet):
         return Response(AllocationSerializer(result).data)
 
     @extend_schema(
-        summary="Positions sold out: what each realized",
+        summary="Positions sold out, every sale's realized P&L, and totals per year",
         description=(
             "One row per holding taken from zero back to zero (a rebuy after selling out starts "
             "a new one), most recently closed first, under the portfolio's cost method. "
             "proceeds = sale proceeds after sell fees and taxes; cost = cost basis of the shares "
             "sold, buy fees included; realized_pnl = proceeds - cost; fees = buy and sell fees; "
-            "taxes = sell taxes. Cash dividends are in the summary."
+            "taxes = sell taxes. `sales` lists every SELL with what it realized; `years` the "
+            "year-end totals (realized P&L, fees, sell taxes, dividend income and the tax "
+            "withheld on it). `?year=2025` keeps the positions closed, the sales made and the "
+            "totals of that year (400 invalid_year for anything but a year from 2000 to this "
+            "one). `?format=csv`, or `closed-positions/export.csv`: the sales and cash "
+            "dividends as CSV for Excel (UTF-8 with a BOM)."
         ),
-        responses={200: ClosedPositionsSerializer, 404: NOT_FOUND},
+        parameters=[
+            OpenApiParameter("year", {"type": "integer", "minimum": 2000, "maximum": 9999}),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], default="json"),
+        ],
+        responses={
+            (200, "application/json"): ClosedPositionsSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            400: error_response("Not a year.", code="invalid_year", message="Unknown year '20x5'."),
+            404: NOT_FOUND,
+        },
     )
-    @action(detail=True, methods=["get"], url_path="closed-positions")
-    def closed_positions(self, request: Request, pk: str) -> Response:
-        rows = realized.closed_position_list(portfolio=self.get_object())
-        return Response(ClosedPositionsSerializer({"results": rows}).data)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="closed-positions",
+        renderer_classes=[JSONRenderer, CsvRenderer],
+    )
+    def closed_positions(self, request: Request, pk: str) -> HttpResponse:
+        portfolio = self.get_object()
+        year = realized.parse_year(request.query_params.get("year"))
+        if request.query_params.get("format") == "csv":
+            return self._year_end_csv(portfolio, year)
+        sales = realized.sale_list(portfolio=portfolio)
+        years = realized.year_totals(portfolio=portfolio, sales=sales)
+        body = {
+            "year": year,
+            "results": realized.closed_position_list(portfolio=portfolio, year=year),
+            "sales": [s for s in sales if year is None or s.trade_date.year == year],
+            "years": [y for y in years if year is None or y.year == year],
+        }
+        return Response(ClosedPositionsSerializer(body).data)
+
+    @extend_schema(
+        summary="Sales and cash dividends as CSV for Excel (UTF-8 with a BOM)",
+        parameters=[
+            OpenApiParameter("year", {"type": "integer", "minimum": 2000, "maximum": 9999})
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            400: error_response("Not a year.", code="invalid_year", message="Unknown year '20x5'."),
+            404: NOT_FOUND,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="closed-positions/export.csv",
+        renderer_classes=[CsvRenderer, JSONRenderer],
+    )
+    def closed_positions_csv(self, request: Request, pk: str) -> HttpResponse:
+        portfolio = self.get_object()
+        return self._year_end_csv(portfolio, realized.parse_year(request.query_params.get("year")))
+
+    @staticmethod
+    def _year_end_csv(portfolio: Portfolio, year: int | None) -> HttpResponse:
+        response = HttpResponse(
+            realized.year_end_csv(portfolio=portfolio, year=year),
+            content_type="text/csv; charset=utf-8",
+        )
+        stem = export_filename(portfolio, "csv").removesuffix(".csv")
+        suffix = f"-{year}" if year is not None else ""
+        response["Content-Disposition"] = f'attachment; filename="{stem}-realized{suffix}.csv"'
+        return response
