@@ -197,6 +197,8 @@ CHANNEL_LAYERS = {
 
 # Websockets (realtime/): limits, coalescing and credential checks.
 WS_MAX_SYMBOLS = env.integer("WS_MAX_SYMBOLS", 200, minimum=1)
+# The price board (GET /api/market/board/, the market stream's board action): symbols per board.
+BOARD_MAX_SYMBOLS = env.integer("BOARD_MAX_SYMBOLS", 600, minimum=1)
 WS_CONNECT_LIMIT = env.integer("WS_CONNECT_LIMIT", 60, minimum=1)
 WS_CONNECT_WINDOW_SECONDS = env.number("WS_CONNECT_WINDOW_SECONDS", 60.0, minimum=1.0)
 WS_MESSAGE_LIMIT = env.integer("WS_MESSAGE_LIMIT", 30, minimum=1)
