@@ -343,6 +343,8 @@ MARKET_DATA_PROVIDER = env.choice(
     "MARKET_DATA_PROVIDER", "simulated" if TESTING else "auto", ("vnstock", "simulated", "auto")
 )
 VNSTOCK_SOURCE = env.choice("VNSTOCK_SOURCE", "KBS", ("KBS", "VCI"))
+# Index baskets whose members the instrument sync records (the price board's VN30 / HNX30 lists).
+VNSTOCK_GROUPS = [g.upper() for g in env.string_list("VNSTOCK_GROUPS", ["VN30", "HNX30"])]
 VNSTOCK_API_KEY = env.string("VNSTOCK_API_KEY", "")
 VNSTOCK_CALLS_PER_MINUTE = env.integer(
     "VNSTOCK_CALLS_PER_MINUTE", 60 if VNSTOCK_API_KEY else 20, minimum=1
