@@ -238,12 +238,7 @@ class PortfolioValuationMixin(viewsets.GenericViewSet):
             404: NOT_FOUND,
         },
     )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="closed-positions/export.csv",
-        renderer_classes=[CsvRenderer, JSONRenderer],
-    )
+    # Routed by portfolio/urls.py (no trailing slash: a file name), not by the router.
     def closed_positions_csv(self, request: Request, pk: str) -> HttpResponse:
         portfolio = self.get_object()
         return self._year_end_csv(portfolio, realized.parse_year(request.query_params.get("year")))
