@@ -18,8 +18,9 @@ Quote ingestion (``quotes_ingest``) is the heart of the live feed. For each pric
    the very first quote of a symbol is a baseline and makes no tick (its volume may span hours);
 4. the Quote rows are upserted, the ticks inserted and the 1m bars they touch rebuilt from the
    stored ticks, all in one transaction that locks the instruments' rows (concurrent polls queue);
-5. on commit the new ticks go out through ``realtime.broadcast.publish_ticks`` and
-   ``market.signals.quotes_updated`` is sent.
+5. on commit the new ticks, with the stored quotes' board fields (``market.board.board_quote``),
+   go out through ``realtime.broadcast.publish_ticks`` and ``market.signals.quotes_updated`` is
+   sent.
 """
 
 from __future__ import annotations

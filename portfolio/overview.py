@@ -28,6 +28,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from portfolio import selectors
 from portfolio.models import Portfolio
 from portfolio.returns import max_drawdown, twr
@@ -146,18 +148,12 @@ def portfolios_overview(*, user: Any, range_code: str = "1Y") -> Overview:
         )
     newest = max((s.as_of for s in summaries), default=None)
     return Overview(
-        as_of=newest or iso_utc(_now()),
+        as_of=newest or iso_utc(timezone.now()),
         totals=totals,
         portfolios=lines,
         allocation=allocation,
         performance=_combined_performance([p for p, _ in valuations], range_code),
     )
-
-
-def _now() -> Any:
-    from django.utils import timezone
-
-    return timezone.now()
 
 
 def _combined_performance(portfolios: list[Portfolio], range_code: str) -> dict[str, Any]:
