@@ -50,11 +50,6 @@ def quote_frame(event: dict[str, Any]) -> tuple[datetime, dict[str, str]]:
     return cached
 
 
-def _load(list_name: object, user: Any) -> tuple[Board, list[dict[str, Any]]]:
-    board = board_resolve(list_name=list_name, user=user)
-    return board, board_rows(symbols=board.symbols)
-
-
 def _resolve(list_name: object, user: Any) -> Board:
     return board_resolve(list_name=list_name, user=user)
 
@@ -102,7 +97,7 @@ class BoardStreamMixin:
         try:
             # Followed first, read second: a quote stored in between is in the rows or buffered.
             await self.follow(wanted)
-            board, rows = await database_sync_to_async(_load)(list_name, self._user())
+            rows = await database_sync_to_async(board_rows)(symbols=board.symbols)
             for row in rows:
                 self.board_as_of[row["symbol"]] = datetime.fromisoformat(row["as_of"])
             await self.send_event(
@@ -116,8 +111,6 @@ class BoardStreamMixin:
             )
             while self.board_pending:
                 await self.board_forward(self.board_pending.pop(0))
-        except DomainError as error:  # the list changed between the two reads
-            await self.send_error(error.code, error.message, **error.fields)
         finally:
             self.board_pending = None
 
