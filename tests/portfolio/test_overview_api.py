@@ -247,3 +247,29 @@ def test_a_new_transaction_shows_at_once(auth_client: APIClient, three: list[Por
     after = ok(auth_client.get(URL))["totals"]
     assert Decimal(after["cash"]) == Decimal(before["cash"]) + 1_000_000
     assert Decimal(after["net_flows"]) == Decimal(before["net_flows"]) + 1_000_000
+
+
+def test_a_portfolio_whose_ledger_no_longer_folds_is_listed_and_left_out(
+    auth_client: APIClient, three: list[Portfolio]
+) -> None:
+    from portfolio import snapshot_cache
+    from portfolio.models import Transaction
+
+    main, fifo, loose = three
+    before = {p.pk: ok(auth_client.get(f"/api/portfolios/{p.pk}/summary/")) for p in three}
+    # a stored row changed behind the services' back: the SELL now sells more than was held
+    Transaction.objects.filter(portfolio=fifo, kind="SELL").update(quantity=9_000)
+    snapshot_cache.invalidate_portfolio(fifo.pk)
+    assert auth_client.get(f"/api/portfolios/{fifo.pk}/summary/").status_code == 409
+
+    body = ok(auth_client.get(URL))
+
+    broken = next(line for line in body["portfolios"] if line["id"] == fifo.pk)
+    assert broken["error"]["code"] == "ledger_inconsistent"
+    assert broken["summary"] is None
+    assert broken["share"] is None
+    for name in SUMMED:
+        assert Decimal(body["totals"][name]) == sum(
+            Decimal(before[p.pk][name]) for p in (main, loose)
+        ), name
+    assert body["totals"]["portfolios_count"] == 3
