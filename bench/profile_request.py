@@ -55,11 +55,12 @@ async def _call(app: Any, path: str, headers: list[tuple[bytes, bytes]]) -> int:
     return status
 
 
-def _token() -> str:
+def _token(username: str) -> str:
     from django.contrib.auth import get_user_model
     from rest_framework_simplejwt.tokens import AccessToken
 
-    user = get_user_model().objects.filter(is_active=True).order_by("pk").first()
+    users = get_user_model().objects.filter(is_active=True)
+    user = (users.filter(username=username) if username else users).order_by("pk").first()
     if user is None:
         user = get_user_model().objects.create_user("bench-profile", password=None)
     return str(AccessToken.for_user(user))
@@ -108,11 +109,12 @@ def main() -> None:
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--token", default="")
+    parser.add_argument("--user", default="", help="mint the token for this username")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio_site.settings")
     from portfolio_site.asgi import application
 
-    token = args.token or _token()
+    token = args.token or _token(args.user)
     headers = [(b"authorization", f"Bearer {token}".encode())]
     for path in args.paths:
         asyncio.run(_time(application, path, headers, args.requests))
