@@ -153,17 +153,7 @@ else:
     # request borrows a connection instead of opening one. 0 turns it off.
     _pool_size = env.integer("DATABASE_POOL_MAX_SIZE", 10, minimum=0)
     if _pool_size:
-        from portfolio_site.db_pool import check_connection
-
-        # Our check instead of Django's (CONN_HEALTH_CHECKS off below): the same ping, skipped for a
-        # connection that passed it less than a second ago (portfolio_site/db_pool.py).
-        _db["OPTIONS"]["pool"] = {
-            "min_size": 1,
-            "max_size": _pool_size,
-            "timeout": 10,
-            "check": check_connection,
-        }
-        _db["CONN_HEALTH_CHECKS"] = False
+        _db["OPTIONS"]["pool"] = {"min_size": 1, "max_size": _pool_size, "timeout": 10}
     if DATABASE_POOLER == "pgbouncer":
         _db["DISABLE_SERVER_SIDE_CURSORS"] = True
         _db["OPTIONS"]["prepare_threshold"] = None
