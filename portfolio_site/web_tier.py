@@ -18,9 +18,11 @@ Environment (read when gunicorn starts):
 
 A slow client cannot stall a worker: every worker is one event loop, a connection that sends or
 reads slowly holds only its own socket (back-pressure pauses that one transport), an idle
-keep-alive connection is closed after WEB_KEEPALIVE, a request head larger than h11's limit is
-refused, and a worker whose loop stops turning is replaced after WEB_TIMEOUT. A worker that dies is
-forked again at once; its websocket clients reconnect to the others (tests/reliability).
+keep-alive connection is closed after WEB_KEEPALIVE, a websocket that stops answering pings is
+closed within 50 s, a worker holds at most WEB_MAX_CONNECTIONS connections, and a worker whose loop
+stops turning is replaced after WEB_TIMEOUT. httptools does not bound the size of a request head:
+in production the nginx gateway does (8 KiB buffers) and buffers slow clients itself. A worker
+that dies is forked again at once; its websocket clients reconnect to the others (tests/e2e).
 
 uvicorn's ``--proxy-headers`` stays off: the client address is resolved by
 ``portfolio_site.client_ip`` from the socket peer and ``X-Forwarded-For`` through
@@ -73,6 +75,8 @@ class WebWorker(UvicornWorker):
         "server_header": False,
         "date_header": True,
         "ws_per_message_deflate": False,  # as daphne: a tick is not compressed once per client
+        "ws_ping_interval": 20.0,  # as daphne: a ping every 20 s, closed without a pong in 30 s
+        "ws_ping_timeout": 30.0,
         "limit_concurrency": _integer("WEB_MAX_CONNECTIONS", 2000, 1),
         "timeout_graceful_shutdown": _integer("WEB_GRACEFUL_TIMEOUT", 10, 1),
     }

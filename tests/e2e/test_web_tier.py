@@ -1,6 +1,7 @@
 """One web tier (gunicorn + two uvicorn workers, portfolio_site/web_tier.py) losing a worker under
 load: the clients that were on it reconnect to the same address and get ticks again, the clients on
-the other worker are not disturbed, HTTP keeps being served, and gunicorn forks a new worker.
+the other worker are not disturbed, HTTP keeps being served, and gunicorn forks a new worker. And
+connections that stop half-way through a request head, on both workers, stall neither of them.
 
 Which worker holds which websocket is read from /proc: the server side of a client's connection is
 the socket whose remote port is the client's local port, owned by one worker's file descriptors.
@@ -13,6 +14,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import threading
 import time
 import urllib.request
@@ -181,3 +183,31 @@ async def test_killing_one_worker_loses_no_websocket_client_for_good(stack: Stac
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def test_slow_clients_on_every_worker_do_not_stall_it(stack: Stack) -> None:
+    """Connections that sent half a request head and then nothing, on both workers of a tier: the
+    requests of everyone else are still answered at once."""
+    port = stack.web_ports[WEB]
+    slow: list[socket.socket] = []
+    try:
+        for _ in range(40):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            slow.append(sock)
+        time.sleep(0.5)
+        by_port = _server_inode_by_client_port(port)
+        holders = {
+            pid
+            for pid in stack.workers(f"web{WEB}")
+            for inode in _socket_inodes(pid)
+            if inode in {by_port.get(s.getsockname()[1]) for s in slow}
+        }
+        if len(holders) < 2:
+            pytest.skip("the kernel gave every slow connection to one worker")
+        for _ in range(40):  # a worker stalled by its slow connections would time these out
+            with urllib.request.urlopen(stack.http("/healthz", web=WEB), timeout=5) as response:  # noqa: S310
+                assert response.status == 200
+    finally:
+        for sock in slow:
+            sock.close()
