@@ -96,4 +96,7 @@ proxy_allow_ips = ""
 accesslog = None  # uvicorn's access log off: one line per request costs a tenth of a warm request
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "INFO").lower()
+# gunicorn 25+ opens a control socket at $HOME/.gunicorn/gunicorn.ctl: one path for every tier on
+# the host (the e2e tests run two, the benchmark others). Workers are managed by signals instead.
+control_socket_disable = True
 preload_app = False  # each worker imports Django itself: no connection or loop shared across fork

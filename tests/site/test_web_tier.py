@@ -43,6 +43,7 @@ def test_one_worker_per_core_by_default(fresh: pytest.MonkeyPatch) -> None:
     assert config.bind == ["127.0.0.1:8000"]
     assert config.timeout == 30
     assert config.keepalive == 5
+    assert config.control_socket_disable is True  # no shared socket under $HOME
 
 
 def test_environment_sets_workers_address_and_timeouts(fresh: pytest.MonkeyPatch) -> None:
