@@ -23,7 +23,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisSerializer
 from django.db import router
 from django.db.models.signals import post_delete, post_save
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
@@ -32,7 +33,10 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
+from portfolio_site.cache import FailSafeRedisCache
+
 KEY = "authuser:{}"
+_SERIALIZER = RedisSerializer()
 EXCLUDED = frozenset({"password"})
 
 
@@ -61,17 +65,65 @@ def forget_user(user_id: Any) -> None:
 
 
 class CachedJWTAuthentication(JWTAuthentication):
-    """``JWTAuthentication`` whose user lookup is served from the cache while the entry lasts."""
+    """``JWTAuthentication`` whose user lookup is served from the cache while the entry lasts.
+
+    When the view is rate limited per user (any scope but ``auth``), the limiter's hit and the
+    cache read go to Redis in one pipelined round trip; the throttle then uses that hit
+    (``throttling.prefetch_hit``) instead of asking Redis again.
+    """
+
+    def authenticate(self, request: Any) -> tuple[Any, Token] | None:
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw_token = self.get_raw_token(header)
+        if raw_token is None:
+            return None
+        validated_token = self.get_validated_token(raw_token)
+        user_id = self._cacheable_id(validated_token)
+        if user_id is None:
+            return super().get_user(validated_token), validated_token
+        return self._user(
+            validated_token, user_id, self._prefetch(request, user_id)
+        ), validated_token
 
     def get_user(self, validated_token: Token) -> Any:
-        try:
-            user_id = validated_token[api_settings.USER_ID_CLAIM]
-        except KeyError:
-            return super().get_user(validated_token)  # simplejwt's own error
-        if not settings.USER_CACHE_SECONDS or api_settings.USER_ID_FIELD != "id":
+        user_id = self._cacheable_id(validated_token)
+        if user_id is None:
             return super().get_user(validated_token)
-        key = cache_key(user_id)
-        values = cache.get(key)
+        return self._user(validated_token, user_id, cache.get(cache_key(user_id)))
+
+    @staticmethod
+    def _cacheable_id(validated_token: Token) -> Any:
+        if not settings.USER_CACHE_SECONDS or api_settings.USER_ID_FIELD != "id":
+            return None
+        return validated_token.get(api_settings.USER_ID_CLAIM)  # None: simplejwt's own error
+
+    def _prefetch(self, request: Any, user_id: Any) -> Any:
+        """The cached entry, read in the limiter's round trip when the view is limited per user."""
+        from portfolio_site import throttling  # not at import: DRF's settings import this module
+
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        if (
+            view is None
+            or not throttling.enabled()
+            or not isinstance(caches["default"], FailSafeRedisCache)
+            or settings.CACHES["default"].get("LOCATION") != settings.REDIS_URL
+            or not throttling.uses_our_throttle(type(view))
+        ):
+            return cache.get(cache_key(user_id))
+        scope = throttling.view_scope(view, request.method or "GET")
+        if scope == throttling.AUTH_SCOPE:
+            return cache.get(cache_key(user_id))
+        verdict, raw = throttling.ratelimit_hit_and_get(
+            scope, f"user:{user_id}", cache.make_and_validate_key(cache_key(user_id))
+        )
+        throttling.prefetch_hit(request._request, verdict)
+        if verdict.decision is None:  # Redis unreachable: the cache degrades to a miss anyway
+            return None
+        return None if raw is None else _SERIALIZER.loads(raw)
+
+    def _user(self, validated_token: Token, user_id: Any, values: Any) -> Any:
         user = _rebuild(self.user_model, values) if isinstance(values, dict) else None
         if user is None:
             user = super().get_user(validated_token)  # the query and simplejwt's checks
@@ -80,7 +132,7 @@ class CachedJWTAuthentication(JWTAuthentication):
                 float(validated_token.get("exp", 0)) - time.time(),
             )
             if ttl >= 1:
-                cache.set(key, _snapshot(user), int(ttl))
+                cache.set(cache_key(user_id), _snapshot(user), int(ttl))
             return user
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:  # written only when active
             raise AuthenticationFailed("User is inactive", code="user_inactive")

@@ -14,7 +14,9 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from portfolio_site import user_cache
+from portfolio_site.ratelimit import SlidingWindowLimiter
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.security.limits import rate_limits_enabled
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +159,70 @@ def test_a_new_user_with_a_reused_id_drops_the_old_entry() -> None:
     get_user_model().objects.filter(pk=user.pk + 1).delete()
     newcomer = UserFactory(id=user.pk + 1)
     assert cache.get(user_cache.cache_key(newcomer.pk)) is None
+
+
+# --- the limiter's hit and the cached user in one round trip ---------------------------------------
+@pytest.fixture
+def rate_limits(settings):  # type: ignore[no-untyped-def]
+    with rate_limits_enabled(settings) as limits:
+        yield limits
+
+
+@pytest.fixture
+def limiter_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    calls = {"hit": 0, "hit_and_get": 0}
+    for name in calls:
+        real = getattr(SlidingWindowLimiter, name)
+
+        def counted(self, *args, _name=name, _real=real, **kwargs):  # type: ignore[no-untyped-def]
+            calls[_name] += 1
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(SlidingWindowLimiter, name, counted)
+    return calls
+
+
+def test_a_limited_view_counts_one_hit_and_reads_the_user_in_the_same_round_trip(
+    rate_limits, limiter_calls: dict[str, int]
+) -> None:
+    rate_limits.set(default="5/min", portfolio_read="5/min")
+    user = UserFactory()
+    client = bearer(AccessToken.for_user(user))
+    first = client.get(ME)  # the entry is written here (a miss read in the pipeline)
+    with CaptureQueriesContext(connection) as second_queries:
+        second = client.get(ME)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert (first["X-RateLimit-Remaining"], second["X-RateLimit-Remaining"]) == ("4", "3")
+    assert limiter_calls == {"hit": 0, "hit_and_get": 2}
+    assert user_queries(second_queries) == []
+    for _ in range(3):
+        client.get(ME)
+    refused = client.get(ME)
+    assert refused.status_code == 429
+    assert refused["X-RateLimit-Remaining"] == "0"
+
+
+def test_deactivation_is_seen_through_the_pipelined_read(rate_limits) -> None:
+    user = UserFactory()
+    client = bearer(AccessToken.for_user(user))
+    assert client.get(ME).status_code == 200
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    response = client.get(ME)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "user_inactive"
+
+
+def test_a_view_in_the_auth_scope_keeps_its_own_checks(
+    rate_limits, limiter_calls: dict[str, int]
+) -> None:
+    user = UserFactory()
+    client = bearer(AccessToken.for_user(user))
+    client.get(ME)
+    limiter_calls.update(hit=0, hit_and_get=0)
+    response = client.post(
+        PASSWORD, {"old_password": "wrong-one", "new_password": "An0ther-long-pass!"}, format="json"
+    )
+    assert response.status_code == 400
+    assert limiter_calls["hit_and_get"] == 0
+    assert limiter_calls["hit"] >= 1
