@@ -82,6 +82,7 @@ class Stack:
     prefix: str
     logs: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)  # what the stack's processes run with
 
     def http(self, path: str, *, web: int = 0) -> str:
         return f"http://127.0.0.1:{self.web_ports[web]}{path}"
@@ -229,6 +230,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             PYTHONUNBUFFERED="1",
             PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         )
+        stack.env = env
         for step in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
             subprocess.run(
                 [sys.executable, "manage.py", *step], cwd=BASE_DIR, env=env, check=True,
