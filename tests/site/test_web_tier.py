@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import subprocess
 import sys
@@ -96,3 +97,15 @@ def test_workers_serve_websockets_without_compression_and_bound_connections() ->
     assert options["ws_per_message_deflate"] is False
     assert options["lifespan"] == "off"
     assert options["limit_concurrency"] >= 100
+
+
+def test_the_asgi_application_runs_the_middleware_chain_in_one_sync_call() -> None:
+    from portfolio_site.asgi import application
+    from portfolio_site.asgi_handler import SyncChainASGIHandler
+
+    handler = application.application_mapping["http"]
+    handler = getattr(handler, "application", handler)  # DEBUG wraps it for static files
+    assert isinstance(handler, SyncChainASGIHandler)
+    # loaded in sync mode: no async_to_sync hop back to the loop inside the chain
+    assert not inspect.iscoroutinefunction(handler._middleware_chain)
+    assert inspect.iscoroutinefunction(handler.get_response_async)
