@@ -1,6 +1,8 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { NextIntlClientProvider } from "next-intl";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import trade from "../../messages/en/trade.json";
 import { TradeDateField } from "@/components/portfolio/transaction-dialog";
 import { keys } from "@/lib/api/queries";
 
@@ -11,11 +13,13 @@ function renderField(lastTradingDay: string | null, initial?: string) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
   if (lastTradingDay) client.setQueryData(keys.summaryMarket, { last_trading_day: lastTradingDay });
   return render(
-    <QueryClientProvider client={client}>
-      <form>
-        <TradeDateField initial={initial} />
-      </form>
-    </QueryClientProvider>,
+    <NextIntlClientProvider locale="en" messages={{ trade }} timeZone="Asia/Ho_Chi_Minh">
+      <QueryClientProvider client={client}>
+        <form>
+          <TradeDateField initial={initial} />
+        </form>
+      </QueryClientProvider>
+    </NextIntlClientProvider>,
   );
 }
 
