@@ -1,9 +1,16 @@
 """portfolio API routes (mounted under /api/ by portfolio_site/urls.py)."""
 
 from django.urls import path
+from rest_framework.renderers import JSONRenderer
 from rest_framework.routers import SimpleRouter
 
-from portfolio.apis import AlertViewSet, PortfolioViewSet, TransactionViewSet, WatchlistViewSet
+from portfolio.apis import (
+    AlertViewSet,
+    CsvRenderer,
+    PortfolioViewSet,
+    TransactionViewSet,
+    WatchlistViewSet,
+)
 
 router = SimpleRouter()
 router.register("portfolios", PortfolioViewSet, basename="portfolio")
@@ -17,6 +24,13 @@ transaction_detail = TransactionViewSet.as_view(
 )
 
 urlpatterns = [
+    path(
+        "portfolios/<int:pk>/closed-positions/export.csv",
+        PortfolioViewSet.as_view(
+            {"get": "closed_positions_csv"}, renderer_classes=[JSONRenderer, CsvRenderer]
+        ),
+        name="portfolio-closed-positions-export",
+    ),
     path(
         "portfolios/<int:portfolio_id>/transactions/",
         transaction_list,

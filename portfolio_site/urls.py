@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portfolio_site import api_fallback, auth_api, health
+from realtime.board_api import BoardApi
 
 auth_patterns = [
     path("register/", auth_api.RegisterView.as_view(), name="auth-register"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/ws-ticket/", include("realtime.urls")),
     path("api/auth/", include(auth_patterns)),
+    path("api/market/board/", BoardApi.as_view(), name="market-board"),
     path("api/market/", include("market.urls")),
     path("api/", include("portfolio.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -2,11 +2,19 @@
 // Adding a namespace takes 2 lines: its name in NAMESPACES and its type in Messages.
 import type { Locale } from "./config";
 
-export const NAMESPACES = ["common", "nav", "trade"] as const;
+export const NAMESPACES = ["common", "nav", "errors", "auth", "dashboard", "portfolio", "market", "instrument", "watchlist", "alerts", "trade"] as const;
 
 export type Messages = {
   common: typeof import("../../messages/en/common.json");
   nav: typeof import("../../messages/en/nav.json");
+  errors: typeof import("../../messages/en/errors.json");
+  auth: typeof import("../../messages/en/auth.json");
+  dashboard: typeof import("../../messages/en/dashboard.json");
+  portfolio: typeof import("../../messages/en/portfolio.json");
+  market: typeof import("../../messages/en/market.json");
+  instrument: typeof import("../../messages/en/instrument.json");
+  watchlist: typeof import("../../messages/en/watchlist.json");
+  alerts: typeof import("../../messages/en/alerts.json");
   trade: typeof import("../../messages/en/trade.json");
 };
 

@@ -83,7 +83,7 @@ describe("placeError", () => {
       nearest_prices: ["108600", "108700"],
     });
     expect(placeError(error, "BUY", t)).toEqual({
-      fields: { price: "Not on the exchange's price steps (100 ₫ here): use 108.600 or 108.700." },
+      fields: { price: "Not on the exchange's price steps (100 VND here): use 108.600 or 108.700." },
       unplaced: null,
     });
     expect(placeError(error, "BUY", tradeT(vi, "vi")).fields.price).toBe("Giá không đúng bước giá của sàn (100 ₫): dùng 108.600 hoặc 108.700.");
@@ -98,7 +98,7 @@ describe("placeError", () => {
     const unsettled = new ApiError(422, "unsettled_shares", "New transaction (…): cannot sell", {}, { available: "0", requested: "100" });
     expect(placeError(unsettled, "SELL", t).fields).toEqual({ quantity: "Only 0 of these shares have settled by that date (T+2)." });
     const cash = new ApiError(422, "insufficient_cash", "needs more", {}, { available: "5", requested: "10" });
-    expect(placeError(cash, "BUY", t).fields).toEqual({ price: "Not enough cash: needs 10 ₫, 5 ₫ available." });
+    expect(placeError(cash, "BUY", t).fields).toEqual({ price: "Not enough cash: needs 10 VND, 5 VND available." });
     expect(placeError(cash, "WITHDRAWAL", t).fields).toHaveProperty("amount");
   });
 
