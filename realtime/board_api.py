@@ -58,7 +58,7 @@ class BoardApi(APIView):
         parameters=[
             OpenApiParameter(
                 "list",
-                {"type": "string", "minLength": 1, "maxLength": MAX_LIST_NAME},
+                {"type": "string", "minLength": 1, "maxLength": MAX_LIST_NAME, "example": "VN30"},
                 required=True,
                 description=f"One of {', '.join(LIST_NAMES)}.",
             )
