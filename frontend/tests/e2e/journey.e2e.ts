@@ -31,7 +31,7 @@ async function lastPrice(symbol: string): Promise<number> {
 }
 
 /** Requests the journey's steps refuse on purpose: the session check before signing in or after signing out. */
-const SIGNED_OUT = [/^401 \/api\/session\/[a-z]+\/$/, /^401 \/api\/auth\/[a-z/]+$/];
+const SIGNED_OUT = [/^401 \/api\/session\/refresh$/];
 
 async function openTradeForm() {
   await page.getByRole("button", { name: t("dashboard.addTransaction"), exact: true }).first().click();
@@ -138,7 +138,7 @@ describe("an investor", () => {
     await dialog.getByRole("combobox", { name: t("trade.fields.symbol") }).fill("FPT");
     await dialog.getByLabel(t("trade.fields.quantity")).fill("999999");
     await dialog.getByLabel(t("trade.fields.price")).fill(String(await lastPrice("FPT")));
-    await session.allowing([/^400 \/api\/portfolios\/\d+\/transactions\/(preview\/)?$/], async () => {
+    await session.allowing([/^422 \/api\/portfolios\/\d+\/transactions\/$/], async () => {
       await dialog.getByRole("button", { name: t("trade.actions.add"), exact: true }).click();
       await dialog.getByTestId("error-tx-quantity").waitFor();
     });
@@ -224,7 +224,7 @@ describe("an investor", () => {
       "not-a-date,BUY,FPT,100,100000,,,,bad date",
       "2025-03-05,SELL,VNM,99999,60000,,,,oversell",
     ].join("\n");
-    await session.allowing([/^400 \/api\/portfolios\/\d+\/import\/.*$/], async () => {
+    await session.allowing([/^422 \/api\/portfolios\/\d+\/import\/$/], async () => {
       await dialog.getByTestId("import-file").setInputFiles({ name: "broker.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
       await dialog.getByTestId("import-errors").waitFor();
     });

@@ -57,7 +57,8 @@ beforeEach(() => {
       const method = init.method ?? "GET";
       calls.push({ url, method, body: init.body ? JSON.parse(String(init.body)) : undefined });
       if (url.startsWith("/api/market/instruments/")) {
-        const results = url.includes("search=sua") ? [VNM] : url.includes("search=fpt") ? [FOX, FPT] : [];
+        const search = new URL(url, "http://client").searchParams.get("search")?.toLowerCase();
+        const results = search === "sua" || search === "vnm" ? [VNM] : search === "fpt" ? [FOX, FPT] : [];
         return json(200, { count: results.length, results });
       }
       if (url.startsWith("/api/market/quotes/")) {
@@ -118,6 +119,16 @@ describe("TransactionDialog", () => {
     fireEvent.keyDown(symbol, { key: "ArrowDown" });
     fireEvent.keyDown(symbol, { key: "Enter" });
     expect(symbol.value).toBe("FOX");
+  });
+
+  test("test_a_half_typed_symbol_asks_for_no_quote", async () => {
+    renderDialog();
+    fireEvent.change(input(/^Symbol/), { target: { value: "qua" } });
+    await screen.findByText(/No instrument matches/, {}, { timeout: 3000 });
+    expect(calls.filter((c) => c.url.startsWith("/api/market/quotes/"))).toEqual([]);
+    fireEvent.change(input(/^Symbol/), { target: { value: "VNM" } });
+    await waitFor(() => expect(input(/^Price/).value).toBe("61,000"), { timeout: 3000 });
+    expect(calls.filter((c) => c.url.startsWith("/api/market/quotes/")).map((c) => c.url)).toEqual(["/api/market/quotes/?symbols=VNM"]);
   });
 
   test("test_todays_price_is_prefilled_and_the_server_preview_is_shown", async () => {

@@ -86,6 +86,8 @@ export function TransactionDialog({
   const wholeText = (value: string | number | null | undefined) => wholeInLocale(value, separator);
   const [values, setValues] = useState<TradeValues>(() => initialValues(transaction, defaultKind, defaultSymbol, separator));
   const [priceTouched, setPriceTouched] = useState(Boolean(transaction));
+  // The symbol the instruments API knows: a half-typed one ("QUA" on the way to "quan doi") asks for no quote.
+  const [known, setKnown] = useState<string | null>(transaction?.symbol ?? defaultSymbol ?? null);
   const [submitted, setSubmitted] = useState(false);
   const save = useSaveTransaction(portfolioId);
   const { reset } = save;
@@ -97,7 +99,7 @@ export function TransactionDialog({
   const { kind } = values;
   // The live price for a trade dated today, until the user types one.
   const today = todayInVietnam();
-  const quotes = useQuotesQuery(uses.price(kind) && values.symbol ? [values.symbol] : []);
+  const quotes = useQuotesQuery(uses.price(kind) && values.symbol && values.symbol === known ? [values.symbol] : []);
   const quote = quotes.data?.find((q) => q.symbol === values.symbol) ?? null;
   const live = prefilledPrice({ kind, tradeDate: values.trade_date, today, touched: priceTouched, quote, separator });
   const current: TradeValues = live !== null ? { ...values, price: live } : values;
@@ -175,7 +177,7 @@ export function TransactionDialog({
           </div>
           {uses.symbol(kind) && (
             <Field label={t("fields.symbol")} htmlFor="tx-symbol" error={fieldError("symbol")}>
-              <SymbolCombobox id="tx-symbol" value={values.symbol} onChange={set("symbol")} invalid={Boolean(fieldError("symbol"))} t={t} />
+              <SymbolCombobox id="tx-symbol" value={values.symbol} onChange={set("symbol")} onKnown={setKnown} invalid={Boolean(fieldError("symbol"))} t={t} />
             </Field>
           )}
           {(uses.quantity(kind) || uses.price(kind)) && (

@@ -16,6 +16,7 @@ export function SymbolCombobox({
   id,
   value,
   onChange,
+  onKnown,
   invalid,
   describedBy,
   t,
@@ -23,6 +24,8 @@ export function SymbolCombobox({
   id: string;
   value: string;
   onChange: (symbol: string) => void;
+  /** Hears a symbol once the instruments API knows it (picked, or typed and found): only then is its quote asked for. */
+  onKnown?: (symbol: string) => void;
   invalid?: boolean;
   describedBy?: string;
   t: TradeT;
@@ -41,6 +44,10 @@ export function SymbolCombobox({
     .sort((a, b) => Number(b.symbol === typed) - Number(a.symbol === typed))
     .slice(0, 8);
   const showList = open && search !== "";
+  const found = (results.data ?? []).find((item) => item.symbol === typed && item.type !== "index")?.symbol;
+  useEffect(() => {
+    if (found) onKnown?.(found);
+  }, [found, onKnown]);
 
   useEffect(() => {
     const close = (event: MouseEvent) => {
@@ -53,6 +60,7 @@ export function SymbolCombobox({
   const pick = (item: Instrument) => {
     setText(item.symbol);
     onChange(item.symbol);
+    onKnown?.(item.symbol);
     setOpen(false);
   };
 
