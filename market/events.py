@@ -260,7 +260,7 @@ def symbols_held_or_watched() -> list[str]:
         transaction_model = None
     if transaction_model is not None:
         signed = Case(
-            When(kind__in=("BUY", "STOCK_DIVIDEND"), then="quantity"),
+            When(kind__in=("BUY", "STOCK_DIVIDEND", "RIGHTS_SUBSCRIPTION"), then="quantity"),
             When(kind="SELL", then=-F("quantity")),
             default=Value(0),
             output_field=IntegerField(),

@@ -25,7 +25,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from portfolio import selectors, services
-from portfolio.ledger import Kind
+from portfolio.ledger import SHARE_KINDS, Kind
 from portfolio.models import Alert, Portfolio, Transaction, WatchlistItem
 from portfolio_site import accounts
 from portfolio_site.errors import DomainError
@@ -64,7 +64,7 @@ class TransactionInlineForm(forms.ModelForm):
         row = self.instance
         if row.pk:
             self.initial["symbol"] = row.instrument.symbol if row.instrument_id else ""
-            if Kind(row.kind) not in (Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND):
+            if Kind(row.kind) not in SHARE_KINDS:
                 self.initial["quantity"] = None
 
     def service_fields(self, *, only_changed: bool) -> dict[str, Any]:

@@ -61,6 +61,7 @@ _KIND_CODE = {kind: code for code, kind in enumerate(Kind)}
 _BUY, _SELL, _STOCK_DIVIDEND = (_KIND_CODE[k] for k in (Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND))
 _DEPOSIT, _WITHDRAWAL = _KIND_CODE[Kind.DEPOSIT], _KIND_CODE[Kind.WITHDRAWAL]
 _DIVIDEND, _FEE, _INTEREST = (_KIND_CODE[k] for k in (Kind.DIVIDEND, Kind.FEE, Kind.INTEREST))
+_RIGHTS = _KIND_CODE[Kind.RIGHTS_SUBSCRIPTION]
 
 
 def _as_days(values: Iterable[date] | DateArray) -> DateArray:
@@ -188,7 +189,11 @@ class EntryColumns:
 
     def share_delta(self) -> FloatArray:
         sign = np.select(
-            [self.kinds == _BUY, self.kinds == _STOCK_DIVIDEND, self.kinds == _SELL],
+            [
+                (self.kinds == _BUY) | (self.kinds == _RIGHTS),
+                self.kinds == _STOCK_DIVIDEND,
+                self.kinds == _SELL,
+            ],
             [1.0, 1.0, -1.0],
         )
         return sign * self.quantity
@@ -199,7 +204,7 @@ class EntryColumns:
         k = self.kinds
         return np.select(
             [
-                k == _BUY,
+                (k == _BUY) | (k == _RIGHTS),
                 k == _SELL,
                 k == _DIVIDEND,
                 (k == _DEPOSIT) | (k == _INTEREST),
