@@ -100,6 +100,7 @@ class PortfolioSerializer(StrictModelSerializer):
             "cost_method",
             "enforce_settlement",
             "track_cash",
+            "auto_apply_entitlements",
             "created_at",
             "updated_at",
         ]
@@ -148,6 +149,7 @@ class TransactionSerializer(serializers.ModelSerializer):
             "settle_date",
             "note",
             "external_id",
+            "entitlement",
             "created_at",
             "updated_at",
             "realized",

@@ -311,6 +311,7 @@ def _sync_one(
             if existing.status == EntitlementStatus.APPLIED:
                 _book(portfolio, existing, event, [], today=today)
             existing.delete()
+            _touch_and_announce(portfolio.pk)
         return None
     entitlement = existing or Entitlement(portfolio=portfolio, event=event)
     before = {name: getattr(entitlement, name) for name in _TERM_NAMES}
@@ -356,6 +357,7 @@ def _sync_one(
         dirty = True
     if dirty:
         entitlement.save()
+        _touch_and_announce(portfolio.pk)  # the value series counts pending entitlements
     return entitlement
 
 

@@ -39,6 +39,7 @@ PORTFOLIO_FIELDS = (
     "cost_method",
     "enforce_settlement",
     "track_cash",
+    "auto_apply_entitlements",
 )
 LEDGER_SETTINGS = ("cost_method", "enforce_settlement", "track_cash")
 
