@@ -12,3 +12,14 @@ class PortfolioConfig(AppConfig):
         daily_close_updated.connect(
             on_daily_close_updated, dispatch_uid="portfolio.snapshot_cache.daily_close"
         )
+
+        from django.db.models.signals import post_save
+
+        from market.models import CorporateEvent
+        from portfolio.services.entitlements import on_corporate_event_saved
+
+        post_save.connect(
+            on_corporate_event_saved,
+            sender=CorporateEvent,
+            dispatch_uid="portfolio.entitlements.event_saved",
+        )

@@ -591,3 +591,22 @@ def entitlements_daily(*, today: date | None = None) -> dict[str, int]:
             failed += 1
             logger.warning("entitlement %s not applied: %s", entitlement_id, exc.message)
     return {"events": synced, "applied": applied, "failed": failed}
+
+
+def on_corporate_event_saved(sender: Any, instance: CorporateEvent, **kwargs: Any) -> None:
+    """An event was ingested, corrected in the admin or cancelled: after commit, recompute its
+    entitlements in the worker (an event with an ex-date still ahead has none yet). Without a
+    broker, the daily task and every read of the entitlements catch up."""
+    if instance.ex_date > market_today():
+        return
+    event_id = instance.pk
+
+    def enqueue() -> None:
+        from portfolio.tasks import entitlements_sync_event as task
+
+        try:
+            task.delay(event_id)
+        except Exception:
+            logger.warning("could not queue the entitlements of event %s", event_id, exc_info=True)
+
+    transaction.on_commit(enqueue)

@@ -372,3 +372,25 @@ def test_the_database_refuses_a_second_row_of_one_kind_for_an_entitlement(
     row.pk = None
     with pytest.raises(IntegrityError), transaction.atomic():
         row.save()
+
+
+def test_a_corrected_event_queues_the_recompute_of_its_entitlements(
+    funded: Portfolio,
+    instruments: dict[str, Instrument],
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from portfolio.tasks import entitlements_sync_event as task
+
+    queued: list[int] = []
+    monkeypatch.setattr("portfolio.tasks.entitlements_sync_event.delay", queued.append)
+    buy(funded, 1_000, date(2026, 6, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        corporate = event(instruments["FPT"])
+    with django_capture_on_commit_callbacks(execute=True):
+        event(
+            instruments["FPT"], ex_date=date(2099, 1, 5), record_date=None, payment_date=None
+        )  # not ex yet
+    assert queued == [corporate.pk]
+    assert task(corporate.pk) == 1  # the task itself: one holder looked at
+    assert Entitlement.objects.get().cash_gross == Decimal(2_000_000)

@@ -20,6 +20,7 @@ export const KIND_LABELS: Record<TransactionKind, string> = {
   STOCK_DIVIDEND: "Stock dividend",
   FEE: "Fee",
   INTEREST: "Interest",
+  RIGHTS_SUBSCRIPTION: "Rights subscription",
 };
 
 const LEDGER_FIELD: Record<string, (kind: TransactionKind) => string> = {
@@ -30,9 +31,9 @@ const LEDGER_FIELD: Record<string, (kind: TransactionKind) => string> = {
 };
 
 const uses = {
-  symbol: (k: TransactionKind) => ["BUY", "SELL", "DIVIDEND", "STOCK_DIVIDEND"].includes(k),
-  quantity: (k: TransactionKind) => ["BUY", "SELL", "STOCK_DIVIDEND"].includes(k),
-  price: (k: TransactionKind) => ["BUY", "SELL"].includes(k),
+  symbol: (k: TransactionKind) => ["BUY", "SELL", "DIVIDEND", "STOCK_DIVIDEND", "RIGHTS_SUBSCRIPTION"].includes(k),
+  quantity: (k: TransactionKind) => ["BUY", "SELL", "STOCK_DIVIDEND", "RIGHTS_SUBSCRIPTION"].includes(k),
+  price: (k: TransactionKind) => ["BUY", "SELL", "RIGHTS_SUBSCRIPTION"].includes(k),
   amount: (k: TransactionKind) => ["DEPOSIT", "WITHDRAWAL", "DIVIDEND", "FEE", "INTEREST"].includes(k),
   fee: (k: TransactionKind) => ["BUY", "SELL"].includes(k),
   tax: (k: TransactionKind) => ["SELL", "DIVIDEND"].includes(k),

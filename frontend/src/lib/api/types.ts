@@ -57,6 +57,7 @@ export const TRANSACTION_KINDS = [
   "STOCK_DIVIDEND",
   "FEE",
   "INTEREST",
+  "RIGHTS_SUBSCRIPTION",
 ] as const satisfies readonly TransactionKind[];
 
 export const ALERT_CONDITIONS = ["above", "below", "change_pct_above", "change_pct_below"] as const satisfies readonly AlertCondition[];
