@@ -18,7 +18,7 @@ from portfolio.serializers import QuantityField, QuantityOutputField, _vnd
 from portfolio.services import market_today
 from portfolio.services.entitlements import entitlement_apply, entitlement_exercise
 from portfolio_site.api_serializers import StrictSerializer
-from portfolio_site.errors import DomainError
+from portfolio_site.errors import DomainError, NotFound
 
 # --- serializers ---------------------------------------------------------------------------------
 
@@ -169,6 +169,7 @@ ENTITLEMENT_EXAMPLE = {
 class EntitlementViewSet(viewsets.GenericViewSet):
     serializer_class = EntitlementSerializer
     queryset = Entitlement.objects.none()  # the path parameters' types, for the schema
+    pagination_class = None  # one portfolio's entitlements: a short list, answered whole
     _portfolio: Portfolio | None = None
 
     def get_portfolio(self) -> Portfolio:
@@ -181,6 +182,12 @@ class EntitlementViewSet(viewsets.GenericViewSet):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         self.get_portfolio()  # 404 for anyone else's portfolio before looking at the body
+
+    def _entitlement_id(self, pk: str) -> int:
+        """404 for an entitlement that is not this portfolio's, before looking at the body."""
+        if not Entitlement.objects.filter(pk=int(pk), portfolio=self.get_portfolio()).exists():
+            raise NotFound("Entitlement not found.")
+        return int(pk)
 
     def _shown(self, entitlements: list[Entitlement]) -> dict[str, Any]:
         return {"booked": dividends.booked_transaction_ids(entitlements)}
@@ -230,6 +237,7 @@ class EntitlementViewSet(viewsets.GenericViewSet):
             "yet: 422 not_due; a right: 422 use_exercise; the ledger refuses: 422."
         ),
         request=ApplyInputSerializer,
+        examples=[OpenApiExample("on the payment date", value={}, request_only=True)],
         responses={
             201: EntitlementActionSerializer,
             200: EntitlementActionSerializer,
@@ -240,11 +248,12 @@ class EntitlementViewSet(viewsets.GenericViewSet):
         },
     )
     def apply(self, request: Request, portfolio_id: str, pk: str) -> Response:
+        entitlement_id = self._entitlement_id(pk)
         data = ApplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = entitlement_apply(
             portfolio=self.get_portfolio(),
-            entitlement_id=int(pk),
+            entitlement_id=entitlement_id,
             trade_date=data.validated_data.get("trade_date"),
             today=market_today(),
         )
@@ -259,6 +268,7 @@ class EntitlementViewSet(viewsets.GenericViewSet):
             "with booked=false; another quantity afterwards: 409 already_exercised."
         ),
         request=ExerciseInputSerializer,
+        examples=[OpenApiExample("exercise", value={"quantity": "300"}, request_only=True)],
         responses={
             201: EntitlementActionSerializer,
             200: EntitlementActionSerializer,
@@ -269,11 +279,12 @@ class EntitlementViewSet(viewsets.GenericViewSet):
         },
     )
     def exercise(self, request: Request, portfolio_id: str, pk: str) -> Response:
+        entitlement_id = self._entitlement_id(pk)
         data = ExerciseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = entitlement_exercise(
             portfolio=self.get_portfolio(),
-            entitlement_id=int(pk),
+            entitlement_id=entitlement_id,
             quantity=data.validated_data["quantity"],
             today=market_today(),
         )

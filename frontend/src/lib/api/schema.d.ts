@@ -1257,21 +1257,6 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["CorporateEvent"][];
         };
-        PaginatedEntitlementListList: {
-            /** @example 123 */
-            count: number;
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?page=4
-             */
-            next?: string | null;
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?page=2
-             */
-            previous?: string | null;
-            results: components["schemas"]["EntitlementList"][];
-        };
         PaginatedInstrumentList: {
             /** @example 123 */
             count: number;
@@ -4743,10 +4728,6 @@ export interface operations {
     portfolios_entitlements_list: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. Not a whole number from 1: 400; past the last page: 404 not_found (Invalid page.). */
-                page?: number;
-                /** @description Items per page, 50 by default, at most 500: a larger size is served as 500; not a whole number from 1: 400. */
-                page_size?: number;
                 /** @description Only this status; anything else: 400. */
                 status?: "applied" | "due" | "lapsed" | "pending";
             };
@@ -4766,10 +4747,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaginatedEntitlementListList"];
+                    "application/json": components["schemas"]["EntitlementList"][];
                 };
             };
-            /** @description The input has the wrong shape or type. A page or page_size that is not a whole number from 1. */
+            /** @description The input has the wrong shape or type. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4793,7 +4774,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not yours, or no such object. No such page (page past the last page). */
+            /** @description Not yours, or no such object. */
             404: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
