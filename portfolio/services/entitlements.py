@@ -39,6 +39,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from market.calendar import add_trading_days, is_trading_day, previous_trading_day
 from market.models import CorporateEvent, CorporateEventKind, CorporateEventStatus
 from portfolio.ledger import Kind, LedgerEntry, derive_tax
 from portfolio.models import Entitlement, EntitlementStatus, Portfolio, Transaction
@@ -610,3 +611,46 @@ def on_corporate_event_saved(sender: Any, instance: CorporateEvent, **kwargs: An
             logger.warning("could not queue the entitlements of event %s", event_id, exc_info=True)
 
     transaction.on_commit(enqueue)
+
+
+#: The demo's pending dividend: 15 % of par, ex five trading days ago, paid in fifteen.
+DEMO_CASH_PER_SHARE = Decimal(1_500)
+
+
+def demo_pending_dividend(*, portfolio: Portfolio, today: date | None = None) -> Entitlement | None:
+    """Make sure the (simulated) demo portfolio shows a pending cash dividend: recompute its
+    entitlements and, when none is pending, announce one on its largest holding (a simulated
+    event, ``source_id`` ``SYMBOL-demo-EXDATE``), idempotent per day. Returns the pending one."""
+    from market.events import corporate_event_upsert
+    from market.providers.base import CorporateEventData
+
+    today = today or market_today()
+    for entitlement in entitlements_sync(portfolio=portfolio, today=today):
+        if entitlement.status == EntitlementStatus.PENDING and entitlement.cash_gross:
+            return entitlement
+    session = today if is_trading_day(today) else previous_trading_day(today)
+    ex_date = add_trading_days(session, -5)
+    holdings = _Holdings(ledger_entries(portfolio=portfolio))
+    held = {symbol: holdings.before(symbol, ex_date) for symbol in holdings.symbols}
+    held = {symbol: shares for symbol, shares in held.items() if shares > 0}
+    if not held:
+        return None
+    symbol = max(sorted(held), key=lambda s: held[s])
+    corporate_event_upsert(
+        data=CorporateEventData(
+            symbol=symbol,
+            kind="cash_dividend",
+            source="simulated",
+            source_id=f"{symbol}-demo-{ex_date.isoformat()}",
+            title=f"{symbol}: cash dividend 15 % of par (demo)",
+            announcement_date=ex_date - timedelta(days=14),
+            ex_date=ex_date,
+            record_date=add_trading_days(ex_date, 1),
+            payment_date=add_trading_days(ex_date, 20),
+            cash_per_share=DEMO_CASH_PER_SHARE,
+        )
+    )
+    for entitlement in entitlements_sync(portfolio=portfolio, today=today):
+        if entitlement.status == EntitlementStatus.PENDING and entitlement.cash_gross:
+            return entitlement
+    return None

@@ -394,3 +394,26 @@ def test_a_corrected_event_queues_the_recompute_of_its_entitlements(
     assert queued == [corporate.pk]
     assert task(corporate.pk) == 1  # the task itself: one holder looked at
     assert Entitlement.objects.get().cash_gross == Decimal(2_000_000)
+
+
+def test_the_demo_portfolio_gets_one_pending_dividend_idempotently(
+    funded: Portfolio, instruments: dict[str, Instrument]
+) -> None:
+    from portfolio.services.entitlements import demo_pending_dividend
+
+    buy(funded, 1_000, date(2026, 6, 1))
+    buy(funded, 3_000, date(2026, 6, 1), symbol="VNM")
+    today = date(2026, 12, 7)  # a Monday
+    first = demo_pending_dividend(portfolio=funded, today=today)
+    again = demo_pending_dividend(portfolio=funded, today=today)
+    assert first is not None
+    assert again is not None
+    assert first.pk == again.pk
+    assert first.status == "pending"
+    assert first.event.instrument.symbol == "VNM"  # the largest holding
+    assert (first.event.ex_date, first.event.payment_date) == (
+        date(2026, 11, 30),
+        date(2026, 12, 28),
+    )
+    assert first.cash_net == Decimal(3_000 * 1_500 * 95 // 100)
+    assert CorporateEvent.objects.count() == 1
