@@ -16,7 +16,7 @@ class PortfolioConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from market.models import CorporateEvent
-        from portfolio.services.entitlements import on_corporate_event_saved
+        from portfolio.services.entitlement_jobs import on_corporate_event_saved
 
         post_save.connect(
             on_corporate_event_saved,

@@ -18,7 +18,7 @@ def purge_idempotency_keys() -> int:
 @shared_task(name="portfolio.entitlements_daily", ignore_result=True)
 def entitlements_daily() -> dict[str, Any]:
     """Recompute recent events' entitlements and auto-apply the due ones (idempotent; daily)."""
-    from portfolio.services.entitlements import entitlements_daily as run
+    from portfolio.services.entitlement_jobs import entitlements_daily as run
 
     return run()
 

@@ -1,23 +1,14 @@
 """Corporate-action entitlements: what each portfolio receives from each corporate event, and the
-ledger rows that book it, exactly once.
+ledger rows that book it, exactly once. The terms and statuses are ``portfolio.entitlement_terms``'s
+(pure); the background jobs (daily task, event hook, demo) are ``entitlement_jobs``'.
 
-Rules (README "Corporate actions", the project's vn-market notes):
-
-- The base is the shares held at the close of the last trading day before the ex-date: every
-  BUY, SELL, STOCK_DIVIDEND and RIGHTS_SUBSCRIPTION with a trade date before the ex-date (under
-  T+2 a buy on the day before the ex-date is entitled; a sale on the ex-date keeps it).
-- Cash dividend: ``cash_gross = shares x cash_per_share``, tax withheld at the portfolio's
-  dividend rate (5 % by default), half-up to whole VND. Stock dividend / bonus shares:
-  ``new_shares = floor(shares x new / old)`` (fractions are cancelled). Split: the extra shares,
-  the same way. Rights: ``rights = floor(shares x new / old)`` at the subscription price. A
-  reverse split is not booked (no entitlement row).
-- Status: ``pending`` from the ex-date until the payment / listing date, then ``due``;
-  ``applied`` once booked. Rights are ``pending`` before their window, ``due`` inside it,
-  ``lapsed`` after it unless exercised (``applied``); they are never exercised automatically.
 - Recomputed (``entitlements_sync`` for a portfolio, ``entitlements_sync_event`` for an event)
   when the event or the ledger before the ex-date changes. Correcting an applied event rewrites
   its rows (checked against the whole ledger) and stores what changed in ``last_change``; a
-  cancelled event, or one nobody was entitled to any more, removes its rows.
+  cancelled event, or one nobody is entitled to any more, removes its rows.
+- Applying books a DIVIDEND (tax withheld at the portfolio's rate) or a STOCK_DIVIDEND dated on
+  the payment / listing date; exercising a right books a RIGHTS_SUBSCRIPTION at the subscription
+  price without fee, tradable from the listing date.
 - Exactly once: every write locks the portfolio row, then the entitlement row
   (``select_for_update``), and ``Transaction.entitlement`` is unique per kind in the database.
   A hand-typed row (same symbol, kind and date, amount within 1 VND or the same share count) is
@@ -26,12 +17,9 @@ Rules (README "Corporate actions", the project's vn-market notes):
 
 from __future__ import annotations
 
-import bisect
 import logging
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -39,9 +27,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from market.calendar import add_trading_days, is_trading_day, previous_trading_day
-from market.models import CorporateEvent, CorporateEventKind, CorporateEventStatus
-from portfolio.ledger import Kind, LedgerEntry, derive_tax
+from market.models import CorporateEvent, CorporateEventKind
+from portfolio.entitlement_terms import (
+    ONE_VND,
+    SHARE_SIGN,
+    TERM_NAMES,
+    Holdings,
+    change_text,
+    entitlement_status,
+    entitlement_terms,
+)
+from portfolio.ledger import Kind
 from portfolio.models import Entitlement, EntitlementStatus, Portfolio, Transaction
 from portfolio.services.preparation import market_today, transaction_prepare
 from portfolio.services.transactions import (
@@ -55,116 +51,6 @@ from portfolio.services.transactions import (
 from portfolio_site.errors import Conflict, DomainError, RuleViolation
 
 logger = logging.getLogger(__name__)
-
-ZERO = Decimal(0)
-ONE_VND = Decimal(1)
-_SIGN = {Kind.BUY: 1, Kind.STOCK_DIVIDEND: 1, Kind.RIGHTS_SUBSCRIPTION: 1, Kind.SELL: -1}
-#: Events whose payment or window ended longer ago than this are left alone by the daily task.
-SYNC_DAYS_BACK = 60
-
-
-@dataclass(frozen=True)
-class Terms:
-    shares_held: int
-    cash_gross: Decimal | None = None
-    cash_tax: Decimal | None = None
-    new_shares: int = 0
-    rights: int = 0
-
-
-_TERM_NAMES = ("shares_held", "cash_gross", "cash_tax", "new_shares", "rights")
-
-
-def _text(value: object) -> str:
-    """How ``last_change`` shows a value: whole VND without ".00", dates ISO, None as ""."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        return str(value.quantize(ONE_VND))
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def entitlement_terms(
-    *, event: CorporateEvent, shares_held: int, dividend_tax_rate: Decimal
-) -> Terms | None:
-    """What ``shares_held`` shares at the ex-date receive from ``event``; None for nothing."""
-    if shares_held <= 0 or event.status == CorporateEventStatus.CANCELLED:
-        return None
-    kind = event.kind
-    if kind == CorporateEventKind.CASH_DIVIDEND:
-        if event.cash_per_share is None:
-            return None
-        gross = event.cash_per_share * shares_held
-        tax = derive_tax(
-            kind=Kind.DIVIDEND,
-            quantity=0,
-            price=ZERO,
-            amount=gross,
-            sell_tax_rate=ZERO,
-            dividend_tax_rate=dividend_tax_rate,
-        )
-        return Terms(shares_held, cash_gross=gross, cash_tax=tax)
-    if event.ratio_old is None or event.ratio_new is None:
-        return None
-    ratio_shares = shares_held * event.ratio_new // event.ratio_old
-    if kind in (CorporateEventKind.STOCK_DIVIDEND, CorporateEventKind.BONUS_SHARES):
-        return Terms(shares_held, new_shares=ratio_shares) if ratio_shares > 0 else None
-    if kind == CorporateEventKind.SPLIT:
-        extra = ratio_shares - shares_held
-        return Terms(shares_held, new_shares=extra) if extra > 0 else None
-    if kind == CorporateEventKind.RIGHTS_ISSUE:
-        return Terms(shares_held, rights=ratio_shares) if ratio_shares > 0 else None
-    return None  # a reverse split is not booked
-
-
-def entitlement_status(
-    *, event: CorporateEvent, entitlement: Entitlement, today: date
-) -> EntitlementStatus:
-    if entitlement.status == EntitlementStatus.APPLIED:
-        return EntitlementStatus.APPLIED
-    if event.kind == CorporateEventKind.RIGHTS_ISSUE:
-        if event.subscription_end is not None and today > event.subscription_end:
-            return EntitlementStatus.LAPSED
-        if event.subscription_start is not None and today < event.subscription_start:
-            return EntitlementStatus.PENDING
-        return EntitlementStatus.DUE
-    if event.payment_date is not None and today >= event.payment_date:
-        return EntitlementStatus.DUE
-    return EntitlementStatus.PENDING
-
-
-class _Holdings:
-    """Shares of each symbol held at the close before any date (prefix sums in trade order)."""
-
-    def __init__(self, entries: Iterable[LedgerEntry]) -> None:
-        by_symbol: dict[str, list[tuple[date, int]]] = defaultdict(list)
-        for entry in entries:
-            sign = _SIGN.get(entry.kind)
-            if sign and entry.symbol:
-                by_symbol[entry.symbol].append((entry.trade_date, sign * int(entry.quantity)))
-        self._dates: dict[str, list[date]] = {}
-        self._totals: dict[str, list[int]] = {}
-        for symbol, rows in by_symbol.items():
-            rows.sort(key=lambda row: row[0])
-            running, totals = 0, []
-            for _, delta in rows:
-                running += delta
-                totals.append(running)
-            self._dates[symbol] = [row[0] for row in rows]
-            self._totals[symbol] = totals
-
-    def before(self, symbol: str, day: date) -> int:
-        dates = self._dates.get(symbol)
-        if not dates:
-            return 0
-        at = bisect.bisect_left(dates, day)
-        return self._totals[symbol][at - 1] if at else 0
-
-    @property
-    def symbols(self) -> list[str]:
-        return list(self._dates)
 
 
 # --- booking -------------------------------------------------------------------------------------
@@ -261,7 +147,7 @@ def _book(
             continue
         entries[existing.pk] = prepared.entry(entry_id=existing.pk, sequence=existing.pk)
         diff = {
-            name: [_text(getattr(existing, name)), _text(value)]
+            name: [change_text(getattr(existing, name)), change_text(value)]
             for name, value in fields.items()
             if name in ("quantity", "amount", "tax", "price", "trade_date")
             and getattr(existing, name) != value
@@ -294,7 +180,7 @@ def _book(
 def _sync_one(
     portfolio: Portfolio,
     event: CorporateEvent,
-    holdings: _Holdings,
+    holdings: Holdings,
     today: date,
     existing: Entitlement | None,
 ) -> Entitlement | None:
@@ -315,14 +201,14 @@ def _sync_one(
             _touch_and_announce(portfolio.pk)
         return None
     entitlement = existing or Entitlement(portfolio=portfolio, event=event)
-    before = {name: getattr(entitlement, name) for name in _TERM_NAMES}
-    for name in _TERM_NAMES:
+    before = {name: getattr(entitlement, name) for name in TERM_NAMES}
+    for name in TERM_NAMES:
         setattr(entitlement, name, getattr(terms, name))
     if entitlement.exercised > entitlement.rights:
         entitlement.exercised = entitlement.rights
     changed = {
-        name: [_text(before[name]), _text(getattr(terms, name))]
-        for name in _TERM_NAMES
+        name: [change_text(before[name]), change_text(getattr(terms, name))]
+        for name in TERM_NAMES
         if existing is not None and before[name] != getattr(terms, name)
     }
     dirty = existing is None or bool(changed)
@@ -382,7 +268,7 @@ def entitlements_sync(*, portfolio: Portfolio, today: date | None = None) -> lis
     today = today or market_today()
     with transaction.atomic():
         locked = _lock(portfolio)
-        holdings = _Holdings(ledger_entries(portfolio=locked))
+        holdings = Holdings(ledger_entries(portfolio=locked))
         existing = {
             e.event_id: e
             for e in Entitlement.objects.select_for_update().filter(portfolio_id=locked.pk)
@@ -407,7 +293,7 @@ def entitlements_sync_event(*, event: CorporateEvent, today: date | None = None)
     holders = set(
         Transaction.objects.filter(
             instrument_id=event.instrument_id,
-            kind__in=[k.value for k in _SIGN],
+            kind__in=[k.value for k in SHARE_SIGN],
             trade_date__lt=event.ex_date,
         ).values_list("portfolio_id", flat=True)
     )
@@ -426,7 +312,7 @@ def entitlements_sync_event(*, event: CorporateEvent, today: date | None = None)
             )
             if fresh is None:
                 continue
-            holdings = _Holdings(ledger_entries(portfolio=locked))
+            holdings = Holdings(ledger_entries(portfolio=locked))
             _sync_one(locked, fresh, holdings, today, existing)
     return len(holders)
 
@@ -454,7 +340,7 @@ def _locked_entitlement(
 
         raise NotFound("Entitlement not found.")
     event = CorporateEvent.objects.select_related("instrument").get(pk=entitlement.event_id)
-    holdings = _Holdings(ledger_entries(portfolio=locked))
+    holdings = Holdings(ledger_entries(portfolio=locked))
     synced = _sync_one(locked, event, holdings, today, entitlement)
     if synced is None:
         raise Conflict(
@@ -559,98 +445,3 @@ def entitlement_exercise(
         entitlement.applied_at = timezone.now()
         entitlement.save()
     return EntitlementAction(entitlement, booked=True)
-
-
-def entitlements_daily(*, today: date | None = None) -> dict[str, int]:
-    """The beat task's work: recompute recent events' entitlements (statuses move to due or
-    lapsed), then apply the due cash dividends and new shares of the portfolios that asked for
-    it. Rights are never exercised here."""
-    today = today or market_today()
-    since = today - timedelta(days=SYNC_DAYS_BACK)
-    events = CorporateEvent.objects.filter(ex_date__lte=today).filter(
-        Q(payment_date__isnull=True)
-        | Q(payment_date__gte=since)
-        | Q(subscription_end__gte=since)
-        | Q(ex_date__gte=since)
-    )
-    synced = 0
-    for event in events:
-        entitlements_sync_event(event=event, today=today)
-        synced += 1
-    applied = failed = 0
-    due = Entitlement.objects.filter(
-        status=EntitlementStatus.DUE, portfolio__auto_apply_entitlements=True
-    ).exclude(event__kind=CorporateEventKind.RIGHTS_ISSUE)
-    for entitlement_id, portfolio_id in due.values_list("id", "portfolio_id"):
-        portfolio = Portfolio.objects.get(pk=portfolio_id)
-        try:
-            if entitlement_apply(
-                portfolio=portfolio, entitlement_id=entitlement_id, today=today
-            ).booked:
-                applied += 1
-        except DomainError as exc:
-            failed += 1
-            logger.warning("entitlement %s not applied: %s", entitlement_id, exc.message)
-    return {"events": synced, "applied": applied, "failed": failed}
-
-
-def on_corporate_event_saved(sender: Any, instance: CorporateEvent, **kwargs: Any) -> None:
-    """An event was ingested, corrected in the admin or cancelled: after commit, recompute its
-    entitlements in the worker (an event with an ex-date still ahead has none yet). Without a
-    broker, the daily task and every read of the entitlements catch up."""
-    if instance.ex_date > market_today():
-        return
-    event_id = instance.pk
-
-    def enqueue() -> None:
-        from portfolio.tasks import entitlements_sync_event as task
-
-        try:
-            task.delay(event_id)
-        except Exception:
-            logger.warning("could not queue the entitlements of event %s", event_id, exc_info=True)
-
-    transaction.on_commit(enqueue)
-
-
-#: The demo's pending dividend: 15 % of par, ex five trading days ago, paid in fifteen.
-DEMO_CASH_PER_SHARE = Decimal(1_500)
-
-
-def demo_pending_dividend(*, portfolio: Portfolio, today: date | None = None) -> Entitlement | None:
-    """Make sure the (simulated) demo portfolio shows a pending cash dividend: recompute its
-    entitlements and, when none is pending, announce one on its largest holding (a simulated
-    event, ``source_id`` ``SYMBOL-demo-EXDATE``), idempotent per day. Returns the pending one."""
-    from market.events import corporate_event_upsert
-    from market.providers.base import CorporateEventData
-
-    today = today or market_today()
-    for entitlement in entitlements_sync(portfolio=portfolio, today=today):
-        if entitlement.status == EntitlementStatus.PENDING and entitlement.cash_gross:
-            return entitlement
-    session = today if is_trading_day(today) else previous_trading_day(today)
-    ex_date = add_trading_days(session, -5)
-    holdings = _Holdings(ledger_entries(portfolio=portfolio))
-    held = {symbol: holdings.before(symbol, ex_date) for symbol in holdings.symbols}
-    held = {symbol: shares for symbol, shares in held.items() if shares > 0}
-    if not held:
-        return None
-    symbol = max(sorted(held), key=lambda s: held[s])
-    corporate_event_upsert(
-        data=CorporateEventData(
-            symbol=symbol,
-            kind="cash_dividend",
-            source="simulated",
-            source_id=f"{symbol}-demo-{ex_date.isoformat()}",
-            title=f"{symbol}: cash dividend 15 % of par (demo)",
-            announcement_date=ex_date - timedelta(days=14),
-            ex_date=ex_date,
-            record_date=add_trading_days(ex_date, 1),
-            payment_date=add_trading_days(ex_date, 20),
-            cash_per_share=DEMO_CASH_PER_SHARE,
-        )
-    )
-    for entitlement in entitlements_sync(portfolio=portfolio, today=today):
-        if entitlement.status == EntitlementStatus.PENDING and entitlement.cash_gross:
-            return entitlement
-    return None

@@ -13,10 +13,10 @@ from market.models import CorporateEvent, Instrument
 from portfolio import services
 from portfolio.ledger import fold
 from portfolio.models import Entitlement, Portfolio, Transaction
+from portfolio.services.entitlement_jobs import entitlements_daily
 from portfolio.services.entitlements import (
     entitlement_apply,
     entitlement_exercise,
-    entitlements_daily,
     entitlements_sync,
     entitlements_sync_event,
 )
@@ -399,7 +399,7 @@ def test_a_corrected_event_queues_the_recompute_of_its_entitlements(
 def test_the_demo_portfolio_gets_one_pending_dividend_idempotently(
     funded: Portfolio, instruments: dict[str, Instrument]
 ) -> None:
-    from portfolio.services.entitlements import demo_pending_dividend
+    from portfolio.services.entitlement_jobs import demo_pending_dividend
 
     buy(funded, 1_000, date(2026, 6, 1))
     buy(funded, 3_000, date(2026, 6, 1), symbol="VNM")

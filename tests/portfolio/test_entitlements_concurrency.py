@@ -12,9 +12,9 @@ import pytest
 from market.models import CorporateEvent, Instrument
 from portfolio import services
 from portfolio.models import Entitlement, Portfolio, Transaction
+from portfolio.services.entitlement_jobs import entitlements_daily
 from portfolio.services.entitlements import (
     entitlement_apply,
-    entitlements_daily,
     entitlements_sync,
     entitlements_sync_event,
 )

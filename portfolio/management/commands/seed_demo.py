@@ -61,7 +61,7 @@ class Command(BaseCommand):
     def _seed_entitlements(self) -> None:
         if get_provider().name != "simulated":
             return
-        from portfolio.services.entitlements import demo_pending_dividend
+        from portfolio.services.entitlement_jobs import demo_pending_dividend
 
         for portfolio in Portfolio.objects.filter(owner__username="demo"):
             pending = demo_pending_dividend(portfolio=portfolio)
