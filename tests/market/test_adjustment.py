@@ -95,3 +95,34 @@ def test_simulated_history_is_already_as_traded_and_kept() -> None:
         symbol="FPT", bars=[daily_bar("FPT", d, "30000") for d in days], start=days[0], end=days[-1]
     )
     assert set(Bar.objects.values_list("close", flat=True)) == {Decimal(30_000)}
+
+
+def test_the_bars_endpoint_serves_as_traded_by_default_and_adjusted_on_request() -> None:
+    from rest_framework.test import APIClient
+
+    fpt = instrument("FPT")
+    CorporateEvent.objects.create(
+        instrument=fpt,
+        kind="stock_dividend",
+        ex_date=EX,
+        ratio_old=100,
+        ratio_new=20,
+        source="manual",
+    )
+    days = trading_days(FIRST, 5)
+    closes = ["30000", "30000", "30000", "25000", "25000"]
+    history_store(
+        symbol="FPT",
+        bars=[daily_bar("FPT", d, c) for d, c in zip(days, closes, strict=True)],
+        start=days[0],
+        end=days[-1],
+    )
+    url = "/api/market/instruments/FPT/bars/"
+    window = {"interval": "1d", "start": "2026-06-08", "end": "2026-06-12"}
+    traded = APIClient().get(url, window).json()
+    scaled = APIClient().get(url, {**window, "adjusted": "true"}).json()
+    assert traded["adjusted"] is False
+    assert [bar["close"] for bar in traded["results"]] == closes
+    assert scaled["adjusted"] is True
+    assert [bar["close"] for bar in scaled["results"]] == ["25000"] * 5
+    assert APIClient().get(url, {**window, "adjusted": "maybe"}).status_code == 400

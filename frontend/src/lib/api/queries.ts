@@ -114,7 +114,7 @@ export function useGroupInstruments(group: string) {
 export function useBars(symbol: string, interval: string) {
   return useQuery({
     queryKey: keys.bars(symbol, interval),
-    queryFn: async () => (await api<BarsResponse>("/api/market/instruments/{symbol}/bars/", { params: { symbol }, query: { interval }, auth: "optional" })).results,
+    queryFn: async () => (await api<BarsResponse>("/api/market/instruments/{symbol}/bars/", { params: { symbol }, query: { interval, adjusted: true }, auth: "optional" })).results,
     placeholderData: keepPreviousData,
     refetchInterval: interval === "1d" ? 5 * 60_000 : 60_000,
   });

@@ -757,6 +757,8 @@ export interface components {
             limit: number;
             /** @description True when more bars matched than the cap: the most recent ones are returned */
             truncated: boolean;
+            /** @description False: as-traded prices (what the market printed; holdings are valued at these). True: scaled for the stock dividends, bonus shares and splits since each bar, so the series has no gap on an ex-date (charts, comparisons). */
+            adjusted: boolean;
             /** @description Oldest first */
             results: components["schemas"]["Bar"][];
         };
@@ -3166,6 +3168,8 @@ export interface operations {
     market_instruments_bars_retrieve: {
         parameters: {
             query?: {
+                /** @description false (default): as-traded prices. true: scaled for the stock dividends, bonus shares and splits since each bar (charts and comparisons). */
+                adjusted?: boolean;
                 /** @description YYYY-MM-DD or ISO-8601. */
                 end?: string;
                 interval?: "15m" | "1d" | "1h" | "1m" | "5m";
