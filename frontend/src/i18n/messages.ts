@@ -1,0 +1,23 @@
+// Message files live in messages/<locale>/<namespace>.json; the file name is the namespace.
+// Adding a namespace takes 2 lines: its name in NAMESPACES and its type in Messages.
+import type { Locale } from "./config";
+
+export const NAMESPACES = ["common", "nav"] as const;
+
+export type Messages = {
+  common: typeof import("../../messages/en/common.json");
+  nav: typeof import("../../messages/en/nav.json");
+};
+
+export type Namespace = (typeof NAMESPACES)[number];
+// Compile-time check that NAMESPACES and Messages name the same namespaces.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const namespacesMatchTypes: Same<Namespace, keyof Messages> = true;
+void namespacesMatchTypes;
+
+export async function loadMessages(locale: Locale): Promise<Messages> {
+  const entries = await Promise.all(
+    NAMESPACES.map(async (namespace) => [namespace, (await import(`../../messages/${locale}/${namespace}.json`)).default] as const),
+  );
+  return Object.fromEntries(entries) as Messages;
+}
