@@ -2,11 +2,12 @@
 // Adding a namespace takes 2 lines: its name in NAMESPACES and its type in Messages.
 import type { Locale } from "./config";
 
-export const NAMESPACES = ["common", "nav"] as const;
+export const NAMESPACES = ["common", "nav", "events"] as const;
 
 export type Messages = {
   common: typeof import("../../messages/en/common.json");
   nav: typeof import("../../messages/en/nav.json");
+  events: typeof import("../../messages/en/events.json");
 };
 
 export type Namespace = (typeof NAMESPACES)[number];

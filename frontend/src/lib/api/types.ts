@@ -40,6 +40,12 @@ export type PerformancePoint = Schemas["PerformancePoint"];
 export type Allocation = Schemas["Allocation"];
 export type AllocationSlice = Schemas["AllocationSlice"];
 export type ImportResult = Schemas["ImportResult"];
+export type Entitlement = Schemas["Entitlement"];
+export type EntitlementStatus = Schemas["Entitlement"]["status"];
+export type EntitlementList = Schemas["EntitlementList"];
+export type EntitlementAction = Schemas["EntitlementAction"];
+export type DividendCalendar = Schemas["DividendCalendar"];
+export type CalendarEvent = Schemas["CalendarEvent"];
 /** One bad row of a rejected import (422 `import_rejected`, in `error.fields.errors`). */
 export type ImportRowError = { row: number | null; code: string; message: string; fields?: Record<string, unknown> };
 
