@@ -44,9 +44,12 @@ class EntitlementSerializer(serializers.Serializer):
         ),
     )
     ex_date = serializers.DateField(source="event.ex_date", read_only=True)
-    record_date = serializers.DateField(source="event.record_date", read_only=True)
+    record_date = serializers.DateField(source="event.record_date", read_only=True, allow_null=True)
     payment_date = serializers.DateField(
-        source="event.payment_date", read_only=True, help_text="Payment or listing date."
+        source="event.payment_date",
+        read_only=True,
+        allow_null=True,
+        help_text="Payment or listing date.",
     )
     shares_held = QuantityOutputField(
         read_only=True, help_text="Shares held at the close before the ex-date."
@@ -59,8 +62,12 @@ class EntitlementSerializer(serializers.Serializer):
     exercised = QuantityOutputField(read_only=True)
     ratio = serializers.CharField(source="event.ratio", read_only=True, help_text='"100:20"')
     subscription_price = _vnd(source="event.subscription_price", allow_null=True)
-    subscription_start = serializers.DateField(source="event.subscription_start", read_only=True)
-    subscription_end = serializers.DateField(source="event.subscription_end", read_only=True)
+    subscription_start = serializers.DateField(
+        source="event.subscription_start", read_only=True, allow_null=True
+    )
+    subscription_end = serializers.DateField(
+        source="event.subscription_end", read_only=True, allow_null=True
+    )
     applied_at = serializers.DateTimeField(read_only=True, allow_null=True)
     transactions = serializers.SerializerMethodField(
         help_text="Ids of the ledger rows that book it."
@@ -111,8 +118,10 @@ class CalendarEventSerializer(serializers.Serializer):
     kind = serializers.CharField(source="event.kind", read_only=True)
     title = serializers.CharField(source="event.title", read_only=True)
     ex_date = serializers.DateField(source="event.ex_date", read_only=True)
-    record_date = serializers.DateField(source="event.record_date", read_only=True)
-    payment_date = serializers.DateField(source="event.payment_date", read_only=True)
+    record_date = serializers.DateField(source="event.record_date", read_only=True, allow_null=True)
+    payment_date = serializers.DateField(
+        source="event.payment_date", read_only=True, allow_null=True
+    )
     cash_per_share = _vnd(source="event.cash_per_share", allow_null=True)
     ratio = serializers.CharField(source="event.ratio", read_only=True)
     subscription_price = _vnd(source="event.subscription_price", allow_null=True)

@@ -775,9 +775,9 @@ export interface components {
             /** Format: date */
             readonly ex_date: string;
             /** Format: date */
-            readonly record_date: string;
+            readonly record_date: string | null;
             /** Format: date */
-            readonly payment_date: string;
+            readonly payment_date: string | null;
             /**
              * Format: decimal
              * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
@@ -987,12 +987,12 @@ export interface components {
             /** Format: date */
             readonly ex_date: string;
             /** Format: date */
-            readonly record_date: string;
+            readonly record_date: string | null;
             /**
              * Format: date
              * @description Payment or listing date.
              */
-            readonly payment_date: string;
+            readonly payment_date: string | null;
             /**
              * @description Shares held at the close before the ex-date.
              * @example 100
@@ -1033,9 +1033,9 @@ export interface components {
              */
             readonly subscription_price: string | null;
             /** Format: date */
-            readonly subscription_start: string;
+            readonly subscription_start: string | null;
             /** Format: date */
-            readonly subscription_end: string;
+            readonly subscription_end: string | null;
             /** Format: date-time */
             readonly applied_at: string | null;
             /** @description Ids of the ledger rows that book it. */
