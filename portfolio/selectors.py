@@ -389,8 +389,9 @@ def _compute_performance(
 
 def entitlement_receivables(*, portfolio: Portfolio) -> list[Receivable]:
     """The portfolio's cash dividends and new shares as receivables of the value series: from
-    the ex-date until the day the booked row lands (open while not booked). Rights are left
-    out (their value is the holder's choice to subscribe)."""
+    the ex-date until the day the booked row lands; not booked yet, until the payment / listing
+    date (open when there is none), so an old entitlement nobody applied is not counted for ever.
+    Rights are left out (their value is the holder's choice to subscribe)."""
     rows = (
         Entitlement.objects.filter(portfolio_id=portfolio.pk)
         .exclude(status=EntitlementStatus.LAPSED)
@@ -399,6 +400,7 @@ def entitlement_receivables(*, portfolio: Portfolio) -> list[Receivable]:
         .values_list(
             "event__instrument__symbol",
             "event__ex_date",
+            "event__payment_date",
             "status",
             "booked_on",
             "cash_gross",
@@ -407,13 +409,14 @@ def entitlement_receivables(*, portfolio: Portfolio) -> list[Receivable]:
         )
     )
     receivables = []
-    for symbol, ex_date, status, booked_on, gross, tax, new_shares in rows:
+    for symbol, ex_date, payment_date, status, booked_on, gross, tax, new_shares in rows:
         if status == EntitlementStatus.APPLIED and booked_on is None:
             continue  # booked by a row since deleted
+        # Until the booked row lands; not booked: until the payment date (applying books it on
+        # that date), or open while there is none.
+        end = booked_on if status == EntitlementStatus.APPLIED else payment_date
         net = (gross or ZERO) - (tax or ZERO)
-        receivables.append(
-            Receivable(symbol, ex_date, booked_on, cash=net, shares=int(new_shares or 0))
-        )
+        receivables.append(Receivable(symbol, ex_date, end, cash=net, shares=int(new_shares or 0)))
     return receivables
 
 

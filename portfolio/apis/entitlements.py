@@ -179,6 +179,7 @@ class EntitlementViewSet(viewsets.GenericViewSet):
     serializer_class = EntitlementSerializer
     queryset = Entitlement.objects.none()  # the path parameters' types, for the schema
     pagination_class = None  # one portfolio's entitlements: a short list, answered whole
+    throttle_scope = "portfolio_read"  # writes (POST) count as portfolio_write
     _portfolio: Portfolio | None = None
 
     def get_portfolio(self) -> Portfolio:

@@ -417,3 +417,23 @@ def test_the_demo_portfolio_gets_one_pending_dividend_idempotently(
     )
     assert first.cash_net == Decimal(3_000 * 1_500 * 95 // 100)
     assert CorporateEvent.objects.count() == 1
+
+
+def test_staff_see_the_entitlements_read_only_in_the_admin(
+    funded: Portfolio, instruments: dict[str, Instrument]
+) -> None:
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    buy(funded, 1_000, date(2026, 6, 1))
+    event(instruments["FPT"])
+    entitlement = only(funded)
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    listed = client.get("/admin/portfolio/entitlement/?status__exact=due&q=FPT")
+    assert listed.status_code == 200
+    assert b"2000000" in listed.content
+    assert client.get("/admin/portfolio/entitlement/add/").status_code == 403
+    client.post(f"/admin/portfolio/entitlement/{entitlement.pk}/delete/", {"post": "yes"})
+    assert Entitlement.objects.filter(pk=entitlement.pk).exists()

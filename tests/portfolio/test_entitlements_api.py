@@ -204,3 +204,32 @@ def test_performance_counts_a_pending_dividend_as_a_receivable(
     )  # cash + 28,000 x 1,000 + receivable
     # The tax alone, on the whole portfolio (20,000,000 cash + 30,000,000 in shares).
     assert Decimal(result["twr"]) == Decimal("-0.002000")
+
+
+def test_an_unapplied_dividend_counts_until_its_payment_date_and_applying_books_it_there(
+    user: Any, held: Portfolio, instruments: dict[str, Any]
+) -> None:
+    Transaction.objects.filter(kind="BUY").update(trade_date=date(2026, 5, 4))
+    days = [date(2026, 5, 4) + timedelta(days=n) for n in range(0, 60)]
+    daily_bars(
+        instruments["FPT"], {d: 30_000 if d < EX else 28_000 for d in days if d.weekday() < 5}
+    )
+    cash_event(instruments["FPT"])  # paid on PAY (2026-07-10), before TODAY
+    client = client_for(user)
+    (due,) = client.get(url(held)).json()["results"]
+
+    def performance() -> dict[str, Any]:
+        return selectors.portfolio_performance(
+            portfolio=Portfolio.objects.get(pk=held.pk),
+            range_code="3M",
+            benchmark="none",
+            today=TODAY,
+        )
+
+    series = {p["date"]: p["value"] for p in performance()["series"]}
+    assert series["2026-07-09"] == str(48_000_000 + 1_900_000)  # the receivable until payment
+    assert series["2026-07-10"] == str(48_000_000)  # not applied: nothing after the payment date
+    client.post(url(held, f"{due['id']}/apply/"), {}, format="json")
+    after = performance()
+    assert {p["date"]: p["value"] for p in after["series"]}["2026-07-10"] == str(49_900_000)
+    assert Decimal(after["twr"]) == Decimal("-0.002000")
