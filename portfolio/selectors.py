@@ -344,7 +344,7 @@ def _compute_performance(
         end=end,
         config=ledger_config(portfolio),
         benchmark=benchmark_closes or None,
-        receivables=entitlement_receivables(portfolio=portfolio),
+        receivables=entitlement_receivables(portfolio=portfolio, today=today),
     )
     bench_index = result.benchmark_index or []
     series = [
@@ -387,11 +387,13 @@ def _compute_performance(
     }
 
 
-def entitlement_receivables(*, portfolio: Portfolio) -> list[Receivable]:
+def entitlement_receivables(*, portfolio: Portfolio, today: date) -> list[Receivable]:
     """The portfolio's cash dividends and new shares as receivables of the value series: from
-    the ex-date until the day the booked row lands; not booked yet, until the payment / listing
-    date (open when there is none), so an old entitlement nobody applied is not counted for ever.
-    Rights are left out (their value is the holder's choice to subscribe)."""
+    the ex-date until the day the booked row lands, or, not booked yet, open while the payment /
+    listing date is today or later (or unknown). One whose payment date has passed without being
+    applied is not counted: nothing arrives until the user applies it (which books it on that
+    date, and the series counts it again). Rights are left out (their value is the holder's
+    choice to subscribe)."""
     rows = (
         Entitlement.objects.filter(portfolio_id=portfolio.pk)
         .exclude(status=EntitlementStatus.LAPSED)
@@ -412,9 +414,13 @@ def entitlement_receivables(*, portfolio: Portfolio) -> list[Receivable]:
     for symbol, ex_date, payment_date, status, booked_on, gross, tax, new_shares in rows:
         if status == EntitlementStatus.APPLIED and booked_on is None:
             continue  # booked by a row since deleted
-        # Until the booked row lands; not booked: until the payment date (applying books it on
-        # that date), or open while there is none.
-        end = booked_on if status == EntitlementStatus.APPLIED else payment_date
+        if (
+            status != EntitlementStatus.APPLIED
+            and payment_date is not None
+            and payment_date < today
+        ):
+            continue
+        end = booked_on if status == EntitlementStatus.APPLIED else None
         net = (gross or ZERO) - (tax or ZERO)
         receivables.append(Receivable(symbol, ex_date, end, cash=net, shares=int(new_shares or 0)))
     return receivables

@@ -206,7 +206,7 @@ def test_performance_counts_a_pending_dividend_as_a_receivable(
     assert Decimal(result["twr"]) == Decimal("-0.002000")
 
 
-def test_an_unapplied_dividend_counts_until_its_payment_date_and_applying_books_it_there(
+def test_a_dividend_paid_but_not_applied_is_not_counted_until_it_is_applied(
     user: Any, held: Portfolio, instruments: dict[str, Any]
 ) -> None:
     Transaction.objects.filter(kind="BUY").update(trade_date=date(2026, 5, 4))
@@ -227,9 +227,11 @@ def test_an_unapplied_dividend_counts_until_its_payment_date_and_applying_books_
         )
 
     series = {p["date"]: p["value"] for p in performance()["series"]}
-    assert series["2026-07-09"] == str(48_000_000 + 1_900_000)  # the receivable until payment
-    assert series["2026-07-10"] == str(48_000_000)  # not applied: nothing after the payment date
+    # Paid on 2026-07-10 but not applied: nothing has arrived, the ex-date drop shows.
+    assert series["2026-07-09"] == series["2026-07-20"] == str(48_000_000)
     client.post(url(held, f"{due['id']}/apply/"), {}, format="json")
     after = performance()
-    assert {p["date"]: p["value"] for p in after["series"]}["2026-07-10"] == str(49_900_000)
+    series = {p["date"]: p["value"] for p in after["series"]}
+    assert series["2026-07-09"] == str(48_000_000 + 1_900_000)  # receivable from the ex-date
+    assert series["2026-07-10"] == series["2026-07-20"] == str(49_900_000)  # then the cash
     assert Decimal(after["twr"]) == Decimal("-0.002000")
