@@ -313,6 +313,37 @@ def bar_list(
     return BarPage(bars=list(reversed(recent[:limit])), truncated=truncated)
 
 
+def bars_adjusted(*, instrument: Instrument, bars: list[Bar], today: date) -> list[Bar]:
+    """Copies of the as-traded ``bars`` scaled to today's shares: each price divided by the share
+    factor of the events gone ex after the bar (``market.adjustment``); volume unchanged."""
+    from market.adjustment import adjusted, cumulative_factor, symbol_share_factors
+
+    factors = symbol_share_factors(instrument_id=instrument.pk)
+    if not factors:
+        return bars
+    scaled = []
+    for bar in bars:
+        factor = cumulative_factor(factors, market_date(bar.start), today)
+        if factor == 1:
+            scaled.append(bar)
+            continue
+        scaled.append(
+            Bar(
+                instrument_id=bar.instrument_id,
+                interval=bar.interval,
+                start=bar.start,
+                open=adjusted(bar.open, factor=factor),
+                high=adjusted(bar.high, factor=factor),
+                low=adjusted(bar.low, factor=factor),
+                close=adjusted(bar.close, factor=factor),
+                volume=bar.volume,
+                value=bar.value,
+                source=bar.source,
+            )
+        )
+    return scaled
+
+
 def tick_list(
     *, instrument: Instrument, since: datetime | None = None, after_seq: int | None = None
 ) -> QuerySet[Tick]:

@@ -190,6 +190,7 @@ class BarsQuery(StrictSerializer):
     )
     start = serializers.CharField(required=False, max_length=MOMENT_MAX_LENGTH)
     end = serializers.CharField(required=False, max_length=MOMENT_MAX_LENGTH)
+    adjusted = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         now = self.context["now"]
@@ -361,6 +362,13 @@ class BarsResponseSerializer(serializers.Serializer):
     limit = serializers.IntegerField(help_text="The cap on bars per response")
     truncated = serializers.BooleanField(
         help_text="True when more bars matched than the cap: the most recent ones are returned"
+    )
+    adjusted = serializers.BooleanField(
+        help_text=(
+            "False: as-traded prices (what the market printed; holdings are valued at these). "
+            "True: scaled for the stock dividends, bonus shares and splits since each bar, so "
+            "the series has no gap on an ex-date (charts, comparisons)."
+        )
     )
     results = BarSerializer(many=True, help_text="Oldest first")
 

@@ -25,8 +25,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from portfolio import selectors, services
-from portfolio.ledger import Kind
-from portfolio.models import Alert, Portfolio, Transaction, WatchlistItem
+from portfolio.ledger import SHARE_KINDS, Kind
+from portfolio.models import Alert, Entitlement, Portfolio, Transaction, WatchlistItem
 from portfolio_site import accounts
 from portfolio_site.errors import DomainError
 from portfolio_site.usernames import username_normalise
@@ -64,7 +64,7 @@ class TransactionInlineForm(forms.ModelForm):
         row = self.instance
         if row.pk:
             self.initial["symbol"] = row.instrument.symbol if row.instrument_id else ""
-            if Kind(row.kind) not in (Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND):
+            if Kind(row.kind) not in SHARE_KINDS:
                 self.initial["quantity"] = None
 
     def service_fields(self, *, only_changed: bool) -> dict[str, Any]:
@@ -407,6 +407,37 @@ class UserCreationWithRules(AccountRulesMixin, AdminUserCreationForm):
 
 class UserChangeWithRules(AccountRulesMixin, UserChangeForm):
     pass
+
+
+@admin.register(Entitlement)
+class EntitlementAdmin(admin.ModelAdmin):
+    """Read-only: entitlements are computed from the events and the ledger (correct the event, and
+    they follow)."""
+
+    list_display = (
+        "portfolio",
+        "event",
+        "status",
+        "shares_held",
+        "cash_gross",
+        "cash_tax",
+        "new_shares",
+        "rights",
+        "exercised",
+        "applied_at",
+    )
+    list_filter = ("status", "event__kind")
+    search_fields = ("portfolio__name", "event__instrument__symbol")
+    list_select_related = ("portfolio", "event__instrument")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 admin.site.unregister(User)

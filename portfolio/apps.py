@@ -16,3 +16,14 @@ class PortfolioConfig(AppConfig):
         from portfolio_site import user_cache
 
         user_cache.connect()
+
+        from django.db.models.signals import post_save
+
+        from market.models import CorporateEvent
+        from portfolio.services.entitlement_jobs import on_corporate_event_saved
+
+        post_save.connect(
+            on_corporate_event_saved,
+            sender=CorporateEvent,
+            dispatch_uid="portfolio.entitlements.event_saved",
+        )

@@ -27,7 +27,7 @@ import { cn } from "@/lib/cn";
 import { toNumber } from "@/lib/format";
 
 const PAGE_SIZE = 20;
-const SHARE_KINDS = new Set(["BUY", "SELL", "STOCK_DIVIDEND"]);
+const SHARE_KINDS = new Set(["BUY", "SELL", "STOCK_DIVIDEND", "RIGHTS_SUBSCRIPTION"]);
 
 const KIND_TONE: Record<string, "up" | "down" | "secondary" | "outline"> = {
   BUY: "up",
@@ -38,6 +38,7 @@ const KIND_TONE: Record<string, "up" | "down" | "secondary" | "outline"> = {
   STOCK_DIVIDEND: "outline",
   FEE: "outline",
   INTEREST: "outline",
+  RIGHTS_SUBSCRIPTION: "up",
 };
 
 /** Cash effect of a row for display (the ledger is authoritative). */
@@ -46,7 +47,7 @@ function total(tx: Transaction): number | null {
   const price = toNumber(tx.price);
   const fee = toNumber(tx.fee) ?? 0;
   const tax = toNumber(tx.tax) ?? 0;
-  if (tx.kind === "BUY" && qty !== null && price !== null) return -(qty * price + fee);
+  if ((tx.kind === "BUY" || tx.kind === "RIGHTS_SUBSCRIPTION") && qty !== null && price !== null) return -(qty * price + fee);
   if (tx.kind === "SELL" && qty !== null && price !== null) return qty * price - fee - tax;
   const amount = toNumber(tx.amount);
   if (amount === null) return null;
