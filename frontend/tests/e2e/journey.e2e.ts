@@ -233,9 +233,16 @@ describe("an investor", () => {
     expect(await dialog.getByTestId("import-commit").isDisabled()).toBe(true);
     await shot(page, "09-import-errors", { fullPage: false });
 
-    const good = ["date,kind,symbol,quantity,price,amount,fee,tax,note", "2025-03-03,DEPOSIT,,,,50000000,,,imported", "2025-03-06,INTEREST,,,,120000,,,imported"].join("\n");
+    // A round trip in ACB last year: a closed position with its realized P&L.
+    const good = [
+      "date,kind,symbol,quantity,price,amount,fee,tax,note",
+      "2025-03-03,DEPOSIT,,,,50000000,,,imported",
+      "2025-03-04,BUY,ACB,1000,25000,,,,imported",
+      "2025-03-06,INTEREST,,,,120000,,,imported",
+      "2025-03-12,SELL,ACB,1000,26500,,,,imported",
+    ].join("\n");
     await dialog.getByTestId("import-file").setInputFiles({ name: "good.csv", mimeType: "text/csv", buffer: Buffer.from(good) });
-    await expect.poll(async () => (await dialog.getByTestId("import-preview").textContent()) ?? "").toContain(t("portfolio.import.valid", { count: 2 }));
+    await expect.poll(async () => (await dialog.getByTestId("import-preview").textContent()) ?? "").toContain(t("portfolio.import.valid", { count: 4 }));
     await dialog.getByTestId("import-commit").click();
     await dialog.waitFor({ state: "detached" });
     const interestKind = t("portfolio.kinds.INTEREST");
