@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from market import calendar
 from market.calendar import VN_TZ, Exchange, Session
 from market.providers.base import ProviderDataError, QuoteSnapshot
-from market.providers.simulated import UNIVERSE, SimulatedProvider, _bridge
+from market.providers.simulated import UNIVERSE, SimulatedProvider
+from market.providers.simulated_trades import bridge
 from market.providers.validation import validate_bar, validate_quote, validate_tick
 
 SYMBOLS = [spec.symbol for spec in UNIVERSE]
@@ -274,7 +275,7 @@ def test_the_bridge_always_lands_on_its_end_inside_the_ladder(
     extra = data.draw(st.integers(0, 60))
     n = abs(end - start) + 2 * extra
     draws = np.array(data.draw(st.lists(st.floats(0, 1, exclude_max=True), min_size=n, max_size=n)))
-    moves = _bridge(start, end, top, draws)
+    moves = bridge(start, end, top, draws)
     path = start + np.cumsum(moves)
     assert (path >= 0).all()
     assert (path <= top).all()

@@ -1,0 +1,166 @@
+"""One simulated trading day of one symbol: when trades happen, at which prices, in which volumes.
+
+``day_path`` turns a day's reference, close and session windows into arrays of trades (see
+``simulated.py`` for how the reference and the close are chosen). Pure numpy; the random draws
+come from the generator the caller seeds, so the same inputs give the same day in every process.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from market.providers.simulated_universe import SimulatedInstrument
+
+INDEX_NOMINAL_SHARE_PRICE = 20_000
+_FOREIGN_SHARE = 0.08
+
+
+@dataclass(slots=True)
+class DayPath:
+    """All simulated trades of one symbol on one day (seconds since Vietnam midnight)."""
+
+    day: date
+    reference: int
+    floor: int | None
+    ceiling: int | None
+    ladder: np.ndarray
+    times: np.ndarray
+    ladder_idx: np.ndarray
+    prices: np.ndarray
+    volumes: np.ndarray
+    sides: np.ndarray
+    cum_volume: np.ndarray
+    cum_value: np.ndarray
+    cum_foreign_buy: np.ndarray
+    cum_foreign_sell: np.ndarray
+    run_high: np.ndarray
+    run_low: np.ndarray
+
+
+def trade_values(spec: SimulatedInstrument, prices: np.ndarray, volumes: np.ndarray) -> np.ndarray:
+    """VND value of each trade (indices at a nominal share price)."""
+    if spec.is_index:
+        return volumes * INDEX_NOMINAL_SHARE_PRICE
+    return prices * volumes
+
+
+def day_path(
+    *,
+    spec: SimulatedInstrument,
+    day: date,
+    rng: np.random.Generator,
+    reference: int,
+    close: int,
+    ladder: np.ndarray,
+    band: tuple[int, int] | None,
+    windows: list[tuple[float, float]],
+    step_seconds: float,
+    always_open: bool,
+) -> DayPath:
+    """The trades of ``spec`` on ``day``: from an open near ``reference`` to exactly ``close``,
+    every price on ``ladder`` (the grid inside the band), inside the session ``windows``."""
+    top = len(ladder) - 1
+    gap = float(rng.normal(0.0, spec.sigma * 0.3))
+    open_idx = nearest(ladder, reference * math.exp(gap))
+    close_idx = int(np.searchsorted(ladder, close))
+    if close_idx > top or ladder[close_idx] != close:
+        raise AssertionError(f"{spec.symbol} close {close} is not on its ladder")
+
+    counts = np.array(
+        [max(0, math.ceil((b - a) / step_seconds - 1e-9)) for a, b in windows],
+        dtype=np.int64,
+    )
+    steps = int(counts.sum())
+    displacement = close_idx - open_idx
+    moves = max(abs(displacement), int(rng.integers(30, 120)) * (3 if always_open else 1))
+    if (moves - displacement) % 2:
+        moves += 1
+    trades = int(rng.poisson(spec.liquidity * steps * step_seconds))
+    trades = min(max(trades, moves + 1), steps)
+    moves = min(moves, trades - 1)  # only when ``steps`` is tiny; parity kept below
+    if moves < abs(displacement) or (moves - displacement) % 2:
+        raise AssertionError(f"{spec.symbol} {day}: too few steps for its close")
+
+    step_ids = np.sort(rng.choice(steps, size=trades, replace=False))
+    offsets = np.r_[0, np.cumsum(counts)[:-1]]
+    window = np.searchsorted(np.cumsum(counts), step_ids, side="right")
+    starts = np.array([a for a, _ in windows], dtype=np.float64)
+    times = starts[window] + (step_ids - offsets[window]) * step_seconds
+
+    positions = np.sort(rng.choice(trades - 1, size=moves, replace=False) + 1)
+    draws = rng.random(moves)
+    deltas = np.zeros(trades, dtype=np.int64)
+    deltas[positions] = bridge(open_idx, close_idx, top, draws)
+    ladder_idx = open_idx + np.cumsum(deltas)
+    prices = ladder[ladder_idx]
+
+    lots = rng.geometric(0.3, trades).astype(np.int64)
+    blocks = rng.random(trades) < 0.01
+    lots[blocks] *= rng.integers(10, 60, size=int(blocks.sum()))
+    volumes = lots * 100 * spec.lot_multiplier
+    tie_buy = rng.random(trades) < 0.5
+    sides = np.where(deltas > 0, 1, np.where(deltas < 0, -1, np.where(tie_buy, 1, -1)))
+    sides[0] = 0
+    foreign_buy = np.where(rng.random(trades) < _FOREIGN_SHARE, volumes, 0)
+    foreign_sell = np.where(rng.random(trades) < _FOREIGN_SHARE, volumes, 0)
+    if spec.is_index:
+        foreign_buy = foreign_sell = np.zeros(trades, dtype=np.int64)
+    floor, ceiling = band if band is not None else (None, None)
+    return DayPath(
+        day=day,
+        reference=reference,
+        floor=floor,
+        ceiling=ceiling,
+        ladder=ladder,
+        times=times,
+        ladder_idx=ladder_idx,
+        prices=prices,
+        volumes=volumes,
+        sides=sides.astype(np.int8),
+        cum_volume=np.cumsum(volumes),
+        cum_value=np.cumsum(trade_values(spec, prices, volumes)),
+        cum_foreign_buy=np.cumsum(foreign_buy),
+        cum_foreign_sell=np.cumsum(foreign_sell),
+        run_high=np.maximum.accumulate(prices),
+        run_low=np.minimum.accumulate(prices),
+    )
+
+
+def nearest(ladder: np.ndarray, target: float) -> int:
+    """Index of the ladder price nearest ``target``."""
+    values = ladder.tolist()
+    i = bisect.bisect_left(values, target)
+    if i <= 0:
+        return 0
+    if i >= len(values):
+        return len(values) - 1
+    return i if values[i] - target <= target - values[i - 1] else i - 1
+
+
+def bridge(start: int, end: int, top: int, draws: np.ndarray) -> np.ndarray:
+    """``len(draws)`` moves of +/-1 from ``start`` that end exactly on ``end`` within ``[0, top]``.
+
+    With ``n`` moves left and ``r`` still to travel, a move goes up with probability
+    ``(n + r) / 2n``: the uniform random bridge. A move that would leave the ladder is flipped;
+    that never breaks the invariant ``|r| <= n, r = n (mod 2)``, so the walk always lands on
+    ``end`` (see tests).
+    """
+    n = len(draws)
+    moves = np.empty(n, dtype=np.int64)
+    position = start
+    for j, u in enumerate(draws.tolist()):
+        remaining = n - j
+        to_go = end - position
+        step = 1 if u < (remaining + to_go) / (2 * remaining) else -1
+        if not 0 <= position + step <= top:
+            step = -step
+        moves[j] = step
+        position += step
+    if position != end:
+        raise AssertionError("bridge missed its end")
+    return moves
