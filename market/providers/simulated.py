@@ -11,14 +11,17 @@ How the market is built
   pull back towards the base price so levels stay plausible. The close is snapped to the tick grid
   and clamped to the band around the reference (= the previous close). The draws come from
   sequential generators seeded by (seed, symbol), so the chain is identical in every process.
-* **A trading day's trades**: a generator seeded by (seed, symbol, date) places trades (at a rate
-  per second set by the symbol's liquidity) on a grid of ``SIMULATED_STEP_SECONDS`` inside the
-  price-discovery sessions (ATO, continuous, ATC; HNX's
-  post-close and HOSE's put-through have none). The first trade prints the open; the price then
-  moves one tick at a time along the "ladder" of grid prices inside the band, as a random bridge
-  that is guaranteed to end exactly on the chain's close. So every price is on the grid and inside
-  the band, the close matches the daily bar, and nothing moves outside the matching sessions.
-  Volumes are board lots (multiples of 100), so the accumulated volume only grows by lots.
+* **A trading day's trades** (``simulated_trades.py``): a generator seeded by (seed, symbol, date)
+  places trades on a grid of ``SIMULATED_STEP_SECONDS`` inside the price-discovery sessions (ATO,
+  continuous, ATC; HNX's post-close and HOSE's put-through have none), at the symbol's liquidity
+  (trades per second) and in volume bursts: every couple of minutes a few seconds of one-sided,
+  larger orders. The first trade prints the open. The price is a slow "level" that moves one tick
+  at a time along the "ladder" of grid prices inside the band, as a random bridge that is
+  guaranteed to end exactly on the chain's close, plus a quick jitter of up to two ticks around it
+  (trades at the bid and at the offer, bursts walking the book), clipped to the ladder and zero on
+  the last trade. So every price is on the grid and inside the band, the close matches the daily
+  bar, most VN30 symbols print several prices a minute, and nothing moves outside the matching
+  sessions. Volumes are board lots (multiples of 100), so the accumulated volume only grows by lots.
 * With ``SIMULATED_ALWAYS_OPEN`` trades run around the clock on every calendar day (a non-trading
   day bridges from the previous close to a close of its own that the chain never sees), so a
   demo moves at any hour; daily history still lists trading days only.

@@ -18,6 +18,12 @@ from market.providers.simulated_universe import SimulatedInstrument
 
 INDEX_NOMINAL_SHARE_PRICE = 20_000
 _FOREIGN_SHARE = 0.08
+JITTER_TICKS = 2
+BURST_EVERY_SECONDS = 150.0
+BURST_SECONDS = (4, 16)  # inclusive-exclusive range of a burst's length
+BURST_TRADE_SHARE = 0.8
+JITTER_MOVE_SHARE = 0.4  # share of ordinary trades one tick away from the previous one
+BURST_MOVE_SHARE = 0.5  # share of a burst's trades that walk the book one tick further
 
 
 @dataclass(slots=True)
@@ -63,7 +69,14 @@ def day_path(
     always_open: bool,
 ) -> DayPath:
     """The trades of ``spec`` on ``day``: from an open near ``reference`` to exactly ``close``,
-    every price on ``ladder`` (the grid inside the band), inside the session ``windows``."""
+    every price on ``ladder`` (the grid inside the band), inside the session ``windows``.
+
+    The price is a slow "level" (a random bridge of whole ticks from the open to the close) plus a
+    quick bounded jitter of at most ``JITTER_TICKS`` around it (trades hitting the bid, lifting
+    the offer, walking the book in a burst), clipped to the ladder. The jitter starts and ends at
+    zero, so the open and the close are the level's. Trades arrive at ``spec.liquidity`` per
+    second, and much faster in volume bursts (a few seconds of larger, one-sided orders).
+    """
     top = len(ladder) - 1
     gap = float(rng.normal(0.0, spec.sigma * 0.3))
     open_idx = nearest(ladder, reference * math.exp(gap))
@@ -78,15 +91,21 @@ def day_path(
     steps = int(counts.sum())
     displacement = close_idx - open_idx
     moves = max(abs(displacement), int(rng.integers(30, 120)) * (3 if always_open else 1))
+    traded, burst = _trade_steps(spec, rng, counts, step_seconds)
+    trades = int(traded.sum())
+    if trades < moves + 1 and trades < steps:  # a short day: trade on more steps
+        idle = np.flatnonzero(~traded)
+        extra = min(moves + 1 - trades, len(idle))
+        traded[rng.choice(idle, size=extra, replace=False)] = True
+        trades += extra
+    moves = min(moves, trades - 1)
     if (moves - displacement) % 2:
-        moves += 1
-    trades = int(rng.poisson(spec.liquidity * steps * step_seconds))
-    trades = min(max(trades, moves + 1), steps)
-    moves = min(moves, trades - 1)  # only when ``steps`` is tiny; parity kept below
-    if moves < abs(displacement) or (moves - displacement) % 2:
+        moves -= 1
+    if moves < abs(displacement):
         raise AssertionError(f"{spec.symbol} {day}: too few steps for its close")
 
-    step_ids = np.sort(rng.choice(steps, size=trades, replace=False))
+    step_ids = np.flatnonzero(traded)
+    in_burst = burst[step_ids]
     offsets = np.r_[0, np.cumsum(counts)[:-1]]
     window = np.searchsorted(np.cumsum(counts), step_ids, side="right")
     starts = np.array([a for a, _ in windows], dtype=np.float64)
@@ -96,15 +115,19 @@ def day_path(
     draws = rng.random(moves)
     deltas = np.zeros(trades, dtype=np.int64)
     deltas[positions] = bridge(open_idx, close_idx, top, draws)
-    ladder_idx = open_idx + np.cumsum(deltas)
+    level = open_idx + np.cumsum(deltas)
+    jitter = _jitter(rng, in_burst)
+    ladder_idx = np.clip(level + jitter, 0, top)
     prices = ladder[ladder_idx]
 
     lots = rng.geometric(0.3, trades).astype(np.int64)
+    lots[in_burst] *= rng.integers(3, 12, size=int(in_burst.sum()))
     blocks = rng.random(trades) < 0.01
     lots[blocks] *= rng.integers(10, 60, size=int(blocks.sum()))
     volumes = lots * 100 * spec.lot_multiplier
     tie_buy = rng.random(trades) < 0.5
-    sides = np.where(deltas > 0, 1, np.where(deltas < 0, -1, np.where(tie_buy, 1, -1)))
+    moved = np.diff(ladder_idx, prepend=ladder_idx[0])
+    sides = np.where(moved > 0, 1, np.where(moved < 0, -1, np.where(tie_buy, 1, -1)))
     sides[0] = 0
     foreign_buy = np.where(rng.random(trades) < _FOREIGN_SHARE, volumes, 0)
     foreign_sell = np.where(rng.random(trades) < _FOREIGN_SHARE, volumes, 0)
@@ -129,6 +152,53 @@ def day_path(
         run_high=np.maximum.accumulate(prices),
         run_low=np.minimum.accumulate(prices),
     )
+
+
+def _trade_steps(
+    spec: SimulatedInstrument, rng: np.random.Generator, counts: np.ndarray, step_seconds: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which steps carry a trade, and which lie in a volume burst (both boolean, one per step).
+
+    Outside bursts each step trades with probability ``liquidity * step_seconds``; bursts start
+    about every ``BURST_EVERY_SECONDS`` of open market, last ``BURST_SECONDS`` and trade on
+    ``BURST_TRADE_SHARE`` of their steps. The first step of the day always trades (the open).
+    """
+    steps = int(counts.sum())
+    if steps == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    bursts = int(rng.poisson(steps * step_seconds / BURST_EVERY_SECONDS))
+    lengths = np.maximum(1, rng.integers(*BURST_SECONDS, size=bursts) // step_seconds)
+    starts = rng.integers(0, steps, size=bursts)
+    edges = np.zeros(steps + 1, dtype=np.int64)
+    np.add.at(edges, starts, 1)
+    np.add.at(edges, np.minimum(starts + lengths.astype(np.int64), steps), -1)
+    burst = np.cumsum(edges[:-1]) > 0
+    chance = np.where(burst, BURST_TRADE_SHARE, min(1.0, spec.liquidity * step_seconds))
+    traded = rng.random(steps) < chance
+    traded[0] = True
+    return traded, burst
+
+
+def _jitter(rng: np.random.Generator, in_burst: np.ndarray) -> np.ndarray:
+    """Offsets in ticks from the level, within ``+/-JITTER_TICKS``: a lazy walk of single ticks
+    folded back at the bounds (a reflecting walk), one-sided for the length of a burst; zero on
+    the first and the last trade."""
+    n = len(in_burst)
+    u = rng.random(n)
+    step = np.where(u < JITTER_MOVE_SHARE / 2, 1, np.where(u < JITTER_MOVE_SHARE, -1, 0))
+    push = np.where(rng.random(n) < 0.5, 1, -1)
+    starts = np.flatnonzero(in_burst & ~np.r_[False, in_burst[:-1]])
+    run = np.zeros(n, dtype=np.int64)
+    run[starts] = 1
+    burst_id = np.cumsum(run)  # which burst a trade belongs to (0 = none yet)
+    direction = np.r_[0, push[starts]][burst_id]
+    step = np.where(in_burst, np.where(u < BURST_MOVE_SHARE, direction, 0), step)
+    step[0] = 0
+    walk = np.cumsum(step)
+    span = 2 * JITTER_TICKS
+    offsets = JITTER_TICKS - np.abs((walk + JITTER_TICKS) % (2 * span) - span)
+    offsets[-1] = 0
+    return offsets.astype(np.int64)
 
 
 def nearest(ladder: np.ndarray, target: float) -> int:

@@ -24,7 +24,7 @@ class SimulatedInstrument:
     base: int  # whole VND, or hundredths of a point for indices
     sigma: float  # daily volatility of log returns
     beta: float  # loading on the shared market factor
-    liquidity: float  # trades per second of open market (at most one per step)
+    liquidity: float  # trades per second of open market outside bursts (at most one per step)
     lot_multiplier: int = 1
     groups: tuple[str, ...] = ()
 
@@ -37,7 +37,7 @@ def _vn30(
     symbol: str, name: str, name_en: str, industry: str, shares: int, base: int, sigma: float
 ):
     return SimulatedInstrument(
-        symbol, Exchange.HOSE, "stock", name, name_en, industry, shares, base, sigma, 0.7, 0.10,
+        symbol, Exchange.HOSE, "stock", name, name_en, industry, shares, base, sigma, 0.7, 0.2,
         groups=("VN30",),
     )  # fmt: skip
 

@@ -242,6 +242,76 @@ def test_always_open_moves_on_a_sunday_night() -> None:
     assert sim.history("HPG", interval="1d", start=sunday, end=sunday) == []
 
 
+VN30 = [spec.symbol for spec in UNIVERSE if "VN30" in spec.groups]
+
+
+@pytest.mark.parametrize(
+    ("start", "always_open"),
+    [
+        (at(TRADING_DAY, "10:05:00"), False),  # a morning's continuous session
+        (at(TRADING_DAY, "13:41:30"), False),  # an afternoon's
+        (at(date(2026, 3, 8), "02:13:00"), True),  # the demo on a Sunday night
+    ],
+)
+def test_over_a_minute_most_vn30_symbols_trade_at_several_prices(
+    start: datetime, always_open: bool
+) -> None:
+    # Given the simulated board polled every two seconds for a minute, as the worker does
+    sim = provider(start, always_open=always_open)
+    seen: dict[str, set[Decimal]] = {symbol: set() for symbol in VN30}
+    for second in range(0, 61, 2):
+        for quote in sim.price_board_at(VN30, start + timedelta(seconds=second)):
+            assert_on_grid_and_in_band(quote.symbol, quote)
+            seen[quote.symbol].add(quote.last)
+    # Then most symbols printed three prices or more, and every one moved at least once
+    assert sum(len(prices) >= 3 for prices in seen.values()) >= 20
+    assert all(len(prices) >= 2 for prices in seen.values())
+
+
+def test_a_few_held_symbols_change_the_dashboard_total_within_ten_seconds() -> None:
+    # Given a small portfolio of five VN30 stocks, valued at the last price
+    holdings = {"FPT": 300, "VNM": 500, "HPG": 1_000, "MWG": 200, "TCB": 800}
+    start = at(date(2026, 3, 8), "02:13:00")
+    sim = provider(start, always_open=True)
+
+    def total(when: datetime) -> Decimal:
+        return sum(
+            (q.last * holdings[q.symbol] for q in sim.price_board_at(list(holdings), when)),
+            Decimal(0),
+        )
+
+    # When the total is read every ten seconds for ten minutes
+    totals = [total(start + timedelta(seconds=10 * n)) for n in range(61)]
+    # Then nearly every ten-second interval shows a different figure
+    changed = sum(a != b for a, b in itertools.pairwise(totals))
+    assert changed >= 55
+
+
+def test_every_trade_of_a_busy_day_is_on_the_grid_inside_the_band_and_ends_on_the_close() -> None:
+    end_of_day = at(TRADING_DAY, "15:30")
+    sim = provider(end_of_day)
+    for symbol in ("ACB", "FPT", "SHB", "VIC", "SHS", "ACV"):
+        quote = sim.quote_at(symbol, end_of_day)
+        ticks = sim.intraday_ticks(symbol, limit=100_000)
+        band = (quote.floor, quote.ceiling)
+        exchange = UNIVERSE_EXCHANGE[symbol]
+        assert all(validate_tick(t, reference_band=band, exchange=exchange) == [] for t in ticks)
+        [daily] = sim.history(symbol, interval="1d", start=TRADING_DAY, end=TRADING_DAY)
+        assert ticks[-1].price == daily.close == quote.last
+        assert len({t.price for t in ticks}) >= 8  # the price wanders, not just bounces
+
+
+def test_volume_comes_in_bursts() -> None:
+    # Given a quiet stretch of the demo market, per ten-second slice
+    start = at(date(2026, 3, 8), "02:00:00")
+    sim = provider(start + timedelta(hours=1), always_open=True)
+    volumes = [sim.quote_at("VNM", start + timedelta(seconds=10 * n)).volume for n in range(361)]
+    slices = sorted(b - a for a, b in itertools.pairwise(volumes))
+    # Then the busiest slices trade many times the typical one
+    median, busiest = slices[len(slices) // 2], slices[-5]
+    assert busiest >= 5 * max(median, 100)
+
+
 def test_unknown_symbols_are_skipped_on_the_board_and_refused_elsewhere() -> None:
     sim = provider(at(TRADING_DAY, "10:00"))
     assert [q.symbol for q in sim.price_board(["FPT", "NOPE", "FPT"])] == ["FPT"]
