@@ -203,6 +203,7 @@ def _frontend(env: dict[str, str], *, host: str, port: str) -> bool:
     env.setdefault("FRONTEND_HOST", host)
     env.update(web_client_env(web_host=host, web_port=port, trusted=env.get("TRUSTED_PROXIES", "")))
     env["NEXT_TELEMETRY_DISABLED"] = "1"
+    env.setdefault("FRONTEND_URL", f"http://{host}:{env['FRONTEND_PORT']}/")  # admin "View site"
     say(f"Web app:    http://{host}:{env['FRONTEND_PORT']}/  (npm ci and build on first start)")
     return True
 

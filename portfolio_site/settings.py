@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "portfolio_site.security_headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "portfolio_site.admin_i18n.AdminLocaleMiddleware",  # the admin in vi/en; the API in English
     "django.middleware.common.CommonMiddleware",
     "portfolio_site.throttling.RateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -108,7 +109,7 @@ WSGI_APPLICATION = None
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "portfolio_site" / "templates"],  # admin/base_site.html
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -358,11 +359,20 @@ MONEY_MAX_DIGITS, MONEY_DECIMAL_PLACES = 24, 0  # whole VND: VND has no minor un
 QUOTE_STALE_SECONDS = env.integer("QUOTE_STALE_SECONDS", 60, minimum=1)
 
 # --- Internationalisation -----------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The API, logs and background jobs speak English (LANGUAGE_CODE); the admin follows the staff
+# user's language (cookie, then Accept-Language), Vietnamese by default, and shows Vietnam time
+# (portfolio_site/admin_i18n.py). Our own texts are translated in locale/vi/LC_MESSAGES/django.po.
+LANGUAGE_CODE = "en"
+ADMIN_LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["portfolio_site.formats"]  # vi groups thousands: 1.234.567
 TIME_ZONE = "UTC"
 MARKET_TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+# Where the admin's "View site" link goes: the web client (``make run`` sets it to the client's URL).
+FRONTEND_URL = env.string("FRONTEND_URL", "/")
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.string("STATIC_ROOT", str(VAR_DIR / "static")))
