@@ -397,7 +397,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # portfolio_site/log_filters.py: lines cut at 1,000 characters; Celery's per-run lines of the
+    # every-few-seconds tasks at DEBUG (the poller logs a summary a minute at INFO).
+    "filters": {
+        "short_lines": {"()": "portfolio_site.log_filters.ShortLines"},
+        "frequent_tasks": {"()": "portfolio_site.log_filters.FrequentTasks"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["frequent_tasks", "short_lines"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -251,3 +251,37 @@ def test_the_daily_close_skips_non_trading_days_and_closes_trading_days(monkeypa
     assert result == {"day": "2026-01-05", "closed": 1}
     assert Bar.objects.get(interval="1d").close == Decimal("101000")
     assert Quote.objects.count() == 1
+
+
+def test_polls_are_summarised_in_one_info_line_a_minute(caplog: pytest.LogCaptureFixture) -> None:
+    # Given a minute of polls, one a second: most store quotes, some are paced or rate limited
+    summary = tasks.PollSummary()
+    start = vn(MONDAY, "10:00")
+    caplog.set_level("DEBUG", logger="market.tasks")
+    for second in range(60):
+        if second % 20 == 19:
+            result: dict[str, Any] = {"skipped": "rate limited", "retry_after": 3.0}
+        elif second % 2:
+            result = {"skipped": "paced"}
+        else:
+            result = {"symbols": 33, "stored": 30, "unchanged": 3, "rejected": 0, "ticks": 40}
+        summary.add(result, now=start + timedelta(seconds=second))
+    assert [r for r in caplog.records if r.levelname == "INFO"] == []  # not a minute yet
+    # When the first poll of the next minute lands
+    summary.add({"skipped": "paced"}, now=start + timedelta(seconds=60))
+    # Then one INFO line tells what the minute's polls did
+    [line] = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    assert line == (
+        "quote polls in the last 60s: 30 ran (900 stored, 90 unchanged, 0 rejected, 1200 ticks,"
+        " 0 bars), skipped: 28 paced, 3 rate limited"
+    )
+    assert summary.polls == 0  # and the next minute starts from zero
+
+
+def test_each_poll_is_logged_at_debug(vn30, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(tasks, "quotes_poll", lambda force=False: {"skipped": "paced"})
+    caplog.set_level("DEBUG", logger="market.tasks")
+    tasks.poll_quotes()
+    [debug] = [r for r in caplog.records if r.name == "market.tasks"]
+    assert debug.levelname == "DEBUG"
+    assert debug.getMessage() == "quote poll: {'skipped': 'paced'}"
