@@ -19,10 +19,10 @@ from market.providers.simulated_universe import SimulatedInstrument
 INDEX_NOMINAL_SHARE_PRICE = 20_000
 _FOREIGN_SHARE = 0.08
 JITTER_TICKS = 2
-BURST_EVERY_SECONDS = 150.0
-BURST_SECONDS = (4, 16)  # inclusive-exclusive range of a burst's length
-BURST_TRADE_SHARE = 0.8
-JITTER_MOVE_SHARE = 0.4  # share of ordinary trades one tick away from the previous one
+BURST_EVERY_SECONDS = 120.0
+BURST_SECONDS = (4, 13)  # inclusive-exclusive range of a burst's length
+BURST_TRADE_SHARE = 0.7
+JITTER_MOVE_SHARE = 0.6  # share of ordinary trades one tick away from the previous one
 BURST_MOVE_SHARE = 0.5  # share of a burst's trades that walk the book one tick further
 
 
@@ -91,21 +91,20 @@ def day_path(
     steps = int(counts.sum())
     displacement = close_idx - open_idx
     moves = max(abs(displacement), int(rng.integers(30, 120)) * (3 if always_open else 1))
-    traded, burst = _trade_steps(spec, rng, counts, step_seconds)
-    trades = int(traded.sum())
-    if trades < moves + 1 and trades < steps:  # a short day: trade on more steps
-        idle = np.flatnonzero(~traded)
-        extra = min(moves + 1 - trades, len(idle))
-        traded[rng.choice(idle, size=extra, replace=False)] = True
-        trades += extra
+    step_ids, burst_steps = _trade_steps(spec, rng, steps, step_seconds)
+    if len(step_ids) < moves + 1 and len(step_ids) < steps:  # a short day: trade on more steps
+        idle = np.setdiff1d(np.arange(steps), step_ids, assume_unique=True)
+        extra = min(moves + 1 - len(step_ids), len(idle))
+        step_ids = np.union1d(step_ids, rng.choice(idle, size=extra, replace=False))
+    trades = len(step_ids)
     moves = min(moves, trades - 1)
     if (moves - displacement) % 2:
         moves -= 1
     if moves < abs(displacement):
         raise AssertionError(f"{spec.symbol} {day}: too few steps for its close")
 
-    step_ids = np.flatnonzero(traded)
-    in_burst = burst[step_ids]
+    found = np.minimum(np.searchsorted(burst_steps, step_ids), max(0, len(burst_steps) - 1))
+    in_burst = burst_steps[found] == step_ids if len(burst_steps) else np.zeros(trades, bool)
     offsets = np.r_[0, np.cumsum(counts)[:-1]]
     window = np.searchsorted(np.cumsum(counts), step_ids, side="right")
     starts = np.array([a for a, _ in windows], dtype=np.float64)
@@ -129,8 +128,9 @@ def day_path(
     moved = np.diff(ladder_idx, prepend=ladder_idx[0])
     sides = np.where(moved > 0, 1, np.where(moved < 0, -1, np.where(tie_buy, 1, -1)))
     sides[0] = 0
-    foreign_buy = np.where(rng.random(trades) < _FOREIGN_SHARE, volumes, 0)
-    foreign_sell = np.where(rng.random(trades) < _FOREIGN_SHARE, volumes, 0)
+    foreign = rng.random(trades)  # a foreign buyer, a foreign seller, or neither
+    foreign_buy = np.where(foreign < _FOREIGN_SHARE, volumes, 0)
+    foreign_sell = np.where(foreign > 1 - _FOREIGN_SHARE, volumes, 0)
     if spec.is_index:
         foreign_buy = foreign_sell = np.zeros(trades, dtype=np.int64)
     floor, ceiling = band if band is not None else (None, None)
@@ -155,28 +155,29 @@ def day_path(
 
 
 def _trade_steps(
-    spec: SimulatedInstrument, rng: np.random.Generator, counts: np.ndarray, step_seconds: float
+    spec: SimulatedInstrument, rng: np.random.Generator, steps: int, step_seconds: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Which steps carry a trade, and which lie in a volume burst (both boolean, one per step).
+    """The steps that carry a trade (sorted, unique) and the steps inside volume bursts.
 
-    Outside bursts each step trades with probability ``liquidity * step_seconds``; bursts start
-    about every ``BURST_EVERY_SECONDS`` of open market, last ``BURST_SECONDS`` and trade on
+    Outside bursts each step trades with probability about ``liquidity * step_seconds``; bursts
+    start about every ``BURST_EVERY_SECONDS`` of open market, last ``BURST_SECONDS`` and trade on
     ``BURST_TRADE_SHARE`` of their steps. The first step of the day always trades (the open).
+    Drawn per trade, not per step, so a day around the clock costs little more than a session.
     """
-    steps = int(counts.sum())
     if steps == 0:
-        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    chance = min(1.0, spec.liquidity * step_seconds)
+    ordinary = rng.integers(0, steps, size=int(rng.poisson(chance * steps)))
     bursts = int(rng.poisson(steps * step_seconds / BURST_EVERY_SECONDS))
     lengths = np.maximum(1, rng.integers(*BURST_SECONDS, size=bursts) // step_seconds)
+    lengths = lengths.astype(np.int64)
     starts = rng.integers(0, steps, size=bursts)
-    edges = np.zeros(steps + 1, dtype=np.int64)
-    np.add.at(edges, starts, 1)
-    np.add.at(edges, np.minimum(starts + lengths.astype(np.int64), steps), -1)
-    burst = np.cumsum(edges[:-1]) > 0
-    chance = np.where(burst, BURST_TRADE_SHARE, min(1.0, spec.liquidity * step_seconds))
-    traded = rng.random(steps) < chance
-    traded[0] = True
-    return traded, burst
+    first = np.cumsum(lengths) - lengths
+    inside = np.repeat(starts - first, lengths) + np.arange(int(lengths.sum()))
+    inside = inside[inside < steps]
+    busy = inside[rng.random(len(inside)) < BURST_TRADE_SHARE]
+    traded = np.unique(np.concatenate([[0], ordinary, busy]).astype(np.int64))
+    return traded, np.unique(inside)
 
 
 def _jitter(rng: np.random.Generator, in_burst: np.ndarray) -> np.ndarray:

@@ -37,7 +37,7 @@ def _vn30(
     symbol: str, name: str, name_en: str, industry: str, shares: int, base: int, sigma: float
 ):
     return SimulatedInstrument(
-        symbol, Exchange.HOSE, "stock", name, name_en, industry, shares, base, sigma, 0.7, 0.2,
+        symbol, Exchange.HOSE, "stock", name, name_en, industry, shares, base, sigma, 0.7, 0.1,
         groups=("VN30",),
     )  # fmt: skip
 
