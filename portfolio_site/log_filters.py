@@ -4,9 +4,10 @@
   out: a rejected payload, an exception text or a vendor message never fills the screen. The
   traceback of ``logger.exception`` is kept whole.
 * ``FrequentTasks`` moves Celery's per-run lines about the tasks that run every few seconds (the
-  quote poll, the minute bars) to DEBUG: "Task ... received", "Task ... succeeded" and beat's
-  "Sending due task". At INFO the poller's one-line summary a minute stands for them
-  (``market.tasks.PollSummary``); with ``LOG_LEVEL=DEBUG`` every run is shown again.
+  quote poll, the minute bars) to DEBUG: "Task ... received", "Task ... succeeded", "Discarding
+  revoked task" (a backlog after start-up) and beat's "Sending due task". At INFO the poller's
+  one-line summary a minute stands for them (``market.tasks.PollSummary``); with
+  ``LOG_LEVEL=DEBUG`` every run is shown again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ import logging
 
 MAX_CHARS = 1000
 FREQUENT_TASKS = ("market.poll_quotes", "market.aggregate_bars")
-_CELERY_RUN_LOGGERS = ("celery.app.trace", "celery.worker.strategy", "celery.beat")
+_CELERY_RUN_LOGGERS = (
+    "celery.app.trace",
+    "celery.worker.strategy",
+    "celery.worker.request",
+    "celery.beat",
+)
 
 
 class ShortLines(logging.Filter):

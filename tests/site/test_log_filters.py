@@ -35,6 +35,7 @@ def test_a_short_line_is_left_alone() -> None:
         ("celery.worker.strategy", "Task market.poll_quotes[0f3c] received"),
         ("celery.beat", "Scheduler: Sending due task market: poll quotes (market.poll_quotes)"),
         ("celery.app.trace", "Task market.aggregate_bars[1a] succeeded in 0.2s: None"),
+        ("celery.worker.request", "Discarding revoked task: market.poll_quotes[5b8c]"),
     ],
 )
 def test_celerys_lines_about_the_poll_are_debug(
