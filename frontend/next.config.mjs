@@ -1,5 +1,8 @@
 // /api/* (except our own /api/session/*) and /ws/* are proxied to Django by server.mjs at run time,
 // so the backend address is not frozen into the build (see README "Frontend").
+import createNextIntlPlugin from "next-intl/plugin";
+
+const withNextIntl = createNextIntlPlugin("./src/i18n/request.ts");
 
 /** @type {import("next").NextConfig} */
 const nextConfig = {
@@ -9,4 +12,4 @@ const nextConfig = {
   skipTrailingSlashRedirect: true,
 };
 
-export default nextConfig;
+export default withNextIntl(nextConfig);

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from market import events, selectors
+from market import charts, events, selectors
 from market.calendar import market_date, vn_midnight_utc
 from market.models import CorporateEvent, CorporateEventKind, Instrument, InstrumentType, Tick
 from market.serializers import (
@@ -282,7 +282,12 @@ class BarListApi(MarketAPIView):
             "when more match, the most recent ones are returned and `truncated` is true. "
             "Dates are Vietnam trading dates (start = that day's 00:00 ICT, end = the whole day); "
             "datetimes need `Z` or an offset. Defaults: end = now; start = end minus 1 day (1m), "
-            "5 days (5m), 10 days (15m), 30 days (1h) or 365 days (1d)."
+            "5 days (5m), 10 days (15m), 30 days (1h) or 365 days (1d); an intraday window with "
+            "no bar is moved back to end at the latest stored bar (the last session after a "
+            "weekend or a restart). 1d: the quote's trading day is a candle built from the "
+            "quote (open, high, low, last, volume), so the chart ends at the header's price. "
+            "5m/15m/1h: the current bucket is rolled up from the stored 1m bars. Indices "
+            "(VNINDEX, VN30, HNXINDEX) work alike, in points."
         ),
         parameters=[
             OpenApiParameter("interval", str, enum=["1m", "5m", "15m", "1h", "1d"], default="1d"),
@@ -313,11 +318,18 @@ class BarListApi(MarketAPIView):
         query = BarsQuery(data=request.query_params.dict(), context={"now": timezone.now()})
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        page = selectors.bar_list(
+        if "start" not in params:
+            params["since"] = charts.anchored_since(
+                instrument=instrument,
+                interval=params["interval"],
+                since=params["since"],
+                until=params["until"],
+            )
+        page = charts.chart_bars(
             instrument=instrument,
             interval=params["interval"],
-            start=params["since"],
-            end=params["until"],
+            since=params["since"],
+            until=params["until"],
             limit=selectors.BARS_MAX,
         )
         return Response(

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from market.text import instrument_search_text
+
 
 def price_field(**kwargs: Any) -> models.DecimalField:
     return models.DecimalField(
@@ -81,6 +83,14 @@ class Instrument(models.Model):
     )
     name = models.CharField(max_length=255, blank=True)
     name_en = models.CharField("English name", max_length=255, blank=True)
+    short_name = models.CharField(
+        max_length=100, blank=True, help_text="The brand investors use, e.g. Vinamilk for VNM"
+    )
+    search_text = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="Symbol, short name and names folded (lower-case, no accents): filled on save",
+    )
     industry = models.CharField("industry (ICB)", max_length=120, blank=True)
     lot_size = models.PositiveIntegerField(default=100)
     listed_shares = models.BigIntegerField(null=True, blank=True)
@@ -103,6 +113,18 @@ class Instrument(models.Model):
 
     def __str__(self) -> str:
         return self.symbol
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "search_text" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "search_text"]
+        super().save(*args, **kwargs)
+
+    def refresh_search_text(self) -> None:
+        self.search_text = instrument_search_text(
+            symbol=self.symbol, name=self.name, name_en=self.name_en, short_name=self.short_name
+        )
 
 
 class Quote(models.Model):

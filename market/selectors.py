@@ -46,6 +46,7 @@ from market.models import (
     Tick,
 )
 from market.services import quote_seen_key
+from market.text import search_words
 from portfolio_site.errors import NotFound
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,8 @@ def instrument_list(
     search: str | None = None,
     active_only: bool = True,
 ) -> QuerySet[Instrument]:
-    """Instruments ordered by symbol; ``search`` matches the symbol prefix or either name."""
+    """Instruments ordered by symbol; ``search`` matches the symbol prefix, or each of its words
+    the symbol, short name or either name, accents ignored."""
     instruments = Instrument.objects.all().prefetch_related("groups").order_by("symbol")
     if active_only:
         instruments = instruments.filter(is_active=True)
@@ -93,11 +95,13 @@ def instrument_list(
         instruments = instruments.filter(type=type)
     if group:
         instruments = instruments.filter(groups__code=group.upper())
-    if search:
-        term = search.strip()
-        instruments = instruments.filter(
-            Q(symbol__istartswith=term) | Q(name__icontains=term) | Q(name_en__icontains=term)
-        )
+    if search and search.strip():
+        # Accent-insensitive (``market/text.py``): every word of the term within the folded symbol,
+        # short name or names ("sua", "vinamilk", "sữa việt" find VNM), or the symbol's prefix.
+        words = Q()
+        for word in search_words(search):
+            words &= Q(search_text__contains=word)
+        instruments = instruments.filter(Q(symbol__istartswith=search.strip()) | words)
     return instruments.distinct() if group else instruments
 
 

@@ -323,6 +323,7 @@ class InstrumentSerializer(serializers.Serializer):
     type = serializers.CharField()
     name = serializers.CharField()
     name_en = serializers.CharField()
+    short_name = serializers.CharField(help_text='The brand investors use ("Vinamilk"), or ""')
     industry = serializers.CharField()
     lot_size = serializers.IntegerField()
     listed_shares = serializers.IntegerField(allow_null=True)

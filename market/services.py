@@ -18,8 +18,9 @@ Quote ingestion (``quotes_ingest``) is the heart of the live feed. For each pric
    the very first quote of a symbol is a baseline and makes no tick (its volume may span hours);
 4. the Quote rows are upserted, the ticks inserted and the 1m bars they touch rebuilt from the
    stored ticks, all in one transaction that locks the instruments' rows (concurrent polls queue);
-5. on commit the new ticks go out through ``realtime.broadcast.publish_ticks`` and
-   ``market.signals.quotes_updated`` is sent.
+5. on commit the new ticks, with the stored quotes' board fields (``market.board.board_quote``),
+   go out through ``realtime.broadcast.publish_ticks`` and ``market.signals.quotes_updated`` is
+   sent.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from market import aggregation
+from market.board import board_quote
 from market.calendar import (
     Exchange as CalendarExchange,
 )
@@ -75,7 +77,9 @@ from market.providers.base import (
     get_provider,
 )
 from market.providers.validation import validate_bar, validate_quote, validate_tick
+from market.short_names import short_name_for
 from market.signals import daily_close_updated, quotes_updated
+from market.text import instrument_search_text
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +229,8 @@ _INSTRUMENT_FIELDS = (
     "industry",
     "lot_size",
     "listed_shares",
+    "short_name",
+    "search_text",
 )
 
 
@@ -239,9 +245,16 @@ def _instrument_values(info: InstrumentInfo, current: Instrument | None) -> dict
         ("name_en", info.name_en),
         ("industry", info.industry),
         ("listed_shares", info.listed_shares),
+        ("short_name", short_name_for(info.symbol, info.short_name)),
     ):
         keep = current is not None and incoming in ("", None)
         values[name] = getattr(current, name) if keep else incoming
+    values["search_text"] = instrument_search_text(
+        symbol=info.symbol,
+        name=values["name"],
+        name_en=values["name_en"],
+        short_name=values["short_name"],
+    )
     return values
 
 
@@ -368,6 +381,7 @@ def quotes_ingest(*, snapshots: Sequence[QuoteSnapshot]) -> IngestResult:
     new_ticks: list[_NewTick] = []
     published: list[dict[str, Any]] = []
     changed_quotes: list[dict[str, Any]] = []
+    board_quotes: list[dict[str, Any]] = []  # market.board: the quote frames of the board stream
     seen: list[str] = []
     with transaction.atomic():
         targets = _lock_targets(latest)
@@ -438,6 +452,14 @@ def quotes_ingest(*, snapshots: Sequence[QuoteSnapshot]) -> IngestResult:
             if tick is not None:
                 new_ticks.append(tick)
                 published.append(_tick_message(symbol, tick, snapshot))
+            board_quotes.append(
+                board_quote(
+                    snapshot=snapshot,
+                    instrument_type=target.type,
+                    seq=tick.seq if tick is not None else (target.last_seq or None),
+                    last_volume=tick.volume if tick is not None else None,
+                )
+            )
 
         if quote_rows:
             _quotes_store(quote_rows)
@@ -450,7 +472,9 @@ def quotes_ingest(*, snapshots: Sequence[QuoteSnapshot]) -> IngestResult:
         seen_at = timezone.now()
         transaction.on_commit(lambda: quotes_mark_seen(symbols=seen, at=seen_at), robust=True)
         if published or changed_quotes:
-            transaction.on_commit(lambda: _announce_quotes(published, changed_quotes), robust=True)
+            transaction.on_commit(
+                lambda: _announce_quotes(published, changed_quotes, board_quotes), robust=True
+            )
 
     if result.rejected:
         logger.warning(
@@ -670,16 +694,21 @@ def _tick_message(symbol: str, tick: _NewTick, snapshot: QuoteSnapshot) -> dict[
     }
 
 
-def _announce_quotes(ticks: list[dict[str, Any]], quotes: list[dict[str, Any]]) -> None:
-    """After commit: push the ticks to websocket groups and tell the listeners."""
-    if ticks:
+def _announce_quotes(
+    ticks: list[dict[str, Any]],
+    quotes: list[dict[str, Any]],
+    board_quotes: list[dict[str, Any]] | None = None,
+) -> None:
+    """After commit: push the ticks (and the board fields of the stored quotes) to websocket
+    groups and tell the listeners."""
+    if ticks or board_quotes:
         try:
             from realtime.broadcast import publish_ticks
         except ImportError:
             logger.debug("realtime.broadcast is not installed; %d ticks not published", len(ticks))
         else:
             try:
-                publish_ticks(ticks)
+                publish_ticks(ticks, quotes=board_quotes or ())
             except Exception:
                 logger.exception("publishing %d ticks failed", len(ticks))
     if quotes:

@@ -194,7 +194,9 @@ HOLDING_LABELS = {
 }
 
 # The portfolio's rules: every service field after its name and description.
-RULE_FIELDS = services.PORTFOLIO_FIELDS[2:]
+# The rules of a portfolio (its remembered chart benchmark is the owner's choice, not a rule).
+ADMIN_FIELDS = tuple(n for n in services.PORTFOLIO_FIELDS if n != "benchmark")
+RULE_FIELDS = ADMIN_FIELDS[2:]
 
 
 class PortfolioAdminForm(forms.ModelForm):
@@ -317,7 +319,7 @@ class PortfolioAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Portfolio, form: forms.ModelForm, change: bool
     ) -> None:
-        fields = {n: getattr(obj, n) for n in services.PORTFOLIO_FIELDS}
+        fields = {n: getattr(obj, n) for n in ADMIN_FIELDS}
         try:
             if not change:
                 name = fields.pop("name")

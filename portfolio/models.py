@@ -58,6 +58,12 @@ class Portfolio(models.Model):
     track_cash = models.BooleanField(
         default=True, help_text="Track a cash balance and refuse spending more than it"
     )
+    benchmark = models.CharField(
+        max_length=20,
+        default="VNINDEX",
+        blank=True,
+        help_text="The performance chart's benchmark symbol (blank: none); the client's choice",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

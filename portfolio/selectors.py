@@ -255,7 +255,7 @@ def portfolio_allocation(*, portfolio: Portfolio, by: str = "symbol") -> dict[st
 _BENCHMARK = re.compile(r"[A-Z0-9]{1,20}")
 
 
-def _benchmark_symbol(benchmark: str | None) -> str | None:
+def benchmark_symbol(benchmark: str | None) -> str | None:
     symbol = (benchmark if benchmark is not None else DEFAULT_BENCHMARK).strip().upper()
     if not symbol or symbol == "NONE":
         return None
@@ -274,6 +274,18 @@ def _benchmark_symbol(benchmark: str | None) -> str | None:
     return symbol
 
 
+def performance_range_code(range_code: str | None) -> str:
+    """The range code in capitals; 400 ``invalid_range`` unless one of ``RANGE_CODES``."""
+    code = (range_code or "").strip().upper()
+    if code not in RANGE_CODES:
+        raise DomainError(
+            f"Unknown range {range_code!r}; use one of {', '.join(RANGE_CODES)}.",
+            code="invalid_range",
+            fields={"range": [f"Use one of {', '.join(RANGE_CODES)}."]},
+        )
+    return code
+
+
 def portfolio_performance(
     *,
     portfolio: Portfolio,
@@ -287,22 +299,16 @@ def portfolio_performance(
     ``benchmark`` any instrument's symbol (400 ``unknown_benchmark``), "" or "none" for none.
     Cached until a transaction or a daily close changes.
     """
-    code = (range_code or "").strip().upper()
-    if code not in RANGE_CODES:
-        raise DomainError(
-            f"Unknown range {range_code!r}; use one of {', '.join(RANGE_CODES)}.",
-            code="invalid_range",
-            fields={"range": [f"Use one of {', '.join(RANGE_CODES)}."]},
-        )
-    benchmark_symbol = _benchmark_symbol(benchmark)
+    code = performance_range_code(range_code)
+    chosen = benchmark_symbol(benchmark)
     today = today or market_today()
     key = (
         f"portfolio:performance:v2:{_cache_stamp(portfolio)}:{snapshot_cache.closes_version()}:"
-        f"{code}:{benchmark_symbol or '-'}:{today.isoformat()}"
+        f"{code}:{chosen or '-'}:{today.isoformat()}"
     )
     return snapshot_cache.cached(
         key,
-        lambda: _compute_performance(portfolio, code, benchmark_symbol, today),
+        lambda: _compute_performance(portfolio, code, chosen, today),
         timeout=snapshot_cache.PERFORMANCE_TIMEOUT,
     )
 

@@ -14,6 +14,7 @@ from portfolio.alerts import threshold_display
 from portfolio.ledger import Kind
 from portfolio.models import Alert, AlertCondition, CostMethod, Portfolio, Transaction
 from portfolio.services import TRANSACTION_ENTRY_FIELDS
+from portfolio.services.exchange_rules import is_odd_lot
 from portfolio.valuation import money
 from portfolio_site.api_serializers import StrictModelSerializer, StrictSerializer
 
@@ -85,6 +86,16 @@ class PortfolioSerializer(StrictModelSerializer):
         max_digits=7, decimal_places=6, required=False, help_text=RATE_HELP
     )
     cost_method = serializers.ChoiceField(choices=CostMethod.choices, required=False)
+    benchmark = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "The performance chart's benchmark, remembered for the client: VNINDEX (default), "
+            'VN30, HNXINDEX or any instrument\'s symbol; "" for none. Unknown: 400 '
+            "unknown_benchmark."
+        ),
+    )
 
     class Meta:
         model = Portfolio
@@ -100,6 +111,7 @@ class PortfolioSerializer(StrictModelSerializer):
             "cost_method",
             "enforce_settlement",
             "track_cash",
+            "benchmark",
             "created_at",
             "updated_at",
         ]
@@ -129,6 +141,9 @@ class TransactionSerializer(serializers.ModelSerializer):
     amount = _vnd(allow_null=True)
     fee = _vnd()
     tax = _vnd()
+    odd_lot = serializers.SerializerMethodField(
+        help_text="A BUY or SELL of fewer shares than a board lot (1-99): an odd-lot trade."
+    )
     realized = serializers.SerializerMethodField(
         help_text=(
             "What a SELL realized (null for other kinds; in the response to a write also null "
@@ -151,8 +166,14 @@ class TransactionSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "realized",
+            "odd_lot",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_odd_lot(self, row: Transaction) -> bool:
+        lot_size = row.instrument.lot_size if row.instrument is not None else None
+        return is_odd_lot(kind=row.kind, quantity=row.quantity, lot_size=lot_size)
 
     @extend_schema_field(SaleRealizedSerializer(allow_null=True))
     def get_realized(self, row: Transaction) -> dict[str, Any] | None:
@@ -193,6 +214,58 @@ class TransactionInputSerializer(StrictSerializer):
         allow_blank=True,
         help_text="Your own id, unique per portfolio (import deduplication).",
     )
+
+
+class TransactionPreviewInputSerializer(TransactionInputSerializer):
+    transaction_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Preview a change of this stored transaction (fields omitted keep their value).",
+    )
+
+
+class PreviewProblemSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="insufficient_cash, unsettled_shares, oversell, ... (the write's 422 codes)."
+    )
+    message = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+    transaction_id = serializers.IntegerField(
+        allow_null=True, help_text="A stored transaction the change breaks; null for this one."
+    )
+    details = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="available / requested amounts; settles_on (ISO date) for unsettled shares.",
+    )
+
+
+class TransactionPreviewSerializer(serializers.Serializer):
+    """What the write would store and what it would do to the portfolio."""
+
+    kind = serializers.ChoiceField(choices=[k.value for k in Kind], source="prepared.kind.value")
+    symbol = serializers.CharField(source="prepared.symbol")
+    quantity = QuantityOutputField(source="prepared.quantity")
+    price = VndField(source="prepared.price", allow_null=True)
+    amount = VndField(source="prepared.amount", allow_null=True)
+    fee = VndField(source="prepared.fee")
+    tax = VndField(source="prepared.tax", help_text="The sell tax of a SELL, dividend tax.")
+    fee_is_derived = serializers.BooleanField(source="prepared.fee_is_derived")
+    tax_is_derived = serializers.BooleanField(source="prepared.tax_is_derived")
+    trade_date = serializers.DateField(source="prepared.trade_date")
+    settle_date = serializers.DateField(source="prepared.settle_date")
+    gross = _vnd("quantity x price; null for cash kinds.", allow_null=True)
+    net_cash_effect = _vnd("What the transaction adds to cash (negative: paid out).")
+    cash_after = _vnd(
+        "Cash after it (at its date); null when cash is not tracked.", allow_null=True
+    )
+    quantity_after = QuantityOutputField(
+        allow_null=True, help_text="Shares of the symbol held after it; null when oversold."
+    )
+    average_cost_after = _vnd("Average cost per share after it.", allow_null=True)
+    realized = _vnd("What a SELL realizes (proceeds - cost), whole VND.", allow_null=True)
+    odd_lot = serializers.BooleanField(help_text="Fewer shares than a board lot (1-99).")
+    accepted = serializers.BooleanField(help_text="The write would be accepted (no error).")
+    problems = PreviewProblemSerializer(many=True)
 
 
 DAY_CHANGE_HELP = (
@@ -362,8 +435,47 @@ class ClosedPositionSerializer(serializers.Serializer):
     taxes = _vnd(help_text="Sell taxes.")
 
 
+class SaleLineSerializer(serializers.Serializer):
+    transaction_id = serializers.IntegerField(read_only=True)
+    trade_date = serializers.DateField(read_only=True)
+    symbol = serializers.CharField(read_only=True)
+    quantity = QuantityOutputField(read_only=True)
+    price = _vnd()
+    gross = _vnd(help_text="quantity x price.")
+    fee = _vnd()
+    tax = _vnd(help_text="Sell tax withheld.")
+    proceeds = _vnd(help_text="gross - fee - tax.")
+    cost = _vnd(help_text="Cost basis of the shares sold, buy fees included.")
+    realized_pnl = _vnd(help_text="proceeds - cost.")
+    realized_pnl_pct = _pct(help_text="realized_pnl / cost in percent; null when cost is 0.")
+
+
+class YearTotalsSerializer(serializers.Serializer):
+    year = serializers.IntegerField(read_only=True)
+    sales_count = serializers.IntegerField(read_only=True)
+    realized_pnl = _vnd(help_text="The sum of the year's sales' realized_pnl.")
+    fees = _vnd(help_text="Brokerage fees of the year's BUYs and SELLs.")
+    sell_taxes = _vnd(help_text="Tax withheld on the year's sales (0.1 % of gross).")
+    dividend_income = _vnd(help_text="Gross cash dividends booked in the year.")
+    dividend_taxes = _vnd(help_text="Tax withheld on those dividends (5 %).")
+
+
 class ClosedPositionsSerializer(serializers.Serializer):
-    results = ClosedPositionSerializer(many=True, read_only=True)
+    year = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The ?year= filter; null for every year."
+    )
+    results = ClosedPositionSerializer(
+        many=True, read_only=True, help_text="Positions sold out (in the year), newest first."
+    )
+    sales = SaleLineSerializer(
+        many=True, read_only=True, help_text="Every SELL (of the year), newest first."
+    )
+    years = YearTotalsSerializer(
+        many=True,
+        read_only=True,
+        help_text="Totals of every year with a trade or a dividend (or only the filtered one), "
+        "newest first.",
+    )
 
 
 class AllocationSliceSerializer(serializers.Serializer):
@@ -457,3 +569,72 @@ class AlertInputSerializer(StrictSerializer):
         help_text="A price in VND (above/below) or a day change in percent (change_pct_*).",
     )
     is_active = serializers.BooleanField(required=False, default=True)
+
+
+class OverviewTotalsSerializer(serializers.Serializer):
+    cash = _vnd(
+        "Summed cash of the portfolios that track it; null when none does.", allow_null=True
+    )
+    cost_basis = _vnd()
+    market_value = _vnd()
+    total_value = _vnd()
+    net_flows = _vnd()
+    realized_pnl = _vnd()
+    unrealized_pnl = _vnd()
+    dividends = _vnd()
+    interest = _vnd()
+    fees = _vnd()
+    taxes = _vnd()
+    total_return = _vnd()
+    day_change = _vnd("The sum of the portfolios' day_change.")
+    day_change_pct = _pct("day_change / the sum of the portfolios' day bases.")
+    holdings_count = serializers.IntegerField(read_only=True, help_text="Distinct symbols held.")
+    portfolios_count = serializers.IntegerField(read_only=True)
+
+
+class OverviewErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    message = serializers.CharField(read_only=True)
+
+
+class OverviewPortfolioSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    cash_tracked = serializers.BooleanField(read_only=True)
+    benchmark = serializers.CharField(read_only=True)
+    share = _pct("The portfolio's total_value in percent of the summed total_value.")
+    error = OverviewErrorSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Set when its ledger no longer folds (its summary answers 409): left out of "
+        "the totals.",
+    )
+    summary = PortfolioSummarySerializer(read_only=True, allow_null=True)
+
+
+class OverviewPointSerializer(serializers.Serializer):
+    date = serializers.CharField(read_only=True)
+    value = _vnd()
+    flow = _vnd()
+    twr_index = serializers.CharField(read_only=True)
+
+
+class OverviewPerformanceSerializer(serializers.Serializer):
+    range = serializers.CharField(read_only=True)
+    start = serializers.CharField(read_only=True, allow_null=True)
+    end = serializers.CharField(read_only=True, allow_null=True)
+    start_value = _vnd()
+    end_value = _vnd()
+    net_flows = _vnd()
+    gain = _vnd()
+    twr = _ratio()
+    max_drawdown = _ratio()
+    series = OverviewPointSerializer(many=True, read_only=True)
+
+
+class OverviewSerializer(serializers.Serializer):
+    as_of = serializers.CharField(read_only=True)
+    totals = OverviewTotalsSerializer(read_only=True)
+    portfolios = OverviewPortfolioSerializer(many=True, read_only=True)
+    allocation = AllocationSliceSerializer(many=True, read_only=True)
+    performance = OverviewPerformanceSerializer(read_only=True)

@@ -1,15 +1,23 @@
 """portfolio API routes (mounted under /api/ by portfolio_site/urls.py)."""
 
 from django.urls import path
+from rest_framework.renderers import JSONRenderer
 from rest_framework.routers import SimpleRouter
 
-from portfolio.apis import AlertViewSet, PortfolioViewSet, TransactionViewSet, WatchlistViewSet
+from portfolio.apis import (
+    AlertViewSet,
+    CsvRenderer,
+    PortfolioViewSet,
+    TransactionViewSet,
+    WatchlistViewSet,
+)
 
 router = SimpleRouter()
 router.register("portfolios", PortfolioViewSet, basename="portfolio")
 router.register("watchlist", WatchlistViewSet, basename="watchlist")
 router.register("alerts", AlertViewSet, basename="alert")
 
+transaction_preview = TransactionViewSet.as_view({"post": "preview"})
 transaction_list = TransactionViewSet.as_view({"get": "list", "post": "create"})
 transaction_detail = TransactionViewSet.as_view(
     {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
@@ -17,9 +25,21 @@ transaction_detail = TransactionViewSet.as_view(
 
 urlpatterns = [
     path(
+        "portfolios/<int:pk>/closed-positions/export.csv",
+        PortfolioViewSet.as_view(
+            {"get": "closed_positions_csv"}, renderer_classes=[JSONRenderer, CsvRenderer]
+        ),
+        name="portfolio-closed-positions-export",
+    ),
+    path(
         "portfolios/<int:portfolio_id>/transactions/",
         transaction_list,
         name="portfolio-transaction-list",
+    ),
+    path(
+        "portfolios/<int:portfolio_id>/transactions/preview/",
+        transaction_preview,
+        name="portfolio-transaction-preview",
     ),
     path(
         "portfolios/<int:portfolio_id>/transactions/<int:pk>/",

@@ -198,6 +198,8 @@ CHANNEL_LAYERS = {
 
 # Websockets (realtime/): limits, coalescing and credential checks.
 WS_MAX_SYMBOLS = env.integer("WS_MAX_SYMBOLS", 200, minimum=1)
+# The price board (GET /api/market/board/, the market stream's board action): symbols per board.
+BOARD_MAX_SYMBOLS = env.integer("BOARD_MAX_SYMBOLS", 600, minimum=1)
 WS_CONNECT_LIMIT = env.integer("WS_CONNECT_LIMIT", 60, minimum=1)
 WS_CONNECT_WINDOW_SECONDS = env.number("WS_CONNECT_WINDOW_SECONDS", 60.0, minimum=1.0)
 WS_MESSAGE_LIMIT = env.integer("WS_MESSAGE_LIMIT", 30, minimum=1)
@@ -274,6 +276,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The kinds a transaction is written (and previewed) with: one name for every "kind" using them.
+    "ENUM_NAME_OVERRIDES": {"TransactionInputKindEnum": "portfolio.ledger.Kind"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portfolio_site.openapi.document_idempotency_keys",
@@ -342,6 +346,8 @@ MARKET_DATA_PROVIDER = env.choice(
     "MARKET_DATA_PROVIDER", "simulated" if TESTING else "auto", ("vnstock", "simulated", "auto")
 )
 VNSTOCK_SOURCE = env.choice("VNSTOCK_SOURCE", "KBS", ("KBS", "VCI"))
+# Index baskets whose members the instrument sync records (the price board's VN30 / HNX30 lists).
+VNSTOCK_GROUPS = [g.upper() for g in env.string_list("VNSTOCK_GROUPS", ["VN30", "HNX30"])]
 VNSTOCK_API_KEY = env.string("VNSTOCK_API_KEY", "")
 VNSTOCK_CALLS_PER_MINUTE = env.integer(
     "VNSTOCK_CALLS_PER_MINUTE", 60 if VNSTOCK_API_KEY else 20, minimum=1

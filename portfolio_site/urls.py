@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portfolio_site import api_fallback, auth_api, health
+from realtime.board_api import BoardApi
 
 admin.site.site_url = settings.FRONTEND_URL  # "View site" opens the web client
 admin.site.site_header = _("Portfolio tracker administration")
@@ -27,6 +28,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the admin's vi/en switch
     path("api/auth/ws-ticket/", include("realtime.urls")),
     path("api/auth/", include(auth_patterns)),
+    path("api/market/board/", BoardApi.as_view(), name="market-board"),
     path("api/market/", include("market.urls")),
     path("api/", include("portfolio.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -187,8 +187,12 @@ def _tick_fields(tick: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def tick_events(ticks: Sequence[Mapping[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    """One ``tick.message`` per symbol: ``{"type", "symbol", "ticks": [...]}``, ticks by seq."""
+def tick_events(
+    ticks: Sequence[Mapping[str, Any]], quotes: Sequence[Mapping[str, Any]] = ()
+) -> list[tuple[str, dict[str, Any]]]:
+    """One ``tick.message`` per symbol: ``{"type", "symbol", "ticks": [...]}``, ticks by seq, plus
+    ``"quote"`` (the symbol's board fields, ``market.board.board_quote``) when the batch stored
+    its quote -- a symbol whose quote changed without a trade gets an event with no ticks."""
     by_symbol: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
     for tick in ticks:
         symbol = str(tick["symbol"]).upper()
@@ -196,21 +200,35 @@ def tick_events(ticks: Sequence[Mapping[str, Any]]) -> list[tuple[str, dict[str,
             logger.warning("realtime: dropping a tick with an invalid symbol")
             continue
         by_symbol[symbol].append(_tick_fields(tick))
+    board: dict[str, dict[str, Any]] = {}
+    for quote in quotes:
+        symbol = str(quote["symbol"]).upper()
+        if not _SYMBOL.match(symbol):
+            logger.warning("realtime: dropping a quote with an invalid symbol")
+            continue
+        board[symbol] = {**quote, "symbol": symbol}
+        by_symbol.setdefault(symbol, [])
     events = []
     for symbol, rows in by_symbol.items():
         rows.sort(key=lambda row: row["seq"])
-        events.append((ticker_group(symbol), {"type": TICK_EVENT, "symbol": symbol, "ticks": rows}))
+        event: dict[str, Any] = {"type": TICK_EVENT, "symbol": symbol, "ticks": rows}
+        if symbol in board:
+            event["quote"] = board[symbol]
+        events.append((ticker_group(symbol), event))
     return events
 
 
-def publish_ticks(ticks: Sequence[Mapping[str, Any]]) -> None:
+def publish_ticks(
+    ticks: Sequence[Mapping[str, Any]], quotes: Sequence[Mapping[str, Any]] = ()
+) -> None:
     """Push new ticks to every client subscribed to their symbols (one batch, after commit).
 
     Each mapping: ``{"symbol", "price", "change", "change_pct", "volume", "ts", "seq", "source"}``
     with prices and changes as strings (Decimal is accepted), ``ts`` ISO-8601 UTC, ``seq`` the
-    symbol's tick sequence number.
+    symbol's tick sequence number. ``quotes``: the board fields of the quotes the batch stored
+    (``market.board.board_quote``), for the board stream.
     """
-    _dispatch(tick_events(ticks))
+    _dispatch(tick_events(ticks, quotes))
 
 
 def publish_portfolio_changed(portfolio_id: int) -> None:

@@ -41,6 +41,7 @@ from portfolio.models import Portfolio
 from portfolio_site.client_ip import client_ip_from_scope
 from realtime import limits
 from realtime.auth import AuthError, WebsocketSession, user_is_active
+from realtime.board_stream import BoardStreamMixin
 from realtime.broadcast import portfolio_group, user_group
 from realtime.fanout import hub_for
 from realtime.origins import ORIGIN_ABSENT
@@ -229,11 +230,13 @@ class StreamConsumer(AsyncWebsocketConsumer):
         return content
 
 
-class MarketConsumer(StreamConsumer):
-    """``/ws/market/``: subscribe to symbols, get a snapshot, then every tick. Anonymous allowed."""
+class MarketConsumer(BoardStreamMixin, StreamConsumer):
+    """``/ws/market/``: subscribe to symbols, get a snapshot, then every tick; or follow a price
+    board (``realtime.board_stream``). Anonymous allowed."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.init_board()
         self.symbols: set[str] = set()
         self.last_seq: dict[str, int] = {}
         # Events of symbols whose snapshot is being sent: forwarded right after it, in order.
@@ -263,6 +266,10 @@ class MarketConsumer(StreamConsumer):
         action = content.get("action")
         if action == "ping":
             await self.send_event({"type": "pong"})
+        elif action == "board":
+            await self.board_subscribe(content.get("list"))
+        elif action == "board_leave":
+            await self.board_leave()
         elif action in ("subscribe", "unsubscribe"):
             symbols = self._parse_symbols(content.get("symbols"))
             if symbols is None:
@@ -275,7 +282,8 @@ class MarketConsumer(StreamConsumer):
                 await self.unsubscribe(symbols)
         else:
             await self.send_error(
-                ErrorCode.UNKNOWN_ACTION, "Unknown action; use subscribe, unsubscribe or ping."
+                ErrorCode.UNKNOWN_ACTION,
+                "Unknown action; use subscribe, unsubscribe, board, board_leave or ping.",
             )
 
     @staticmethod
@@ -341,13 +349,15 @@ class MarketConsumer(StreamConsumer):
             self.symbols.discard(symbol)
             self.last_seq.pop(symbol, None)
             self.pending.pop(symbol, None)
-        await self.unfollow(set(removed))
+        await self.unfollow(set(removed) - self.board_symbols)
         await self.send_event(
             {"type": "unsubscribed", "symbols": removed, "subscribed": sorted(self.symbols)}
         )
 
     async def on_ticks(self, event: dict[str, Any]) -> None:
         symbol = event["symbol"]
+        if "quote" in event:
+            await self.board_quote(event)
         if symbol not in self.symbols:
             return  # unsubscribed while the event was in flight
         buffered = self.pending.get(symbol)

@@ -66,6 +66,7 @@ class InstrumentInfo:
     lot_size: int = 100
     listed_shares: int | None = None
     groups: tuple[str, ...] = ()
+    short_name: str = ""  # the brand investors use ("Vinamilk"), when the source has one
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,8 @@ INDEX_SYMBOLS: dict[str, tuple[Exchange, str]] = {
     "VN30": (Exchange.HOSE, "VN30 Index"),
     "HNXINDEX": (Exchange.HNX, "HNX-Index"),
 }
+# Index baskets whose members the listing sync records (the price board's VN30 and HNX30 lists).
+DEFAULT_GROUPS = ("VN30", "HNX30")
 _OTHER_INDICES = frozenset({"UPCOMINDEX", "VN100", "HNX30", "VNMIDCAP", "VNSMALLCAP"})
 _EXCHANGES = {
     "HOSE": Exchange.HOSE,
@@ -351,7 +353,7 @@ class VnstockProvider:
         if self.source not in SOURCES:
             raise ValueError(f"unsupported vnstock source {self.source!r}")
         self._budget = budget
-        self.groups = tuple(groups or read_setting("VNSTOCK_GROUPS", ("VN30",)))
+        self.groups = tuple(groups or read_setting("VNSTOCK_GROUPS", DEFAULT_GROUPS))
         self._clock = clock or (lambda: datetime.now(UTC))
 
     @property
@@ -454,6 +456,9 @@ class VnstockProvider:
                     lot_size=100,
                     listed_shares=None,
                     groups=tuple(members.get(symbol, ())),
+                    short_name=""
+                    if _is_missing(row.get("organ_short_name"))
+                    else str(row["organ_short_name"]).strip(),
                 )
             )
         if not instruments:

@@ -39,6 +39,7 @@ PORTFOLIO_EXAMPLE = OpenApiExample(
         "cost_method": "average",
         "enforce_settlement": True,
         "track_cash": True,
+        "benchmark": "VNINDEX",
         "created_at": "2026-01-05T02:00:00Z",
         "updated_at": "2026-03-02T08:15:00Z",
     },

@@ -25,7 +25,13 @@ from portfolio.apis.schema import (
 )
 from portfolio.idempotency import idempotent
 from portfolio.models import Portfolio, Transaction, TransactionKind
-from portfolio.serializers import TransactionInputSerializer, TransactionSerializer
+from portfolio.serializers import (
+    TransactionInputSerializer,
+    TransactionPreviewInputSerializer,
+    TransactionPreviewSerializer,
+    TransactionSerializer,
+)
+from portfolio.services.preview import transaction_preview
 from portfolio_site.api_errors import DATABASE_DOWN
 
 logger = logging.getLogger(__name__)
@@ -190,6 +196,37 @@ class TransactionViewSet(viewsets.GenericViewSet):
             portfolio=self.get_portfolio(), **serializer.validated_data
         )
         return Response(self._written(row), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Preview a transaction (nothing is stored)",
+        description=(
+            "Runs the write's own checks and ledger: the same 400 field errors (price_off_tick_grid, "
+            "price_outside_band, unknown_symbol, ...), 404, 409 and 422 (future_date, "
+            "non_trading_day, inactive_symbol) as POST (or, with transaction_id, PATCH), and returns "
+            "what would be stored (fee, tax, settle date), the gross value, the net cash effect, "
+            "the position and cash after it, what a SELL realizes and whether it is an odd lot. "
+            "Ledger refusals (insufficient_cash, unsettled_shares with the date they settle, "
+            "oversell) are listed in problems with accepted=false instead of a 422."
+        ),
+        request=TransactionPreviewInputSerializer,
+        responses={200: TransactionPreviewSerializer, **TRANSACTION_ERRORS},
+        examples=[TRANSACTION_REQUEST_EXAMPLES[0]],
+    )
+    def preview(self, request: Request, portfolio_id: str) -> Response:
+        editing = isinstance(request.data, dict) and request.data.get("transaction_id") is not None
+        serializer = TransactionPreviewInputSerializer(data=request.data, partial=editing)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        transaction_id = fields.pop("transaction_id", None)
+        previous = None
+        if transaction_id is not None:
+            previous = selectors.transaction_get(
+                portfolio=self.get_portfolio(), transaction_id=transaction_id
+            )
+        result = transaction_preview(
+            portfolio=self.get_portfolio(), fields=fields, previous=previous
+        )
+        return Response(TransactionPreviewSerializer(result).data)
 
     def retrieve(self, request: Request, portfolio_id: str, pk: str) -> Response:
         return Response(self._shown(self.get_object()))

@@ -71,7 +71,7 @@ class PortfolioTransferMixin(viewsets.GenericViewSet):
         return "import" if getattr(self, "action", None) == "import_file" else "portfolio_read"
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
-        if not force and getattr(self, "action", None) == "export":
+        if not force and getattr(self, "action", None) in ("export", "closed_positions"):
             chosen = request.query_params.get("format", "json")
             if chosen not in ("csv", "json"):
                 raise DomainError(

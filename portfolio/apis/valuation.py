@@ -3,28 +3,66 @@ closed positions (each one selector call, shaped by its serializer)."""
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portfolio import realized, selectors
+from portfolio import overview, realized, selectors
 from portfolio.apis.schema import NOT_FOUND
+from portfolio.apis.transfer import CsvRenderer
+from portfolio.models import Portfolio
 from portfolio.serializers import (
     AllocationSerializer,
     ClosedPositionsSerializer,
     HoldingsSerializer,
+    OverviewSerializer,
     PerformanceSerializer,
     PortfolioSummarySerializer,
 )
+from portfolio.transfer import export_filename
 from portfolio_site.openapi import error_response
 
 
 class PortfolioValuationMixin(viewsets.GenericViewSet):
     # Mixed into PortfolioViewSet, whose get_object finds the caller's portfolio (no docstring:
     # drf-spectacular would publish it as the description of every portfolio operation).
+
+    @extend_schema(
+        summary="All your portfolios at once: totals, today's P&L, allocation, performance",
+        description=(
+            "Each total is the sum of the portfolios' own summary figures (to the đồng); "
+            "`share` is a portfolio's total value in percent of the summed total. Allocation: "
+            "market value by symbol across portfolios, plus the summed cash. Performance: the "
+            "portfolios' value series over `range` summed per trading day, with a TWR of the "
+            "sum. A portfolio whose ledger no longer folds is listed with its `error` and left "
+            "out of the sums. Only your own portfolios; cached like the single summaries."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "range",
+                OpenApiTypes.STR,
+                enum=["1W", "1M", "3M", "6M", "YTD", "1Y", "3Y", "ALL"],
+                default="1Y",
+            )
+        ],
+        responses={
+            200: OverviewSerializer,
+            400: error_response(
+                "Unknown range.", code="invalid_range", message="Unknown range '2W'."
+            ),
+        },
+    )
+    @action(detail=False, methods=["get"])
+    def overview(self, request: Request) -> Response:
+        result = overview.portfolios_overview(
+            user=request.user, range_code=request.query_params.get("range", "1Y")
+        )
+        return Response(OverviewSerializer(result).data)
 
     @extend_schema(
         summary="Open positions valued at the latest quotes",
@@ -95,11 +133,11 @@ class PortfolioValuationMixin(viewsets.GenericViewSet):
             OpenApiParameter(
                 "benchmark",
                 OpenApiTypes.STR,
-                default="VNINDEX",
                 pattern=r"^ *([A-Za-z0-9]{1,20})? *$",
                 description=(
                     "VNINDEX, VN30 or any instrument's symbol; 'none' or empty for no benchmark. "
-                    "Not a symbol, or unknown: 400 unknown_benchmark."
+                    "Not a symbol, or unknown: 400 unknown_benchmark. Absent: the portfolio's "
+                    "stored `benchmark` (VNINDEX unless changed with PATCH)."
                 ),
             ),
         ],
@@ -113,10 +151,11 @@ class PortfolioValuationMixin(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"])
     def performance(self, request: Request, pk: str) -> Response:
+        portfolio = self.get_object()
         result = selectors.portfolio_performance(
-            portfolio=self.get_object(),
+            portfolio=portfolio,
             range_code=request.query_params.get("range", "1Y"),
-            benchmark=request.query_params.get("benchmark", selectors.DEFAULT_BENCHMARK),
+            benchmark=request.query_params.get("benchmark", portfolio.benchmark or "none"),
         )
         return Response(PerformanceSerializer(result).data)
 
@@ -143,17 +182,74 @@ class PortfolioValuationMixin(viewsets.GenericViewSet):
         return Response(AllocationSerializer(result).data)
 
     @extend_schema(
-        summary="Positions sold out: what each realized",
+        summary="Positions sold out, every sale's realized P&L, and totals per year",
         description=(
             "One row per holding taken from zero back to zero (a rebuy after selling out starts "
             "a new one), most recently closed first, under the portfolio's cost method. "
             "proceeds = sale proceeds after sell fees and taxes; cost = cost basis of the shares "
             "sold, buy fees included; realized_pnl = proceeds - cost; fees = buy and sell fees; "
-            "taxes = sell taxes. Cash dividends are in the summary."
+            "taxes = sell taxes. `sales` lists every SELL with what it realized; `years` the "
+            "year-end totals (realized P&L, fees, sell taxes, dividend income and the tax "
+            "withheld on it). `?year=2025` keeps the positions closed, the sales made and the "
+            "totals of that year (400 invalid_year for anything but a year from 2000 to this "
+            "one). `?format=csv`, or `closed-positions/export.csv`: the sales and cash "
+            "dividends as CSV for Excel (UTF-8 with a BOM)."
         ),
-        responses={200: ClosedPositionsSerializer, 404: NOT_FOUND},
+        parameters=[
+            OpenApiParameter("year", {"type": "integer", "minimum": 2000, "maximum": 9999}),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], default="json"),
+        ],
+        responses={
+            (200, "application/json"): ClosedPositionsSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            400: error_response("Not a year.", code="invalid_year", message="Unknown year '20x5'."),
+            404: NOT_FOUND,
+        },
     )
-    @action(detail=True, methods=["get"], url_path="closed-positions")
-    def closed_positions(self, request: Request, pk: str) -> Response:
-        rows = realized.closed_position_list(portfolio=self.get_object())
-        return Response(ClosedPositionsSerializer({"results": rows}).data)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="closed-positions",
+        renderer_classes=[JSONRenderer, CsvRenderer],
+    )
+    def closed_positions(self, request: Request, pk: str) -> HttpResponse:
+        portfolio = self.get_object()
+        year = realized.parse_year(request.query_params.get("year"))
+        if request.query_params.get("format") == "csv":
+            return self._year_end_csv(portfolio, year)
+        sales = realized.sale_list(portfolio=portfolio)
+        years = realized.year_totals(portfolio=portfolio, sales=sales)
+        body = {
+            "year": year,
+            "results": realized.closed_position_list(portfolio=portfolio, year=year),
+            "sales": [s for s in sales if year is None or s.trade_date.year == year],
+            "years": [y for y in years if year is None or y.year == year],
+        }
+        return Response(ClosedPositionsSerializer(body).data)
+
+    @extend_schema(
+        summary="Sales and cash dividends as CSV for Excel (UTF-8 with a BOM)",
+        parameters=[
+            OpenApiParameter("year", {"type": "integer", "minimum": 2000, "maximum": 9999})
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            400: error_response("Not a year.", code="invalid_year", message="Unknown year '20x5'."),
+            404: NOT_FOUND,
+        },
+    )
+    # Routed by portfolio/urls.py (no trailing slash: a file name), not by the router.
+    def closed_positions_csv(self, request: Request, pk: str) -> HttpResponse:
+        portfolio = self.get_object()
+        return self._year_end_csv(portfolio, realized.parse_year(request.query_params.get("year")))
+
+    @staticmethod
+    def _year_end_csv(portfolio: Portfolio, year: int | None) -> HttpResponse:
+        response = HttpResponse(
+            realized.year_end_csv(portfolio=portfolio, year=year),
+            content_type="text/csv; charset=utf-8",
+        )
+        stem = export_filename(portfolio, "csv").removesuffix(".csv")
+        suffix = f"-{year}" if year is not None else ""
+        response["Content-Disposition"] = f'attachment; filename="{stem}-realized{suffix}.csv"'
+        return response

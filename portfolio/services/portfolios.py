@@ -39,6 +39,7 @@ PORTFOLIO_FIELDS = (
     "cost_method",
     "enforce_settlement",
     "track_cash",
+    "benchmark",
 )
 LEDGER_SETTINGS = ("cost_method", "enforce_settlement", "track_cash")
 
@@ -57,6 +58,18 @@ def _check_portfolio_fields(fields: Mapping[str, Any]) -> None:
     if "cost_method" in fields and fields["cost_method"] not in CostMethod.values:
         errors.add("cost_method", f"Use one of {', '.join(CostMethod.values)}.")
     errors.raise_if_any()
+
+
+def _with_benchmark(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``fields`` with the benchmark checked and normalised: an instrument's symbol in capitals,
+    or "" for none ("" or "none"); 400 ``unknown_benchmark`` like ``?benchmark=`` of the
+    performance endpoint."""
+    if "benchmark" not in fields:
+        return dict(fields)
+    from portfolio.selectors import benchmark_symbol
+
+    symbol = benchmark_symbol(str(fields["benchmark"] or "") or "none")
+    return {**fields, "benchmark": symbol or ""}
 
 
 def _name_taken(owner_id: int, name: str, *, exclude: int | None = None) -> bool:
@@ -78,6 +91,7 @@ def portfolio_create(*, owner: Any, name: str, **settings: Any) -> Portfolio:
     """Create a portfolio; ``settings`` are any of the rates, cost_method and the two switches."""
     fields = {"name": name, **{k: v for k, v in settings.items() if v is not None}}
     _check_portfolio_fields(fields)
+    fields = _with_benchmark(fields)
     fields["name"] = name.strip()
     with transaction.atomic():
         if _name_taken(owner.pk, fields["name"]):
@@ -106,6 +120,7 @@ def portfolio_update(*, portfolio: Portfolio, changes: Mapping[str, Any]) -> Por
     _check_portfolio_fields(changes)
     if not changes:
         return portfolio
+    changes = _with_benchmark(changes)
     with transaction.atomic():
         locked = _lock(portfolio)
         if "name" in changes:

@@ -30,6 +30,7 @@ from portfolio.models import (
     Portfolio,
     Transaction,
 )
+from portfolio.services.exchange_rules import check_exchange_rules
 from portfolio_site.errors import DomainError, RuleViolation
 
 ZERO = Decimal(0)
@@ -311,6 +312,15 @@ def transaction_prepare(
             code="non_trading_day",
             fields={"trade_date": ["Not a trading day."]},
         )
+
+    check_exchange_rules(
+        kind=kind,
+        instrument=instrument,
+        price=price,
+        trade_date=trade_date,
+        today=today,
+        previous=previous,
+    )
 
     quantity = quantity if kind in SHARE_KINDS else 0
     assert quantity is not None

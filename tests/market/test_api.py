@@ -57,6 +57,7 @@ def test_instruments_are_listed_paginated_and_public(api_client: APIClient, mark
         "type": "stock",
         "name": "Công ty CP FPT",
         "name_en": "",
+        "short_name": "",
         "industry": "",
         "lot_size": 100,
         "listed_shares": None,
@@ -81,6 +82,55 @@ def test_instruments_are_filtered(api_client: APIClient, market, params, symbols
     response = api_client.get(f"{BASE}/instruments/", params)
     assert response.status_code == 200
     assert [i["symbol"] for i in response.json()["results"]] == symbols
+
+
+@pytest.fixture
+def accented() -> None:
+    instrument(
+        "VNM",
+        name="Công ty CP Sữa Việt Nam",
+        name_en="Vietnam Dairy Products JSC",
+        short_name="Vinamilk",
+    )
+    instrument("DGC", name="Công ty CP Tập đoàn Hóa chất Đức Giang", short_name="Đức Giang")
+    instrument("FPT", name="Công ty CP FPT", name_en="FPT Corporation")
+    instrument("SSI", name="Công ty CP Chứng khoán SSI")
+
+
+@pytest.mark.parametrize(
+    ("search", "symbols"),
+    [
+        ("sua", ["VNM"]),
+        ("SỮA", ["VNM"]),
+        ("sữa việt", ["VNM"]),
+        ("vinamilk", ["VNM"]),
+        ("VINAMILK", ["VNM"]),
+        ("dairy", ["VNM"]),
+        ("duc giang", ["DGC"]),
+        ("ĐỨC GIANG", ["DGC"]),  # upper-case Đ folds to d too
+        ("hoa chat", ["DGC"]),
+        ("chung khoan", ["SSI"]),
+        ("cong ty", ["DGC", "FPT", "SSI", "VNM"]),
+        ("vn", ["VNM"]),  # the symbol's prefix
+        ("sua giang", []),  # every word must match
+    ],
+)
+def test_instrument_search_ignores_accents_and_case(
+    api_client: APIClient, accented, search: str, symbols: list[str]
+) -> None:
+    response = api_client.get(f"{BASE}/instruments/", {"search": search})
+    assert response.status_code == 200
+    assert [i["symbol"] for i in response.json()["results"]] == symbols
+
+
+def test_instrument_search_text_follows_a_rename(api_client: APIClient, accented) -> None:
+    from market.models import Instrument
+
+    row = Instrument.objects.get(symbol="FPT")
+    row.name = "Tập đoàn Điện tử"
+    row.save(update_fields=["name"])
+    response = api_client.get(f"{BASE}/instruments/", {"search": "dien tu"})
+    assert [i["symbol"] for i in response.json()["results"]] == ["FPT"]
 
 
 @pytest.mark.parametrize(

@@ -52,11 +52,25 @@ def fpt() -> Any:
 
 
 @pytest.fixture
-def broadcast(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
-    """Stand in for ``realtime.broadcast`` and record every ``publish_ticks`` batch."""
+def board_batches() -> list[list[dict[str, Any]]]:
+    """The board quotes of every ``publish_ticks`` call (with ``broadcast``)."""
+    return []
+
+
+@pytest.fixture
+def broadcast(
+    monkeypatch: pytest.MonkeyPatch, board_batches: list[list[dict[str, Any]]]
+) -> list[list[dict[str, Any]]]:
+    """Stand in for ``realtime.broadcast`` and record every ``publish_ticks`` batch of ticks."""
     batches: list[list[dict[str, Any]]] = []
+
+    def publish_ticks(ticks: Any, quotes: Any = ()) -> None:
+        if ticks:
+            batches.append(list(ticks))
+        board_batches.append(list(quotes))
+
     module = types.ModuleType("realtime.broadcast")
-    module.publish_ticks = lambda ticks: batches.append(list(ticks))  # type: ignore[attr-defined]
+    module.publish_ticks = publish_ticks  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "realtime.broadcast", module)
     return batches
 
@@ -295,6 +309,64 @@ def test_on_commit_ticks_are_published_and_listeners_told(
         "change_pct": Decimal("0.50"),
         "as_of": T0 + timedelta(seconds=1),
     }
+
+
+def test_every_stored_quote_publishes_its_board_fields(
+    fpt, broadcast, board_batches, django_capture_on_commit_callbacks
+) -> None:
+    book = {
+        "bids": ((Decimal(100400), 1200), (Decimal(100300), 5000), (Decimal(100200), 800)),
+        "asks": ((Decimal(100500), 300), (Decimal(100600), 2100), (Decimal(100700), 4000)),
+        "foreign_buy": 12_000,
+        "foreign_sell": 9_800,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        quotes_ingest(snapshots=[snapshot(volume=1000, as_of=T0)])
+    # the first quote makes no tick but still goes to the board (seq: no tick yet)
+    assert broadcast == []
+    assert [(q["symbol"], q["seq"], q["last_volume"]) for q in board_batches[-1]] == [
+        ("FPT", None, None)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        quotes_ingest(
+            snapshots=[
+                replace(
+                    snapshot(last="100500", volume=1300, as_of=T0 + timedelta(seconds=1)), **book
+                )
+            ]
+        )
+    (quote,) = board_batches[-1]
+    assert quote == {
+        "symbol": "FPT",
+        "price": "100500",
+        "change": "500",
+        "change_pct": "0.50",
+        "open": quote["open"],
+        "high": quote["high"],
+        "low": quote["low"],
+        "volume": 1300,
+        "value": quote["value"],
+        "last_volume": 300,
+        "bids": [["100400", 1200], ["100300", 5000], ["100200", 800]],
+        "asks": [["100500", 300], ["100600", 2100], ["100700", 4000]],
+        "foreign_buy": 12_000,
+        "foreign_sell": 9_800,
+        "as_of": (T0 + timedelta(seconds=1)).isoformat().replace("+00:00", "Z"),
+        "seq": 1,
+    }
+    # a later poll where only the book moved: a quote without a tick, the last seq kept
+    with django_capture_on_commit_callbacks(execute=True):
+        quotes_ingest(
+            snapshots=[
+                replace(
+                    snapshot(last="100500", volume=1300, as_of=T0 + timedelta(seconds=2)),
+                    **{**book, "bids": ((Decimal(100400), 9000),)},
+                )
+            ]
+        )
+    (quote,) = board_batches[-1]
+    assert (quote["bids"], quote["seq"], quote["last_volume"]) == ([["100400", 9000]], 1, None)
+    assert len(broadcast) == 1
 
 
 def test_a_quote_confirmed_unchanged_is_marked_as_seen(

@@ -80,3 +80,21 @@ def test_bad_records_are_rejected_and_counted() -> None:
     assert set(result.rejections) == {"fp t", "VNM", "HPG"}
     assert list(Instrument.objects.values_list("symbol", flat=True)) == ["FPT"]
     assert not InstrumentGroup.objects.exists()
+
+
+def test_sync_fills_the_short_name_and_the_folded_search_text() -> None:
+    # given VNM from a source without short names, and DGC with one
+    instrument_sync(
+        infos=[
+            info("VNM", name="Công ty CP Sữa Việt Nam"),
+            info("DGC", name="Công ty CP Tập đoàn Hóa chất Đức Giang", short_name="Đức Giang"),
+        ]
+    )
+    vnm, dgc = Instrument.objects.get(symbol="VNM"), Instrument.objects.get(symbol="DGC")
+    # then the known brand fills VNM's short name, and both search texts are folded
+    assert vnm.short_name == "Vinamilk"
+    assert vnm.search_text == "vnm | vinamilk | cong ty cp sua viet nam | vnm corporation"
+    assert dgc.search_text.startswith("dgc | duc giang | cong ty cp tap doan hoa chat duc giang")
+    # when the source renames VNM, the search text follows
+    instrument_sync(infos=[info("VNM", name="Công ty Cổ phần Sữa Việt Nam")])
+    assert "cong ty co phan sua viet nam" in Instrument.objects.get(symbol="VNM").search_text

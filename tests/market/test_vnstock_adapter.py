@@ -195,6 +195,23 @@ def test_kbs_listing_and_the_vn30_group_become_instruments() -> None:
 
 
 @forked
+def test_kbs_listing_records_the_hnx30_basket_too() -> None:
+    from market.providers.vnstock import DEFAULT_GROUPS, VnstockProvider
+
+    budget = CountingBudget()
+    provider = VnstockProvider(source="KBS", budget=budget, groups=DEFAULT_GROUPS)
+    with replay() as mock:
+        mock.get(f"{KBS}/stock/search/data", json=KBS_LISTING)
+        mock.get(f"{KBS}/index/30/stocks", json={"status": 200, "data": ["ACB", "FPT", "VCB"]})
+        mock.get(f"{KBS}/index/HNX30/stocks", json={"status": 200, "data": ["SHS", "PVS"]})
+        instruments = {i.symbol: i for i in provider.list_instruments()}
+        assert len(source_calls(mock)) == 3
+    assert instruments["FPT"].groups == ("VN30",)
+    assert instruments["SHS"].groups == ("HNX30",)
+    assert budget.spent == 3
+
+
+@forked
 def test_vci_listing_normalises_hsx_and_names_the_industry() -> None:
     budget = CountingBudget()
     listing = [

@@ -23,7 +23,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from market.calendar import is_trading_day, trading_days_between
+from market.calendar import Exchange, is_trading_day, round_to_tick, trading_days_between
+from market.models import Quote
 from portfolio import selectors, services
 from portfolio.ledger import Kind, LedgerEntry
 from portfolio.models import Portfolio
@@ -321,21 +322,20 @@ def test_day_change_with_todays_trades_agrees_with_the_reference(
     reference_price: dict[str, Fraction] = {}
     for symbol in SYMBOLS:
         reference_price[symbol] = Fraction(scenario.closes[symbol][scenario.dates[-1]])
+        reference = int(reference_price[symbol])
+        # today's quote comes first: a trade dated today must lie inside its band
+        band = quote(symbol, price=reference, reference=reference, as_of=timezone.now())
         move = Fraction(100 + data.draw(st.integers(-7, 7)), 100)
-        last[symbol] = Fraction(int(reference_price[symbol] * move))
+        last[symbol] = _tradable(reference_price[symbol] * move, band)
+        quote(symbol, price=int(last[symbol]), reference=reference, as_of=timezone.now())
         quantity = held.quantity(symbol)
         if quantity and data.draw(st.booleans()):
             sold = data.draw(st.integers(1, quantity))
             _trade_today(portfolio, today, Kind.SELL, symbol, sold, last[symbol])
         bought = data.draw(st.integers(1, 20)) * 100
-        price = reference_price[symbol] + data.draw(st.sampled_from((-300, -100, 100, 200)))
+        offset = data.draw(st.sampled_from((-300, -100, 100, 200)))
+        price = _tradable(reference_price[symbol] + offset, band)
         _trade_today(portfolio, today, Kind.BUY, symbol, bought, price)
-        quote(
-            symbol,
-            price=int(last[symbol]),
-            reference=int(reference_price[symbol]),
-            as_of=timezone.now(),
-        )
 
     valuation = selectors.portfolio_valuation(portfolio=portfolio)
     changes = day_changes(
@@ -350,6 +350,20 @@ def test_day_change_with_todays_trades_agrees_with_the_reference(
     assert valuation.summary.day_change == half_up(
         sum((c.change for c in changes.values()), Fraction(0))
     )
+
+
+def _tradable(price: Fraction, band: Quote) -> Fraction:
+    """``price`` moved inside the quote's floor-ceiling band and onto the HOSE tick grid (the
+    exchange rules every write checks)."""
+    assert band.floor is not None
+    assert band.ceiling is not None
+    inside = min(max(Decimal(int(price)), band.floor), band.ceiling)
+    snapped = round_to_tick(Exchange.HOSE, inside)
+    if snapped > band.ceiling:
+        snapped = round_to_tick(Exchange.HOSE, inside, rounding="down")
+    elif snapped < band.floor:
+        snapped = round_to_tick(Exchange.HOSE, inside, rounding="up")
+    return Fraction(int(snapped))
 
 
 def _trade_today(

@@ -4,6 +4,7 @@ import { ThemeProvider } from "next-themes";
 import { useEffect, useState } from "react";
 import { Toaster } from "@/components/ui/sonner";
 import { TooltipProvider } from "@/components/ui/tooltip";
+import { AlertTextSync } from "@/hooks/use-alert-text";
 import { AlertCenter } from "@/components/realtime/alert-center";
 import { MarketFeedProvider } from "@/components/realtime/market-feed-provider";
 import { PortfolioStream } from "@/components/realtime/portfolio-stream";
@@ -72,6 +73,7 @@ export function Providers({ children, nonce }: { children: React.ReactNode; nonc
       <QueryClientProvider client={client}>
         <TooltipProvider delayDuration={200}>
           <SessionBootstrap />
+          <AlertTextSync />
           <MarketFeedProvider onMessage={onStreamMessage}>
             <SignedInStreams />
             {children}

@@ -1,7 +1,10 @@
-// Vietnamese number and date formats: 1.234.500 ₫, 1,25%, 27/11/2025 14:30 (Asia/Ho_Chi_Minh).
+// Numbers, money and dates in the client's language, always in Vietnam time:
+//   vi: 1.234.500 ₫, +1,25%, 1,2 tỷ, 27/11/2025 14:30:05
+//   en: 1,234,500 VND, +1.25%, 1.2B, 27 Nov 2025 14:30:05
+// createFormatters(locale) gives the pure functions (tested with vitest); components use useFormat().
+import { INTL_LOCALE, type Locale } from "@/i18n/config";
 
 export const VN_TZ = "Asia/Ho_Chi_Minh";
-const LOCALE = "vi-VN";
 
 type Numeric = string | number | null | undefined;
 
@@ -11,68 +14,9 @@ export function toNumber(value: Numeric): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-const integerFormat = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
-const vndFormat = new Intl.NumberFormat(LOCALE, {
-  style: "currency",
-  currency: "VND",
-  maximumFractionDigits: 0,
-});
+type DateInput = string | number | Date | null | undefined;
 
-/** "1.234.500 ₫" (whole VND; VND has no minor unit). */
-export function formatVnd(value: Numeric, { signed = false }: { signed?: boolean } = {}): string {
-  const n = toNumber(value);
-  if (n === null) return "—";
-  const text = vndFormat.format(Math.round(n)).replace(/\u00a0/g, " ");
-  return signed && n > 0 ? `+${text}` : text;
-}
-
-/** A price or quantity with thousands separators and no currency: "95.300". */
-export function formatNumber(value: Numeric, { signed = false, digits = 0 }: { signed?: boolean; digits?: number } = {}): string {
-  const n = toNumber(value);
-  if (n === null) return "—";
-  const text =
-    digits === 0
-      ? integerFormat.format(Math.round(n))
-      : new Intl.NumberFormat(LOCALE, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
-  return signed && n > 0 ? `+${text}` : text;
-}
-
-export const formatPrice = (value: Numeric, options?: { signed?: boolean }) => formatNumber(value, options);
-export const formatQuantity = (value: Numeric) => formatNumber(value);
-
-/** change_pct arrives as a percentage ("1.25" means 1,25%). */
-export function formatPercent(value: Numeric, { signed = true, digits = 2 }: { signed?: boolean; digits?: number } = {}): string {
-  const n = toNumber(value);
-  if (n === null) return "—";
-  const text = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
-  return `${signed && n > 0 ? "+" : ""}${text}%`;
-}
-
-/** A ratio (0.0125) as a percentage ("+1,25%"). */
-export function formatRatio(value: Numeric, options?: { signed?: boolean; digits?: number }): string {
-  const n = toNumber(value);
-  return n === null ? "—" : formatPercent(n * 100, options);
-}
-
-/** Short large amounts in Vietnamese units: 1,25 tỷ, 12,3 tr, 950 N. */
-export function formatCompact(value: Numeric): string {
-  const n = toNumber(value);
-  if (n === null) return "—";
-  const abs = Math.abs(n);
-  const short = (x: number, unit: string) =>
-    `${new Intl.NumberFormat(LOCALE, { maximumFractionDigits: x >= 100 ? 0 : x >= 10 ? 1 : 2 }).format(x)} ${unit}`;
-  const sign = n < 0 ? "-" : "";
-  if (abs >= 1e9) return sign + short(abs / 1e9, "tỷ");
-  if (abs >= 1e6) return sign + short(abs / 1e6, "tr");
-  if (abs >= 1e3) return sign + short(abs / 1e3, "N");
-  return integerFormat.format(n);
-}
-
-const dateFormat = new Intl.DateTimeFormat(LOCALE, { timeZone: VN_TZ, day: "2-digit", month: "2-digit", year: "numeric" });
-const timeFormat = new Intl.DateTimeFormat(LOCALE, { timeZone: VN_TZ, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
-const shortDateFormat = new Intl.DateTimeFormat(LOCALE, { timeZone: VN_TZ, day: "2-digit", month: "2-digit" });
-
-function toDate(value: string | number | Date | null | undefined): Date | null {
+function toDate(value: DateInput): Date | null {
   if (value === null || value === undefined || value === "") return null;
   // A bare "YYYY-MM-DD" is a calendar date: pin it to noon in Vietnam so no time zone shifts the day.
   if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)) return new Date(`${value}T12:00:00+07:00`);
@@ -80,28 +24,153 @@ function toDate(value: string | number | Date | null | undefined): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** "27/11/2025" in Vietnam time. */
-export function formatDate(value: string | number | Date | null | undefined): string {
-  const d = toDate(value);
-  return d ? dateFormat.format(d) : "—";
+/** Units for short large amounts, largest first. */
+const COMPACT_UNITS: Record<Locale, readonly [number, string][]> = {
+  vi: [
+    [1e9, " tỷ"],
+    [1e6, " tr"],
+    [1e3, " N"],
+  ],
+  en: [
+    [1e9, "B"],
+    [1e6, "M"],
+    [1e3, "K"],
+  ],
+};
+
+/** Date patterns: vi dd/MM/yyyy, en "27 Nov 2025" (a day-first English date no reader takes for MM/dd). */
+const DATE_OPTIONS: Record<Locale, Intl.DateTimeFormatOptions> = {
+  vi: { day: "2-digit", month: "2-digit", year: "numeric" },
+  en: { day: "2-digit", month: "short", year: "numeric" },
+};
+const SHORT_DATE_OPTIONS: Record<Locale, Intl.DateTimeFormatOptions> = {
+  vi: { day: "2-digit", month: "2-digit" },
+  en: { day: "2-digit", month: "short" },
+};
+/** The Intl locale for dates: en-GB writes the day first. */
+const DATE_LOCALE: Record<Locale, string> = { vi: "vi-VN", en: "en-GB" };
+
+export type Formatters = ReturnType<typeof makeFormatters>;
+
+function makeFormatters(locale: Locale) {
+  const intl = INTL_LOCALE[locale];
+  const integerFormat = new Intl.NumberFormat(intl, { maximumFractionDigits: 0 });
+  const fixed = (digits: number) => new Intl.NumberFormat(intl, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const dateFormat = new Intl.DateTimeFormat(DATE_LOCALE[locale], { timeZone: VN_TZ, ...DATE_OPTIONS[locale] });
+  const shortDateFormat = new Intl.DateTimeFormat(DATE_LOCALE[locale], { timeZone: VN_TZ, ...SHORT_DATE_OPTIONS[locale] });
+  const timeFormat = new Intl.DateTimeFormat(intl, { timeZone: VN_TZ, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+
+  /** A price or quantity with thousands separators and no currency: "95.300" / "95,300". */
+  function formatNumber(value: Numeric, { signed = false, digits = 0 }: { signed?: boolean; digits?: number } = {}): string {
+    const n = toNumber(value);
+    if (n === null) return "—";
+    const text = digits === 0 ? integerFormat.format(Math.round(n)) : fixed(digits).format(n);
+    return signed && n > 0 ? `+${text}` : text;
+  }
+
+  /** Whole VND (VND has no minor unit): "1.234.500 ₫" / "1,234,500 VND". */
+  function formatVnd(value: Numeric, { signed = false }: { signed?: boolean } = {}): string {
+    const n = toNumber(value);
+    if (n === null) return "—";
+    const text = `${integerFormat.format(Math.round(n))} ${locale === "vi" ? "₫" : "VND"}`;
+    return signed && n > 0 ? `+${text}` : text;
+  }
+
+  /** change_pct arrives as a percentage ("1.25" means +1,25% / +1.25%). */
+  function formatPercent(value: Numeric, { signed = true, digits = 2 }: { signed?: boolean; digits?: number } = {}): string {
+    const n = toNumber(value);
+    if (n === null) return "—";
+    return `${signed && n > 0 ? "+" : ""}${fixed(digits).format(n)}%`;
+  }
+
+  /** A ratio (0.0125) as a percentage ("+1,25%"). */
+  function formatRatio(value: Numeric, options?: { signed?: boolean; digits?: number }): string {
+    const n = toNumber(value);
+    return n === null ? "—" : formatPercent(n * 100, options);
+  }
+
+  /** Short large amounts: vi 1,25 tỷ, 12,3 tr, 950 N; en 1.25B, 12.3M, 950K. */
+  function formatCompact(value: Numeric): string {
+    const n = toNumber(value);
+    if (n === null) return "—";
+    const abs = Math.abs(n);
+    const sign = n < 0 ? "-" : "";
+    for (const [size, unit] of COMPACT_UNITS[locale]) {
+      if (abs >= size) {
+        const x = abs / size;
+        const digits = x >= 100 ? 0 : x >= 10 ? 1 : 2;
+        return `${sign}${new Intl.NumberFormat(intl, { maximumFractionDigits: digits }).format(x)}${unit}`;
+      }
+    }
+    return integerFormat.format(n);
+  }
+
+  /** "27/11/2025" / "27 Nov 2025" in Vietnam time. */
+  function formatDate(value: DateInput): string {
+    const d = toDate(value);
+    return d ? dateFormat.format(d) : "—";
+  }
+
+  /** "14:30:05" in Vietnam time. */
+  function formatTime(value: DateInput): string {
+    const d = toDate(value);
+    return d ? timeFormat.format(d) : "—";
+  }
+
+  /** "27/11/2025 14:30:05" in Vietnam time. */
+  function formatDateTime(value: DateInput): string {
+    const d = toDate(value);
+    return d ? `${dateFormat.format(d)} ${timeFormat.format(d)}` : "—";
+  }
+
+  /** "27/11" / "27 Nov" in Vietnam time (chart axes). */
+  function formatShortDate(value: DateInput): string {
+    const d = toDate(value);
+    if (!d) return "—";
+    if (locale === "en") return shortDateFormat.format(d);
+    // vi-VN writes a day and month alone as "16-02"; its full dates use "/".
+    const parts = shortDateFormat.formatToParts(d);
+    const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+    return `${part("day")}/${part("month")}`;
+  }
+
+  const chartDate = new Intl.DateTimeFormat(DATE_LOCALE[locale], { timeZone: "UTC", ...DATE_OPTIONS[locale] });
+  const chartTime = new Intl.DateTimeFormat(intl, { timeZone: "UTC", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
+  /** A chart's crosshair time: its bars carry Vietnam wall-clock time as if it were UTC (see lib/bars.ts). */
+  function formatChartTime(seconds: number, withTime: boolean): string {
+    const d = new Date(seconds * 1000);
+    return withTime ? `${chartDate.format(d)} ${chartTime.format(d)}` : chartDate.format(d);
+  }
+
+  return {
+    locale,
+    intlLocale: intl,
+    formatChartTime,
+    formatNumber,
+    formatPrice: (value: Numeric, options?: { signed?: boolean }) => formatNumber(value, options),
+    formatQuantity: (value: Numeric) => formatNumber(value),
+    formatVnd,
+    formatPercent,
+    formatRatio,
+    formatCompact,
+    formatDate,
+    formatTime,
+    formatDateTime,
+    formatShortDate,
+  };
 }
 
-/** "14:30:05" in Vietnam time. */
-export function formatTime(value: string | number | Date | null | undefined): string {
-  const d = toDate(value);
-  return d ? timeFormat.format(d) : "—";
-}
+const cache = new Map<Locale, Formatters>();
 
-/** "27/11/2025 14:30:05" in Vietnam time. */
-export function formatDateTime(value: string | number | Date | null | undefined): string {
-  const d = toDate(value);
-  return d ? `${dateFormat.format(d)} ${timeFormat.format(d)}` : "—";
-}
-
-/** "27/11" in Vietnam time (chart axes). */
-export function formatShortDate(value: string | number | Date | null | undefined): string {
-  const d = toDate(value);
-  return d ? shortDateFormat.format(d) : "—";
+/** The formatters of one language (built once per language). */
+export function createFormatters(locale: Locale): Formatters {
+  let formatters = cache.get(locale);
+  if (!formatters) {
+    formatters = makeFormatters(locale);
+    cache.set(locale, formatters);
+  }
+  return formatters;
 }
 
 /** Today's calendar date in Vietnam as YYYY-MM-DD. */

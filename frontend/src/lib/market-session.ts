@@ -1,6 +1,7 @@
 import { VN_TZ } from "./format";
 
-export type MarketPhase = { label: string; open: boolean };
+export type MarketPhaseKey = "weekend" | "preOpen" | "ato" | "continuous" | "lunch" | "atc" | "putThrough" | "closed";
+export type MarketPhase = { key: MarketPhaseKey; open: boolean };
 
 /** HOSE trading phase at `now` in Vietnam time (weekends closed; the holiday table lives server-side). */
 export function hosePhase(now: Date = new Date()): MarketPhase {
@@ -8,14 +9,14 @@ export function hosePhase(now: Date = new Date()): MarketPhase {
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
   const weekday = get("weekday");
   const minutes = Number(get("hour")) * 60 + Number(get("minute"));
-  if (weekday === "Sat" || weekday === "Sun") return { label: "Closed (weekend)", open: false };
+  if (weekday === "Sat" || weekday === "Sun") return { key: "weekend", open: false };
   const at = (h: number, m: number) => h * 60 + m;
-  if (minutes < at(9, 0)) return { label: "Pre-open", open: false };
-  if (minutes < at(9, 15)) return { label: "ATO", open: true };
-  if (minutes < at(11, 30)) return { label: "Continuous", open: true };
-  if (minutes < at(13, 0)) return { label: "Lunch break", open: false };
-  if (minutes < at(14, 30)) return { label: "Continuous", open: true };
-  if (minutes < at(14, 45)) return { label: "ATC", open: true };
-  if (minutes < at(15, 0)) return { label: "Put-through", open: false };
-  return { label: "Closed", open: false };
+  if (minutes < at(9, 0)) return { key: "preOpen", open: false };
+  if (minutes < at(9, 15)) return { key: "ato", open: true };
+  if (minutes < at(11, 30)) return { key: "continuous", open: true };
+  if (minutes < at(13, 0)) return { key: "lunch", open: false };
+  if (minutes < at(14, 30)) return { key: "continuous", open: true };
+  if (minutes < at(14, 45)) return { key: "atc", open: true };
+  if (minutes < at(15, 0)) return { key: "putThrough", open: false };
+  return { key: "closed", open: false };
 }

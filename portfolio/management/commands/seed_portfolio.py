@@ -8,7 +8,8 @@ The history, on the first VN30 symbols that have bars over the whole window (FPT
 VCB preferred), at each day's stored close: a 1,000,000,000 VND deposit, a buy of each symbol in
 the first weeks, a second deposit and top-up buys around month six, a cash dividend (2,000 VND a
 share) around month eight, a partial sell around month ten, bonus shares (15%) and bank interest
-around month twelve. Every row goes through ``services.transactions_apply``: one ledger check,
+around month twelve. Prices are the closes snapped to the exchange's tick grid (the daily history
+is adjusted for corporate actions, so it can fall between ticks). Every row goes through ``services.transactions_apply``: one ledger check,
 written all or nothing.
 """
 
@@ -22,7 +23,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from market.calendar import is_trading_day, trading_days_between
+from market.calendar import is_trading_day, round_to_tick, trading_days_between
 from market.models import Instrument, InstrumentType
 from market.selectors import daily_closes
 from portfolio import services
@@ -105,11 +106,12 @@ class Command(BaseCommand):
     def _plan(self) -> Plan | None:
         today = services.market_today()
         start = today - timedelta(days=HISTORY_DAYS)
-        candidates = list(
+        exchanges = dict(
             Instrument.objects.filter(
                 groups__code="VN30", is_active=True, type=InstrumentType.STOCK
-            ).values_list("symbol", flat=True)
+            ).values_list("symbol", "exchange")
         )
+        candidates = list(exchanges)
         ordered = [s for s in PREFERRED if s in candidates] + sorted(
             s for s in candidates if s not in PREFERRED
         )
@@ -118,7 +120,9 @@ class Command(BaseCommand):
         closes: dict[str, dict[date, Decimal]] = {}
         for symbol, day, close in daily_closes(symbols=ordered, start=start, end=today):
             if day >= start and is_trading_day(day):
-                closes.setdefault(symbol, {})[day] = _whole(close)
+                # Daily history is adjusted for corporate actions: snap it to the tick grid so
+                # that the trades meet the exchange rules every write checks.
+                closes.setdefault(symbol, {})[day] = round_to_tick(exchanges[symbol], _whole(close))
         trading_days = trading_days_between(start, today)
         covering = [s for s in ordered if len(closes.get(s, {})) >= 0.9 * len(trading_days)]
         symbols = covering[:SYMBOLS_WANTED]

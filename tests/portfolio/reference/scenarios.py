@@ -2,7 +2,8 @@
 
 Every candidate entry is first tried on the reference ledger; one it refuses (oversell, unsettled
 shares, not enough cash) is dropped or, for a BUY short of cash, preceded by a same-day DEPOSIT.
-So the histories are exactly those the document's rules accept; the differential tests then check
+Prices lie on the HOSE tick grid, as the exchange rules at entry require. So the histories are
+exactly those the document's rules accept; the differential tests then check
 that production accepts them too and agrees on every number.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from market.calendar import Exchange, round_to_tick
 from portfolio.ledger import Kind, LedgerEntry
 from tests.portfolio.ledger_builders import entry
 from tests.portfolio.reference.ledger import (
@@ -43,6 +45,11 @@ ACTIONS = (
     "interest",
 )
 WEEKEND_ACTIONS = ("deposit", "withdraw", "dividend", "fee", "interest")  # no trades
+
+
+def on_grid(price: int) -> int:
+    """``price`` on the HOSE stock tick grid (the symbols trade there; every write checks it)."""
+    return int(round_to_tick(Exchange.HOSE, Decimal(price)))
 
 
 def weekdays(first: date, count: int) -> list[date]:
@@ -197,7 +204,7 @@ def scenarios(
         for day in dates:
             if not flat_prices and day != dates[0]:
                 move = draw(st.integers(-7, 7))
-                price = max(100, int(Fraction(price * (100 + move), 100)))
+                price = on_grid(max(100, int(Fraction(price * (100 + move), 100))))
             series[day] = Fraction(price)
         closes[symbol] = series
     build = _Builder(cost_method=method, track_cash=tracked, charges=charges, dates=dates)
@@ -248,7 +255,7 @@ def _act(
     if action in ("buy", "sell"):
         price = int(closes[symbol][day])
         if not rules.at_close:
-            price = int(Fraction(price * (100 + draw(st.integers(-2, 2))), 100))
+            price = on_grid(int(Fraction(price * (100 + draw(st.integers(-2, 2))), 100)))
     # with cash tracked only deposits and withdrawals cross the portfolio's edge
     may_pay_in = rules.inflows or tracked
     may_pay_out = rules.outflows or tracked

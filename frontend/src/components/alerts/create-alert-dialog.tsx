@@ -1,18 +1,22 @@
 "use client";
+import { useFormat } from "@/hooks/use-format";
 import { BellPlusIcon, Loader2Icon } from "lucide-react";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { toast } from "sonner";
 import { Field } from "@/components/common/field";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input, NativeSelect } from "@/components/ui/input";
-import { ApiError, errorMessage } from "@/lib/api/errors";
+import { useErrorMessage } from "@/hooks/use-error-message";
+import { ApiError } from "@/lib/api/errors";
 import { useSaveAlert } from "@/lib/api/queries";
 import { ALERT_CONDITIONS, type AlertCondition } from "@/lib/api/types";
-import { CONDITION_LABELS } from "@/lib/alerts";
-import { formatPrice } from "@/lib/format";
 
 export function CreateAlertDialog({ symbol, lastPrice, trigger }: { symbol?: string; lastPrice?: string | null; trigger?: React.ReactNode }) {
+  const { formatVnd } = useFormat();
+  const t = useTranslations("alerts");
+  const errorMessage = useErrorMessage();
   const [open, setOpen] = useState(false);
   const [condition, setCondition] = useState<AlertCondition>("above");
   const save = useSaveAlert();
@@ -26,7 +30,7 @@ export function CreateAlertDialog({ symbol, lastPrice, trigger }: { symbol?: str
     const target = String(data.get("symbol") ?? symbol ?? "").trim().toUpperCase();
     try {
       await save.mutateAsync({ input: { symbol: target, condition, threshold: String(data.get("threshold") ?? "").trim() } });
-      toast.success(`Alert set for ${target}`);
+      toast.success(t("created", { symbol: target }));
       setOpen(false);
       save.reset();
     } catch {
@@ -45,29 +49,29 @@ export function CreateAlertDialog({ symbol, lastPrice, trigger }: { symbol?: str
       <DialogTrigger asChild>
         {trigger ?? (
           <Button variant="outline" size="sm">
-            <BellPlusIcon /> Create alert
+            <BellPlusIcon /> {t("create")}
           </Button>
         )}
       </DialogTrigger>
       <DialogContent className="max-w-md">
         <DialogHeader>
-          <DialogTitle>New price alert</DialogTitle>
-          <DialogDescription>You get a notification the first time the condition is met{lastPrice ? ` (last price ${formatPrice(lastPrice)} ₫)` : ""}.</DialogDescription>
+          <DialogTitle>{t("dialog.title")}</DialogTitle>
+          <DialogDescription>{lastPrice ? t("dialog.textWithPrice", { price: formatVnd(lastPrice) }) : t("dialog.text")}</DialogDescription>
         </DialogHeader>
-        <form className="grid gap-4" onSubmit={onSubmit} aria-label="New alert">
-          <Field label="Symbol" htmlFor="alert-symbol" error={fieldError("symbol")}>
+        <form className="grid gap-4" onSubmit={onSubmit} aria-label={t("dialog.form")}>
+          <Field label={t("dialog.symbol")} htmlFor="alert-symbol" error={fieldError("symbol")}>
             <Input id="alert-symbol" name="symbol" required pattern="[A-Za-z0-9]{1,12}" className="uppercase" defaultValue={symbol ?? ""} readOnly={Boolean(symbol)} aria-invalid={Boolean(fieldError("symbol"))} />
           </Field>
-          <Field label="Condition" htmlFor="alert-condition" error={fieldError("condition")}>
+          <Field label={t("dialog.condition")} htmlFor="alert-condition" error={fieldError("condition")}>
             <NativeSelect id="alert-condition" name="condition" value={condition} onChange={(e) => setCondition(e.target.value as AlertCondition)}>
               {ALERT_CONDITIONS.map((c) => (
                 <option key={c} value={c}>
-                  {CONDITION_LABELS[c]}
+                  {t(`conditions.${c}`)}
                 </option>
               ))}
             </NativeSelect>
           </Field>
-          <Field label={pct ? "Threshold (%)" : "Price (₫)"} htmlFor="alert-threshold" error={fieldError("threshold")} hint={pct ? "e.g. 3 for +3%, -2 for -2%" : undefined}>
+          <Field label={pct ? t("dialog.thresholdPct") : t("dialog.thresholdPrice")} htmlFor="alert-threshold" error={fieldError("threshold")} hint={pct ? t("dialog.pctHint") : undefined}>
             <Input
               id="alert-threshold"
               name="threshold"
@@ -87,7 +91,7 @@ export function CreateAlertDialog({ symbol, lastPrice, trigger }: { symbol?: str
           <DialogFooter>
             <Button type="submit" disabled={save.isPending}>
               {save.isPending && <Loader2Icon className="animate-spin" />}
-              Create alert
+              {t("create")}
             </Button>
           </DialogFooter>
         </form>

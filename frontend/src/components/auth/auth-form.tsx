@@ -2,12 +2,14 @@
 import { Loader2Icon } from "lucide-react";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { useEffect, useState } from "react";
 import { Field } from "@/components/common/field";
 import { Logo } from "@/components/layout/app-shell";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
-import { ApiError, errorMessage } from "@/lib/api/errors";
+import { useErrorMessage } from "@/hooks/use-error-message";
+import { ApiError } from "@/lib/api/errors";
 import { login, register } from "@/lib/api/session";
 import { useAuthStore } from "@/stores/auth";
 
@@ -17,6 +19,8 @@ function safeNext(value: string | null): string {
 
 export function AuthForm({ mode }: { mode: "login" | "register" }) {
   const router = useRouter();
+  const t = useTranslations("auth");
+  const errorMessage = useErrorMessage();
   const params = useSearchParams();
   const next = safeNext(params.get("next"));
   const status = useAuthStore((s) => s.status);
@@ -39,7 +43,7 @@ export function AuthForm({ mode }: { mode: "login" | "register" }) {
     setError(null);
     setConfirmError(null);
     if (mode === "register" && password !== String(data.get("confirm") ?? "")) {
-      setConfirmError("The passwords do not match.");
+      setConfirmError(t("mismatch"));
       return;
     }
     setPending(true);
@@ -57,12 +61,12 @@ export function AuthForm({ mode }: { mode: "login" | "register" }) {
   return (
     <div className="w-full max-w-sm">
       <Logo className="mb-10 lg:hidden" />
-      <h1 className="text-2xl font-semibold tracking-tight">{isLogin ? "Welcome back" : "Create your account"}</h1>
+      <h1 className="text-2xl font-semibold tracking-tight">{t(`${mode}.title`)}</h1>
       <p className="mt-1.5 text-sm text-muted-foreground">
-        {isLogin ? "Sign in to see your portfolio live." : "Start tracking your Vietnamese stocks in a minute."}
+        {t(`${mode}.subtitle`)}
       </p>
-      <form className="mt-8 grid gap-4" onSubmit={onSubmit} noValidate={false} aria-label={isLogin ? "Sign in" : "Register"}>
-        <Field label="Username" htmlFor="username" error={fieldError("username")}>
+      <form className="mt-8 grid gap-4" onSubmit={onSubmit} noValidate={false} aria-label={t(`${mode}.submit`)}>
+        <Field label={t("username")} htmlFor="username" error={fieldError("username")}>
           <Input
             id="username"
             name="username"
@@ -70,17 +74,17 @@ export function AuthForm({ mode }: { mode: "login" | "register" }) {
             required
             maxLength={150}
             pattern="[\w.@+\-]+"
-            title="Letters, digits and @ . + - _ only"
+            title={t("usernameRule")}
             aria-invalid={Boolean(fieldError("username"))}
             autoFocus
           />
         </Field>
         {!isLogin && (
-          <Field label="Email" htmlFor="email" error={fieldError("email")}>
+          <Field label={t("email")} htmlFor="email" error={fieldError("email")}>
             <Input id="email" name="email" type="email" autoComplete="email" required aria-invalid={Boolean(fieldError("email"))} />
           </Field>
         )}
-        <Field label="Password" htmlFor="password" error={fieldError("password")} hint={isLogin ? undefined : "At least 8 characters; not too common."}>
+        <Field label={t("password")} htmlFor="password" error={fieldError("password")} hint={isLogin ? undefined : t("passwordHint")}>
           <Input
             id="password"
             name="password"
@@ -92,7 +96,7 @@ export function AuthForm({ mode }: { mode: "login" | "register" }) {
           />
         </Field>
         {!isLogin && (
-          <Field label="Confirm password" htmlFor="confirm" error={confirmError}>
+          <Field label={t("confirm")} htmlFor="confirm" error={confirmError}>
             <Input id="confirm" name="confirm" type="password" autoComplete="new-password" required minLength={8} aria-invalid={Boolean(confirmError)} />
           </Field>
         )}
@@ -103,17 +107,17 @@ export function AuthForm({ mode }: { mode: "login" | "register" }) {
         )}
         <Button type="submit" size="lg" disabled={pending} className="mt-2">
           {pending && <Loader2Icon className="animate-spin" />}
-          {isLogin ? "Sign in" : "Create account"}
+          {t(`${mode}.submit`)}
         </Button>
       </form>
       <p className="mt-6 text-center text-sm text-muted-foreground">
-        {isLogin ? "New here? " : "Already have an account? "}
+        {t(`${mode}.prompt`)}{" "}
         <Link className="font-medium text-primary hover:underline" href={`${isLogin ? "/register" : "/login"}${next !== "/" ? `?next=${encodeURIComponent(next)}` : ""}`}>
-          {isLogin ? "Create an account" : "Sign in"}
+          {t(`${mode}.switch`)}
         </Link>
       </p>
       <p className="mt-3 text-center text-xs text-muted-foreground">
-        <Link href="/market" className="hover:underline">Browse the market without an account →</Link>
+        <Link href="/market" className="hover:underline">{t("browse")}</Link>
       </p>
     </div>
   );

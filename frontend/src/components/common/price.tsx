@@ -1,7 +1,8 @@
 "use client";
+import { useFormat } from "@/hooks/use-format";
 import { ArrowDownRightIcon, ArrowUpRightIcon, MinusIcon } from "lucide-react";
 import { cn } from "@/lib/cn";
-import { changeTone, formatPercent, formatPrice, priceTone, toneClass, type PriceTone } from "@/lib/format";
+import { changeTone, priceTone, toneClass, type PriceTone } from "@/lib/format";
 import { useLiveQuote, type LiveQuote } from "@/stores/quotes";
 
 /** A live price that flashes green/red on each tick and is coloured by the Vietnamese board rules. */
@@ -18,6 +19,7 @@ export function LivePrice({
   className?: string;
   showChange?: boolean;
 }) {
+  const { formatPrice } = useFormat();
   const quote = useLiveQuote(symbol);
   const price = quote?.price ?? fallback ?? null;
   const ref = quote?.reference_price ?? reference ?? null;
@@ -40,6 +42,7 @@ export function FlashingValue({
   change?: string | null;
   testId?: string;
 }) {
+  const { formatPercent } = useFormat();
   const flash = quote?.flash ?? 0;
   const direction = quote?.direction ?? null;
   return (
@@ -76,6 +79,7 @@ export function ChangeText({
   arrow?: boolean;
   tone?: PriceTone;
 }) {
+  const { formatPrice, formatPercent, formatVnd } = useFormat();
   const t = tone ?? changeTone(value);
   const text =
     kind === "percent"
@@ -83,7 +87,7 @@ export function ChangeText({
       : kind === "ratio"
         ? formatPercent(value === null || value === undefined ? null : Number(value) * 100)
         : kind === "vnd"
-          ? `${formatPrice(value, { signed: true })} ₫`
+          ? formatVnd(value, { signed: true })
           : formatPrice(value, { signed: true });
   const Icon = t === "up" ? ArrowUpRightIcon : t === "down" ? ArrowDownRightIcon : MinusIcon;
   return (

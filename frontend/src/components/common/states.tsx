@@ -1,21 +1,24 @@
 "use client";
+import { useTranslations } from "next-intl";
 import { AlertTriangleIcon, InboxIcon, RefreshCwIcon } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
-import { errorMessage } from "@/lib/api/errors";
+import { useErrorMessage } from "@/hooks/use-error-message";
 import { cn } from "@/lib/cn";
 
-export function ErrorState({ error, onRetry, className, title = "Could not load this" }: { error: unknown; onRetry?: () => void; className?: string; title?: string }) {
+export function ErrorState({ error, onRetry, className, title }: { error: unknown; onRetry?: () => void; className?: string; title?: string }) {
+  const t = useTranslations("common");
+  const message = useErrorMessage();
   return (
     <div role="alert" className={cn("flex flex-col items-center justify-center gap-3 rounded-lg border border-dashed border-destructive/40 bg-destructive/5 px-4 py-8 text-center", className)}>
       <AlertTriangleIcon className="size-6 text-destructive" />
       <div>
-        <p className="text-sm font-medium">{title}</p>
-        <p className="mt-1 text-xs text-muted-foreground">{errorMessage(error)}</p>
+        <p className="text-sm font-medium">{title ?? t("couldNotLoad")}</p>
+        <p className="mt-1 text-xs text-muted-foreground">{message(error)}</p>
       </div>
       {onRetry && (
         <Button variant="outline" size="sm" onClick={onRetry}>
-          <RefreshCwIcon /> Try again
+          <RefreshCwIcon /> {t("tryAgain")}
         </Button>
       )}
     </div>
@@ -50,8 +53,9 @@ export function EmptyState({
 }
 
 export function TableSkeleton({ rows = 5, cols = 6 }: { rows?: number; cols?: number }) {
+  const t = useTranslations("common");
   return (
-    <div className="space-y-2 px-5" aria-busy="true" aria-label="Loading">
+    <div className="space-y-2 px-5" aria-busy="true" aria-label={t("loading")}>
       {Array.from({ length: rows }).map((_, r) => (
         <div key={r} className="flex gap-3">
           {Array.from({ length: cols }).map((__, c) => (

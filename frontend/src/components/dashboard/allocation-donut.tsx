@@ -1,13 +1,16 @@
 "use client";
+import { useFormat } from "@/hooks/use-format";
+import { useTranslations } from "next-intl";
 import { Cell, Pie, PieChart, ResponsiveContainer, Tooltip } from "recharts";
-import { formatCompact, formatPercent, formatVnd } from "@/lib/format";
 
 export const SLICE_COLORS = ["var(--chart-1)", "var(--chart-2)", "var(--chart-3)", "var(--chart-4)", "var(--chart-5)", "var(--chart-6)", "var(--chart-7)", "var(--chart-8)"];
 
 export type Slice = { key: string; label: string; value: number; weight: number };
 
 export function AllocationDonut({ slices, total }: { slices: Slice[]; total: number }) {
-  const shown = slices.length > 8 ? [...slices.slice(0, 7), slices.slice(7).reduce((acc, s) => ({ ...acc, value: acc.value + s.value, weight: acc.weight + s.weight }), { key: "other", label: "Other", value: 0, weight: 0 })] : slices;
+  const { formatVnd, formatPercent, formatCompact } = useFormat();
+  const t = useTranslations("dashboard.allocation");
+  const shown = slices.length > 8 ? [...slices.slice(0, 7), slices.slice(7).reduce((acc, s) => ({ ...acc, value: acc.value + s.value, weight: acc.weight + s.weight }), { key: "other", label: t("other"), value: 0, weight: 0 })] : slices;
   return (
     <div className="flex flex-col items-center gap-5 sm:flex-row sm:items-center" data-testid="allocation-donut">
       <div className="relative size-48 shrink-0">
@@ -26,7 +29,7 @@ export function AllocationDonut({ slices, total }: { slices: Slice[]; total: num
           </PieChart>
         </ResponsiveContainer>
         <div className="pointer-events-none absolute inset-0 flex flex-col items-center justify-center">
-          <span className="text-xs text-muted-foreground">Total</span>
+          <span className="text-xs text-muted-foreground">{t("total")}</span>
           <span className="tabular text-lg font-semibold">{formatCompact(total)}</span>
         </div>
       </div>

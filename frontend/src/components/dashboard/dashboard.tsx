@@ -1,5 +1,7 @@
 "use client";
+import { useFormat } from "@/hooks/use-format";
 import { BriefcaseIcon, LandmarkIcon, PlusIcon, TrendingUpIcon, WalletIcon } from "lucide-react";
+import { useTranslations } from "next-intl";
 import { useMemo, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { ChangeText } from "@/components/common/price";
@@ -18,18 +20,14 @@ import { ToggleGroup, ToggleGroupItem } from "@/components/ui/toggle-group";
 import { useSelectedPortfolio } from "@/hooks/use-selected-portfolio";
 import { useAllocation, useHoldings, usePerformance, usePortfolioSummary } from "@/lib/api/queries";
 import { cn } from "@/lib/cn";
-import { changeTone, formatDateTime, formatRatio, formatVnd, toNumber, toneClass } from "@/lib/format";
+import { changeTone, toNumber, toneClass } from "@/lib/format";
 import { toPerformanceRows } from "@/lib/performance-rows";
 import { liveValuation, symbolAllocation } from "@/lib/valuation";
 import { useQuotes } from "@/stores/quotes";
 import { useValuationStore } from "@/stores/valuation";
 
 const RANGES = ["1W", "1M", "3M", "6M", "YTD", "1Y", "3Y", "ALL"] as const;
-const ALLOCATION_BY = [
-  { value: "symbol", label: "Stock" },
-  { value: "industry", label: "Industry" },
-  { value: "exchange", label: "Exchange" },
-] as const;
+const ALLOCATION_BY = ["symbol", "industry", "exchange"] as const;
 
 function Stat({ label, icon: Icon, children, footer, testId }: { label: string; icon: React.ComponentType<{ className?: string }>; children: React.ReactNode; footer?: React.ReactNode; testId?: string }) {
   return (
@@ -47,6 +45,8 @@ function Stat({ label, icon: Icon, children, footer, testId }: { label: string; 
 }
 
 export function Dashboard() {
+  const { formatVnd, formatRatio, formatDateTime } = useFormat();
+  const t = useTranslations("dashboard");
   const { portfolios, selected, select, isLoading, error, refetch } = useSelectedPortfolio();
   const id = selected?.id ?? null;
   const [range, setRange] = useState<string>("3M");
@@ -78,21 +78,21 @@ export function Dashboard() {
   }, [by, live.rows, live.totals, allocation.data]);
 
   if (isLoading) return <DashboardSkeleton />;
-  if (error) return <ErrorState error={error} onRetry={() => void refetch()} title="Could not load your portfolios" />;
+  if (error) return <ErrorState error={error} onRetry={() => void refetch()} title={t("loadFailed")} />;
   if (!selected) {
     return (
       <>
-        <PageHeader title="Dashboard" />
+        <PageHeader title={t("title")} />
         <Card>
           <EmptyState
             icon={BriefcaseIcon}
-            title="Create your first portfolio"
-            description="A portfolio holds your trades, cash and dividends. You can have several, e.g. one per broker."
+            title={t("first.title")}
+            description={t("first.text")}
             action={
               <CreatePortfolioDialog
                 trigger={
                   <Button>
-                    <PlusIcon /> Create portfolio
+                    <PlusIcon /> {t("createPortfolio")}
                   </Button>
                 }
               />
@@ -110,14 +110,14 @@ export function Dashboard() {
   return (
     <>
       <PageHeader
-        title="Dashboard"
-        description={summary.data?.as_of ? `Valued ${formatDateTime(summary.data.as_of)}` : "Your portfolio at a glance"}
+        title={t("title")}
+        description={summary.data?.as_of ? t("valuedAt", { time: formatDateTime(summary.data.as_of) }) : t("atAGlance")}
         actions={
           <>
             <PortfolioSwitcher portfolios={portfolios} selected={selected} onSelect={select} />
             <CreatePortfolioDialog />
             <Button size="sm" onClick={() => setAdding((n) => n + 1)}>
-              <PlusIcon /> Add transaction
+              <PlusIcon /> {t("addTransaction")}
             </Button>
           </>
         }
@@ -127,7 +127,7 @@ export function Dashboard() {
         <Card className="relative gap-2 overflow-hidden py-4 sm:col-span-2 xl:col-span-1" data-testid="total-value-card">
           <div className={cn("pointer-events-none absolute -top-12 -right-12 size-36 rounded-full opacity-15 blur-2xl", dayTone === "down" ? "bg-down" : "bg-up")} />
           <CardHeader className="items-center">
-            <CardDescription className="font-medium">Total value</CardDescription>
+            <CardDescription className="font-medium">{t("totalValue")}</CardDescription>
             <WalletIcon className="size-4 text-muted-foreground" />
           </CardHeader>
           <CardContent>
@@ -142,35 +142,37 @@ export function Dashboard() {
               <ChangeText value={totals.dayChange} kind="vnd" arrow className="font-medium" />
               <span className="text-muted-foreground">·</span>
               <ChangeText value={totals.dayChangePct} />
-              <span className="text-xs text-muted-foreground">today</span>
+              <span className="text-xs text-muted-foreground">{t("today")}</span>
             </div>
           </CardContent>
         </Card>
-        <Stat label="Unrealized P&L" icon={TrendingUpIcon} testId="unrealized-card" footer={summary.data?.realized_pnl ? <>Realized {formatVnd(summary.data.realized_pnl, { signed: true })}</> : null}>
+        <Stat label={t("unrealized")} icon={TrendingUpIcon} testId="unrealized-card" footer={summary.data?.realized_pnl ? t("realized", { amount: formatVnd(summary.data.realized_pnl, { signed: true }) }) : null}>
           <ChangeText value={totals.unrealizedPnl} kind="vnd" />
         </Stat>
-        <Stat label="Cash" icon={LandmarkIcon} footer={selected.track_cash === false ? "Cash is not tracked for this portfolio" : "Settled and pending"}>
+        <Stat label={t("cash")} icon={LandmarkIcon} footer={selected.track_cash === false ? t("cashUntracked") : t("cashSettled")}>
           {formatVnd(totals.cash)}
         </Stat>
         <Stat
-          label={`Return · ${range}`}
+          label={t("return", { range: t(`ranges.${range as (typeof RANGES)[number]}`) })}
           icon={TrendingUpIcon}
           testId="returns-card"
           footer={
             <span className="flex flex-wrap gap-x-3 gap-y-1">
               <span>
-                XIRR <ChangeText value={toNumber(performance.data?.xirr)} kind="ratio" className="font-medium" />
+                {t("xirr")} <ChangeText value={toNumber(performance.data?.xirr)} kind="ratio" className="font-medium" />
               </span>
-              {performance.data?.max_drawdown != null && <span>Max DD {formatRatio(performance.data.max_drawdown, { signed: false })}</span>}
-              <span title="Return since the first transaction: Modified Dietz, linked wherever no shares were held" data-testid="life-return">
-                Modified Dietz since start <ChangeText value={summary.data?.total_return_pct} className="font-medium" />
+              {performance.data?.max_drawdown != null && <span>{t("maxDrawdown", { value: formatRatio(performance.data.max_drawdown, { signed: false }) })}</span>}
+              <span title={t("lifeReturnHint")} data-testid="life-return">
+                {t("lifeReturn")} <ChangeText value={summary.data?.total_return_pct} className="font-medium" />
               </span>
             </span>
           }
         >
           <span className="flex items-baseline gap-2">
             <ChangeText value={toNumber(performance.data?.twr)} kind="ratio" />
-            <span className="text-xs font-normal text-muted-foreground" title="Time-weighted return over the range">TWR</span>
+            <span className="text-xs font-normal text-muted-foreground" title={t("twrHint")}>
+              {t("twr")}
+            </span>
           </span>
         </Stat>
       </div>
@@ -179,13 +181,13 @@ export function Dashboard() {
         <Card className="xl:col-span-2">
           <CardHeader className="flex-col gap-3 sm:flex-row sm:items-center">
             <div>
-              <CardTitle>Performance</CardTitle>
-              <CardDescription className="mt-1">Time-weighted return against the VN-Index</CardDescription>
+              <CardTitle>{t("performance.title")}</CardTitle>
+              <CardDescription className="mt-1">{t("performance.text")}</CardDescription>
             </div>
-            <ToggleGroup type="single" value={range} onValueChange={(v) => v && setRange(v)} aria-label="Range" className="flex-wrap">
+            <ToggleGroup type="single" value={range} onValueChange={(v) => v && setRange(v)} aria-label={t("performance.range")} className="flex-wrap">
               {RANGES.map((r) => (
                 <ToggleGroupItem key={r} value={r}>
-                  {r}
+                  {t(`ranges.${r}`)}
                 </ToggleGroupItem>
               ))}
             </ToggleGroup>
@@ -196,7 +198,7 @@ export function Dashboard() {
             ) : performance.error ? (
               <ErrorState error={performance.error} onRetry={() => void performance.refetch()} className="h-72" />
             ) : rows.length < 2 ? (
-              <EmptyState className="h-72" title="Not enough history yet" description="The chart fills in as trading days pass after your first transaction." />
+              <EmptyState className="h-72" title={t("performance.emptyTitle")} description={t("performance.emptyText")} />
             ) : (
               <PerformanceChart rows={rows} benchmarkLabel={performance.data?.benchmark ?? "VNINDEX"} />
             )}
@@ -204,11 +206,11 @@ export function Dashboard() {
         </Card>
         <Card>
           <CardHeader className="items-center">
-            <CardTitle>Allocation</CardTitle>
-            <ToggleGroup type="single" value={by} onValueChange={(v) => v && setBy(v)} aria-label="Allocation by">
+            <CardTitle>{t("allocation.title")}</CardTitle>
+            <ToggleGroup type="single" value={by} onValueChange={(v) => v && setBy(v)} aria-label={t("allocation.by")}>
               {ALLOCATION_BY.map((o) => (
-                <ToggleGroupItem key={o.value} value={o.value}>
-                  {o.label}
+                <ToggleGroupItem key={o} value={o}>
+                  {t(`allocation.${o}`)}
                 </ToggleGroupItem>
               ))}
             </ToggleGroup>
@@ -219,7 +221,7 @@ export function Dashboard() {
             ) : by !== "symbol" && allocation.error ? (
               <ErrorState error={allocation.error} onRetry={() => void allocation.refetch()} />
             ) : slices.length === 0 ? (
-              <EmptyState title="Nothing allocated yet" description="Buy a stock to see how your money is spread." />
+              <EmptyState title={t("allocation.emptyTitle")} description={t("allocation.emptyText")} />
             ) : (
               <AllocationDonut slices={slices} total={slices.reduce((a, s) => a + s.value, 0)} />
             )}
@@ -230,8 +232,8 @@ export function Dashboard() {
       <Card className="mt-4 gap-3">
         <CardHeader className="items-center">
           <div>
-            <CardTitle>Holdings</CardTitle>
-            <CardDescription className="mt-1">Prices update live; colours follow the exchange board</CardDescription>
+            <CardTitle>{t("holdings.title")}</CardTitle>
+            <CardDescription className="mt-1">{t("holdings.text")}</CardDescription>
           </div>
         </CardHeader>
         {holdings.isLoading ? (
@@ -242,11 +244,11 @@ export function Dashboard() {
           </CardContent>
         ) : live.rows.length === 0 ? (
           <EmptyState
-            title="No holdings yet"
-            description="Record a deposit and your first buy to see live values here."
+            title={t("holdings.emptyTitle")}
+            description={t("holdings.emptyText")}
             action={
               <Button size="sm" onClick={() => setAdding((n) => n + 1)}>
-                <PlusIcon /> Add transaction
+                <PlusIcon /> {t("addTransaction")}
               </Button>
             }
           />
@@ -263,8 +265,9 @@ export function Dashboard() {
 }
 
 function DashboardSkeleton() {
+  const t = useTranslations("dashboard");
   return (
-    <div className="space-y-4" aria-busy="true" aria-label="Loading dashboard">
+    <div className="space-y-4" aria-busy="true" aria-label={t("loading")}>
       <Skeleton className="h-8 w-48" />
       <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
         {Array.from({ length: 4 }).map((_, i) => (

@@ -1,12 +1,15 @@
 "use client";
+import { useFormat } from "@/hooks/use-format";
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import { ChangeText, FlashingValue } from "@/components/common/price";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { formatNumber, formatPercent, formatPrice, formatQuantity, priceTone } from "@/lib/format";
+import { priceTone } from "@/lib/format";
 import type { LiveHolding } from "@/lib/valuation";
 import { useQuotes } from "@/stores/quotes";
 
 function PriceCell({ row, testId = `holding-price-${row.symbol}` }: { row: LiveHolding; testId?: string }) {
+  const { formatPrice } = useFormat();
   const quote = useQuotes((s) => s.quotes[row.symbol.toUpperCase()]);
   const tone = quote?.reference_price ? priceTone(row.livePrice, quote.reference_price, quote.ceiling_price, quote.floor_price) : "none";
   return <FlashingValue quote={quote} tone={tone} value={formatPrice(row.livePrice)} testId={testId} />;
@@ -14,6 +17,7 @@ function PriceCell({ row, testId = `holding-price-${row.symbol}` }: { row: LiveH
 
 /** Phones: one card per holding instead of a wide table. */
 function HoldingCards({ rows }: { rows: LiveHolding[] }) {
+  const { formatNumber, formatQuantity } = useFormat();
   return (
     <ul className="divide-y sm:hidden" data-testid="holdings-cards">
       {rows.map((row) => (
@@ -42,19 +46,22 @@ function HoldingCards({ rows }: { rows: LiveHolding[] }) {
 }
 
 export function HoldingsTable({ rows }: { rows: LiveHolding[] }) {
+  const { formatNumber, formatPrice, formatQuantity, formatPercent } = useFormat();
+  const t = useTranslations("dashboard.holdings");
+  const c = useTranslations("common.col");
   return (
     <>
       <Table data-testid="holdings-table" className="hidden sm:table">
         <TableHeader>
           <TableRow className="hover:bg-transparent">
-            <TableHead className="pl-5">Symbol</TableHead>
-            <TableHead className="text-right">Quantity</TableHead>
-            <TableHead className="text-right">Avg cost</TableHead>
-            <TableHead className="text-right">Price</TableHead>
-            <TableHead className="text-right">Day</TableHead>
-            <TableHead className="text-right">Market value</TableHead>
-            <TableHead className="text-right">Unrealized P&amp;L</TableHead>
-            <TableHead className="pr-5 text-right">Weight</TableHead>
+            <TableHead className="pl-5">{c("symbol")}</TableHead>
+            <TableHead className="text-right">{c("quantity")}</TableHead>
+            <TableHead className="text-right">{t("avgCost")}</TableHead>
+            <TableHead className="text-right">{c("price")}</TableHead>
+            <TableHead className="text-right">{t("day")}</TableHead>
+            <TableHead className="text-right">{t("marketValue")}</TableHead>
+            <TableHead className="text-right">{t("pnl")}</TableHead>
+            <TableHead className="pr-5 text-right">{t("weight")}</TableHead>
           </TableRow>
         </TableHeader>
         <TableBody>

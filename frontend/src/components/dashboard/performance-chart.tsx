@@ -1,10 +1,13 @@
 "use client";
+import { useFormat } from "@/hooks/use-format";
+import { useTranslations } from "next-intl";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { formatDate, formatPercent, formatShortDate } from "@/lib/format";
 
 export type PerformanceRow = { date: string; portfolio: number | null; benchmark: number | null };
 
 export function PerformanceChart({ rows, benchmarkLabel }: { rows: PerformanceRow[]; benchmarkLabel: string }) {
+  const { formatPercent, formatDate, formatShortDate } = useFormat();
+  const t = useTranslations("dashboard.performance");
   const hasBenchmark = rows.some((r) => r.benchmark !== null);
   return (
     <div className="h-72 w-full" data-testid="performance-chart">
@@ -19,7 +22,7 @@ export function PerformanceChart({ rows, benchmarkLabel }: { rows: PerformanceRo
             contentStyle={{ background: "var(--popover)", border: "1px solid var(--border)", borderRadius: 8, fontSize: 12, color: "var(--popover-foreground)" }}
           />
           <Legend verticalAlign="top" align="right" height={28} iconType="plainline" wrapperStyle={{ fontSize: 12 }} />
-          <Line type="monotone" dataKey="portfolio" name="Portfolio (TWR)" stroke="var(--chart-1)" strokeWidth={2.2} dot={false} isAnimationActive={false} connectNulls />
+          <Line type="monotone" dataKey="portfolio" name={t("portfolio")} stroke="var(--chart-1)" strokeWidth={2.2} dot={false} isAnimationActive={false} connectNulls />
           {hasBenchmark && (
             <Line type="monotone" dataKey="benchmark" name={benchmarkLabel} stroke="var(--chart-3)" strokeWidth={1.6} strokeDasharray="5 4" dot={false} isAnimationActive={false} connectNulls />
           )}

@@ -1,10 +1,11 @@
 "use client";
-import { CandlestickSeries, ColorType, createChart, HistogramSeries, type IChartApi, type ISeriesApi, type UTCTimestamp } from "lightweight-charts";
+import { useFormat } from "@/hooks/use-format";
+import { CandlestickSeries, ColorType, createChart, HistogramSeries, type IChartApi, type ISeriesApi, type Time, type UTCTimestamp } from "lightweight-charts";
+import { useTranslations } from "next-intl";
 import { useTheme } from "next-themes";
 import { useEffect, useRef } from "react";
 import { foldTick, type ChartBar } from "@/lib/bars";
 import { resolveCssColor } from "@/lib/css-color";
-import { formatNumber } from "@/lib/format";
 import { useQuotes } from "@/stores/quotes";
 
 const VISIBLE_BARS = 70;
@@ -25,6 +26,8 @@ function palette() {
 
 /** Candlesticks with volume; the last bar follows live ticks. */
 export function CandleChart({ symbol, interval, bars }: { symbol: string; interval: string; bars: ChartBar[] }) {
+  const format = useFormat();
+  const t = useTranslations("instrument");
   const container = useRef<HTMLDivElement>(null);
   const chartRef = useRef<IChartApi | null>(null);
   const seriesRef = useRef<Series | null>(null);
@@ -42,7 +45,6 @@ export function CandleChart({ symbol, interval, bars }: { symbol: string; interv
       grid: { vertLines: { color: colors.grid }, horzLines: { color: colors.grid } },
       rightPriceScale: { borderColor: colors.border },
       timeScale: { borderColor: colors.border, timeVisible: true, secondsVisible: false },
-      localization: { locale: "vi-VN", priceFormatter: (p: number) => formatNumber(p) },
       crosshair: { mode: 0 },
     });
     const candles = chart.addSeries(CandlestickSeries, {
@@ -65,6 +67,17 @@ export function CandleChart({ symbol, interval, bars }: { symbol: string; interv
       seriesRef.current = null;
     };
   }, []);
+
+  // Axis and crosshair labels in the page's language; intraday bars show their time of day.
+  useEffect(() => {
+    chartRef.current?.applyOptions({
+      localization: {
+        locale: format.intlLocale,
+        priceFormatter: (p: number) => format.formatNumber(p),
+        timeFormatter: (time: Time) => (typeof time === "number" ? format.formatChartTime(time, interval !== "1d") : String(time)),
+      },
+    });
+  }, [format, interval]);
 
   // Re-colour on theme change.
   useEffect(() => {
@@ -102,7 +115,7 @@ export function CandleChart({ symbol, interval, bars }: { symbol: string; interv
     series.volume.update(volumePoint(bar, colors));
   }, [latest, interval]);
 
-  return <div ref={container} className="h-[340px] w-full sm:h-[420px]" data-testid="candle-chart" aria-label={`${symbol} price chart`} role="img" />;
+  return <div ref={container} className="h-[340px] w-full sm:h-[420px]" data-testid="candle-chart" aria-label={t("chart", { symbol })} role="img" />;
 }
 
 function candlePoint(b: ChartBar) {

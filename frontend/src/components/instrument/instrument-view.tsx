@@ -1,6 +1,8 @@
 "use client";
+import { useFormat } from "@/hooks/use-format";
 import { ArrowLeftIcon, PlusIcon } from "lucide-react";
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import { useMemo, useState } from "react";
 import { CreateAlertDialog } from "@/components/alerts/create-alert-dialog";
 import { ChangeText, LivePrice } from "@/components/common/price";
@@ -21,7 +23,7 @@ import { ApiError } from "@/lib/api/errors";
 import { useBars, useInstrument, useQuotesQuery, useRecentTicks } from "@/lib/api/queries";
 import { toChartBars } from "@/lib/bars";
 import { cn } from "@/lib/cn";
-import { formatNumber, formatPrice, formatTime, priceTone, toneClass } from "@/lib/format";
+import { priceTone, toneClass } from "@/lib/format";
 import { useAuthStore } from "@/stores/auth";
 import { useQuotes, type RecentTick } from "@/stores/quotes";
 import { useSelectionStore } from "@/stores/selection";
@@ -29,6 +31,9 @@ import { useSelectionStore } from "@/stores/selection";
 const INTERVALS = ["1m", "5m", "1h", "1d"] as const;
 
 export function InstrumentView({ symbol }: { symbol: string }) {
+  const { formatNumber, formatPrice, formatTime } = useFormat();
+  const t = useTranslations("instrument");
+  const c = useTranslations("common.col");
   const [interval, setChartInterval] = useState<string>("1d");
   const [trading, setTrading] = useState(0);
   const instrument = useInstrument(symbol);
@@ -57,12 +62,12 @@ export function InstrumentView({ symbol }: { symbol: string }) {
     return (
       <Card>
         <EmptyState
-          title={`No instrument called ${symbol}`}
-          description="Check the ticker; HOSE, HNX and UPCOM symbols are three letters, ETFs and warrants longer."
+          title={t("notFound.title", { symbol })}
+          description={t("notFound.text")}
           action={
             <Button asChild variant="outline" size="sm">
               <Link href="/market">
-                <ArrowLeftIcon /> Market overview
+                <ArrowLeftIcon /> {t("marketOverview")}
               </Link>
             </Button>
           }
@@ -96,7 +101,7 @@ export function InstrumentView({ symbol }: { symbol: string }) {
           {signedIn && <CreateAlertDialog symbol={symbol} lastPrice={quote?.price} />}
           {signedIn && portfolioId !== null && (
             <Button size="sm" onClick={() => setTrading((n) => n + 1)}>
-              <PlusIcon /> Record trade
+              <PlusIcon /> {t("recordTrade")}
             </Button>
           )}
         </div>
@@ -105,11 +110,11 @@ export function InstrumentView({ symbol }: { symbol: string }) {
       <div className="grid items-start gap-4 xl:grid-cols-3">
         <Card className="gap-3 xl:col-span-2">
           <CardHeader className="items-center">
-            <CardTitle>Price</CardTitle>
-            <ToggleGroup type="single" value={interval} onValueChange={(v) => v && setChartInterval(v)} aria-label="Interval">
+            <CardTitle>{t("price")}</CardTitle>
+            <ToggleGroup type="single" value={interval} onValueChange={(v) => v && setChartInterval(v)} aria-label={t("interval")}>
               {INTERVALS.map((i) => (
                 <ToggleGroupItem key={i} value={i}>
-                  {i}
+                  {t(`intervals.${i}`)}
                 </ToggleGroupItem>
               ))}
             </ToggleGroup>
@@ -122,7 +127,7 @@ export function InstrumentView({ symbol }: { symbol: string }) {
                 <CandleChart symbol={symbol} interval={interval} bars={chartBars} />
                 {bars.isLoading && <Skeleton className="absolute inset-x-5 inset-y-0" />}
                 {!bars.isLoading && chartBars.length === 0 && (
-                  <div className="absolute inset-0 grid place-items-center text-sm text-muted-foreground">No {interval} bars yet</div>
+                  <div className="absolute inset-0 grid place-items-center text-sm text-muted-foreground">{t("noBars", { interval: t(`intervals.${interval as (typeof INTERVALS)[number]}`) })}</div>
                 )}
               </>
             )}
@@ -132,7 +137,7 @@ export function InstrumentView({ symbol }: { symbol: string }) {
           <QuotePanel quote={quote} />
           <Card className="gap-2">
             <CardHeader>
-              <CardTitle>Recent trades</CardTitle>
+              <CardTitle>{t("recentTrades")}</CardTitle>
             </CardHeader>
             {ticks.length === 0 ? (
               restTicks.isLoading ? (
@@ -140,16 +145,16 @@ export function InstrumentView({ symbol }: { symbol: string }) {
                   <Skeleton className="h-40" />
                 </CardContent>
               ) : (
-                <EmptyState title="No trades yet today" />
+                <EmptyState title={t("noTrades")} />
               )
             ) : (
               <div className="max-h-80 overflow-y-auto">
                 <Table data-testid="recent-ticks">
                   <TableHeader>
                     <TableRow className="hover:bg-transparent">
-                      <TableHead className="pl-5">Time</TableHead>
-                      <TableHead className="text-right">Price</TableHead>
-                      <TableHead className="pr-5 text-right">Volume</TableHead>
+                      <TableHead className="pl-5">{t("time")}</TableHead>
+                      <TableHead className="text-right">{c("price")}</TableHead>
+                      <TableHead className="pr-5 text-right">{c("volume")}</TableHead>
                     </TableRow>
                   </TableHeader>
                   <TableBody>

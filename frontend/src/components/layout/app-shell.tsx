@@ -2,12 +2,14 @@
 import { BellIcon, CandlestickChartIcon, LayoutDashboardIcon, LogInIcon, LogOutIcon, SearchIcon, StarIcon, UserIcon, WalletIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogTitle } from "@/components/ui/dialog";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuLabel, DropdownMenuSeparator, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
 import { LiveIndicator, MarketPhaseChip, SimulatedBadge } from "@/components/layout/status-badges";
 import { SymbolSearch } from "@/components/layout/symbol-search";
+import { LocaleSwitcher } from "@/components/layout/locale-switcher";
 import { ThemeToggle } from "@/components/layout/theme-toggle";
 import { logout } from "@/lib/api/session";
 import { cn } from "@/lib/cn";
@@ -15,11 +17,11 @@ import { useAuthStore } from "@/stores/auth";
 import { useQueryClient } from "@tanstack/react-query";
 
 const NAV = [
-  { href: "/", label: "Dashboard", icon: LayoutDashboardIcon },
-  { href: "/portfolio", label: "Portfolio", icon: WalletIcon },
-  { href: "/market", label: "Market", icon: CandlestickChartIcon },
-  { href: "/watchlist", label: "Watchlist", icon: StarIcon },
-  { href: "/alerts", label: "Alerts", icon: BellIcon },
+  { href: "/", label: "dashboard", icon: LayoutDashboardIcon },
+  { href: "/portfolio", label: "portfolio", icon: WalletIcon },
+  { href: "/market", label: "market", icon: CandlestickChartIcon },
+  { href: "/watchlist", label: "watchlist", icon: StarIcon },
+  { href: "/alerts", label: "alerts", icon: BellIcon },
 ] as const;
 
 function isActive(pathname: string, href: string): boolean {
@@ -27,6 +29,7 @@ function isActive(pathname: string, href: string): boolean {
 }
 
 export function Logo({ className }: { className?: string }) {
+  const t = useTranslations();
   return (
     <Link href="/" className={cn("flex items-center gap-2.5 font-semibold tracking-tight", className)}>
       <span className="grid size-8 place-items-center rounded-lg bg-gradient-to-br from-primary to-chart-4 text-primary-foreground shadow-sm">
@@ -36,8 +39,8 @@ export function Logo({ className }: { className?: string }) {
         </svg>
       </span>
       <span className="leading-tight">
-        VN Portfolio
-        <span className="block text-[10px] font-normal tracking-wide text-muted-foreground uppercase">HOSE · HNX · UPCOM</span>
+        {t("common.meta.title")}
+        <span className="block text-[10px] font-normal tracking-wide text-muted-foreground uppercase">{t("nav.exchanges")}</span>
       </span>
     </Link>
   );
@@ -47,12 +50,13 @@ function UserMenu() {
   const { status, user } = useAuthStore();
   const router = useRouter();
   const client = useQueryClient();
+  const t = useTranslations("nav");
   if (status === "loading") return <span className="size-8 animate-pulse rounded-full bg-muted" />;
   if (status !== "authenticated") {
     return (
       <Button asChild size="sm">
         <Link href="/login">
-          <LogInIcon /> Sign in
+          <LogInIcon /> {t("signIn")}
         </Link>
       </Button>
     );
@@ -60,7 +64,7 @@ function UserMenu() {
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
-        <Button variant="ghost" size="sm" className="gap-2 px-1.5" aria-label="Account menu" data-testid="user-menu">
+        <Button variant="ghost" size="sm" className="gap-2 px-1.5" aria-label={t("accountMenu")} data-testid="user-menu">
           <span className="grid size-7 place-items-center rounded-full bg-primary/15 text-xs font-semibold text-primary uppercase">
             {user?.username.slice(0, 2)}
           </span>
@@ -79,7 +83,7 @@ function UserMenu() {
             router.push("/login");
           }}
         >
-          <LogOutIcon /> Sign out
+          <LogOutIcon /> {t("signOut")}
         </DropdownMenuItem>
       </DropdownMenuContent>
     </DropdownMenu>
@@ -89,11 +93,12 @@ function UserMenu() {
 export function AppShell({ children }: { children: React.ReactNode }) {
   const pathname = usePathname();
   const [searchOpen, setSearchOpen] = useState(false);
+  const t = useTranslations("nav");
   return (
     <div className="min-h-dvh lg:grid lg:grid-cols-[232px_1fr]">
       <aside className="sticky top-0 hidden h-dvh flex-col border-r bg-sidebar px-3 py-4 lg:flex">
         <Logo className="px-2" />
-        <nav className="mt-8 flex flex-col gap-0.5" aria-label="Main">
+        <nav className="mt-8 flex flex-col gap-0.5" aria-label={t("main")}>
           {NAV.map(({ href, label, icon: Icon }) => (
             <Link
               key={href}
@@ -104,7 +109,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
               )}
             >
               <Icon className={cn("size-4", isActive(pathname, href) && "text-primary")} />
-              {label}
+              {t(label)}
             </Link>
           ))}
         </nav>
@@ -125,9 +130,10 @@ export function AppShell({ children }: { children: React.ReactNode }) {
             <span className="hidden sm:inline-flex lg:hidden">
               <LiveIndicator compact />
             </span>
-            <Button variant="ghost" size="icon-sm" className="md:hidden" aria-label="Search symbols" onClick={() => setSearchOpen(true)}>
+            <Button variant="ghost" size="icon-sm" className="md:hidden" aria-label={t("searchSymbols")} onClick={() => setSearchOpen(true)}>
               <SearchIcon />
             </Button>
+            <LocaleSwitcher />
             <ThemeToggle />
             <UserMenu />
           </div>
@@ -142,7 +148,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
       </div>
 
       <nav
-        aria-label="Main"
+        aria-label={t("main")}
         className="fixed inset-x-0 bottom-0 z-40 grid grid-cols-5 border-t bg-background/95 pb-[env(safe-area-inset-bottom)] backdrop-blur lg:hidden"
       >
         {NAV.map(({ href, label, icon: Icon }) => (
@@ -155,14 +161,14 @@ export function AppShell({ children }: { children: React.ReactNode }) {
             )}
           >
             <Icon className="size-5" />
-            {label}
+            {t(label)}
           </Link>
         ))}
       </nav>
 
       <Dialog open={searchOpen} onOpenChange={setSearchOpen}>
         <DialogContent className="top-20 translate-y-0">
-          <DialogTitle>Find a symbol</DialogTitle>
+          <DialogTitle>{t("findSymbol")}</DialogTitle>
           <SymbolSearch autoFocus onDone={() => setSearchOpen(false)} />
         </DialogContent>
       </Dialog>

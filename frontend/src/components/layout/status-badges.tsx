@@ -1,5 +1,6 @@
 "use client";
 import { FlaskConicalIcon } from "lucide-react";
+import { useTranslations } from "next-intl";
 import { useEffect, useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
@@ -12,30 +13,24 @@ import { useQuotes } from "@/stores/quotes";
 export function SimulatedBadge({ source, className }: { source?: string | null; className?: string }) {
   const lastSource = useQuotes((s) => s.lastSource);
   const effective = source ?? lastSource;
+  const t = useTranslations("common.simulated");
   if (effective !== "simulated") return null;
   return (
     <Tooltip>
       <TooltipTrigger asChild>
         <Badge variant="warning" className={cn("cursor-help", className)} data-testid="simulated-badge">
           <FlaskConicalIcon />
-          Simulated data
+          {t("badge")}
         </Badge>
       </TooltipTrigger>
-      <TooltipContent>Prices come from the built-in market simulator, not from the exchange.</TooltipContent>
+      <TooltipContent>{t("tooltip")}</TooltipContent>
     </Tooltip>
   );
 }
 
-const LIVE_LABEL = {
-  idle: "Offline",
-  connecting: "Connecting",
-  open: "Live",
-  reconnecting: "Reconnecting",
-  closed: "Offline",
-} as const;
-
 export function LiveIndicator({ compact = false }: { compact?: boolean }) {
   const status = useConnectionStore((s) => s.market);
+  const t = useTranslations("common.live");
   const tone =
     status === "open" ? "bg-up" : status === "connecting" || status === "reconnecting" ? "bg-ref" : "bg-muted-foreground";
   return (
@@ -44,13 +39,14 @@ export function LiveIndicator({ compact = false }: { compact?: boolean }) {
         {status === "open" && <span className={cn("absolute inline-flex size-full animate-ping rounded-full opacity-60", tone)} />}
         <span className={cn("relative inline-flex size-2 rounded-full", tone)} />
       </span>
-      {!compact && LIVE_LABEL[status]}
+      {!compact && t(status)}
     </span>
   );
 }
 
 export function MarketPhaseChip() {
   const [phase, setPhase] = useState<MarketPhase | null>(null);
+  const t = useTranslations("common.phase");
   useEffect(() => {
     const update = () => setPhase(hosePhase());
     update();
@@ -61,7 +57,7 @@ export function MarketPhaseChip() {
   return (
     <span className="inline-flex items-center gap-1.5 text-xs text-muted-foreground">
       <span className={cn("size-1.5 rounded-full", phase.open ? "bg-up" : "bg-muted-foreground/60")} />
-      HOSE · {phase.label}
+      {t("label", { phase: t(phase.key) })}
     </span>
   );
 }

@@ -1,12 +1,14 @@
 "use client";
 import { SearchIcon } from "lucide-react";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { useEffect, useId, useRef, useState } from "react";
 import { useInstrumentSearch } from "@/lib/api/queries";
 import { cn } from "@/lib/cn";
 
 export function SymbolSearch({ className, autoFocus = false, onDone }: { className?: string; autoFocus?: boolean; onDone?: () => void }) {
   const router = useRouter();
+  const t = useTranslations("nav");
   const [text, setText] = useState("");
   const [debounced, setDebounced] = useState("");
   const [open, setOpen] = useState(false);
@@ -44,9 +46,9 @@ export function SymbolSearch({ className, autoFocus = false, onDone }: { classNa
         role="combobox"
         aria-expanded={open && items.length > 0}
         aria-controls={listId}
-        aria-label="Search symbols"
+        aria-label={t("searchSymbols")}
         autoFocus={autoFocus}
-        placeholder="Search symbol (FPT, VNM…)"
+        placeholder={t("searchPlaceholder")}
         value={text}
         onChange={(e) => {
           setText(e.target.value);

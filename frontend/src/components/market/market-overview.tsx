@@ -1,4 +1,6 @@
 "use client";
+import { useTranslations } from "next-intl";
+import { useFormat } from "@/hooks/use-format";
 import Link from "next/link";
 import { useEffect, useMemo } from "react";
 import { ChangeText, FlashingValue } from "@/components/common/price";
@@ -10,7 +12,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useGroupInstruments, useMarketSummary, useQuotesQuery } from "@/lib/api/queries";
 import type { Instrument, MarketSummary, Quote } from "@/lib/api/types";
 import { cn } from "@/lib/cn";
-import { changeTone, formatCompact, formatDateTime, formatNumber, formatPercent, formatPrice, priceTone, toneClass, toNumber, type PriceTone } from "@/lib/format";
+import { changeTone, priceTone, toneClass, toNumber, type PriceTone } from "@/lib/format";
 import { quotesStore, useQuotes } from "@/stores/quotes";
 
 const INDEX_ORDER = ["VNINDEX", "VN30", "HNXINDEX", "HNX30", "UPCOMINDEX"];
@@ -23,6 +25,7 @@ function sortIndices<T extends { symbol: string }>(indices: T[]): T[] {
 export type MarketInitial = { summary: MarketSummary | null; vn30: Instrument[]; quotes: Quote[]; renderedAt: string };
 
 function IndexCard({ index }: { index: MarketSummary["indices"][number] }) {
+  const { formatNumber } = useFormat();
   const live = useQuotes((s) => s.quotes[index.symbol]);
   const level = live?.price ?? index.level;
   const change = live?.change ?? index.change;
@@ -44,7 +47,8 @@ function IndexCard({ index }: { index: MarketSummary["indices"][number] }) {
   );
 }
 
-function MoverList({ title, description, quotes, metric }: { title: string; description: string; quotes: Quote[]; metric: "change" | "volume" }) {
+function MoverList({ id, title, description, quotes, metric }: { id: string; title: string; description: string; quotes: Quote[]; metric: "change" | "volume" }) {
+  const t = useTranslations("market");
   return (
     <Card className="gap-2">
       <CardHeader>
@@ -54,9 +58,9 @@ function MoverList({ title, description, quotes, metric }: { title: string; desc
         </div>
       </CardHeader>
       {quotes.length === 0 ? (
-        <EmptyState title="No data yet" />
+        <EmptyState title={t("noData")} />
       ) : (
-        <ul className="divide-y" data-testid={`movers-${title.toLowerCase().replace(/\s+/g, "-")}`}>
+        <ul className="divide-y" data-testid={`movers-${id}`}>
           {quotes.slice(0, 8).map((q) => (
             <MoverRow key={q.symbol} quote={q} metric={metric} />
           ))}
@@ -67,6 +71,7 @@ function MoverList({ title, description, quotes, metric }: { title: string; desc
 }
 
 function MoverRow({ quote, metric }: { quote: Quote; metric: "change" | "volume" }) {
+  const { formatPrice, formatCompact } = useFormat();
   const live = useQuotes((s) => s.quotes[quote.symbol]);
   const q = { ...quote, ...live };
   const tone = priceTone(q.price, q.reference_price, q.ceiling_price, q.floor_price);
@@ -93,6 +98,7 @@ const TILE_COLOR: Record<PriceTone, string> = {
 };
 
 function HeatTile({ symbol }: { symbol: string }) {
+  const { formatPercent } = useFormat();
   const q = useQuotes((s) => s.quotes[symbol]);
   const tone = priceTone(q?.price, q?.reference_price, q?.ceiling_price, q?.floor_price);
   const pct = Math.abs(toNumber(q?.change_pct) ?? 0);
@@ -117,6 +123,8 @@ function HeatTile({ symbol }: { symbol: string }) {
 }
 
 export function MarketOverview({ initial }: { initial: MarketInitial }) {
+  const { formatNumber, formatDateTime } = useFormat();
+  const t = useTranslations("market");
   const summary = useMarketSummary(initial.summary);
   const vn30Query = useGroupInstruments("VN30");
   const vn30 = useMemo(() => {
@@ -142,16 +150,16 @@ export function MarketOverview({ initial }: { initial: MarketInitial }) {
     <>
       <div className="mb-5 flex flex-col gap-2 sm:flex-row sm:items-end sm:justify-between">
         <div>
-          <h1 className="text-xl font-semibold tracking-tight sm:text-2xl">Market overview</h1>
+          <h1 className="text-xl font-semibold tracking-tight sm:text-2xl">{t("title")}</h1>
           <p className="mt-1 text-sm text-muted-foreground">
-            {data?.as_of ? `As of ${formatDateTime(data.as_of)}` : "Indices, movers and the VN30 at a glance"}
+            {data?.as_of ? t("asOf", { time: formatDateTime(data.as_of) }) : t("subtitle")}
           </p>
         </div>
         <SimulatedBadge source={data?.source} className="hidden sm:inline-flex" />
       </div>
 
       {summary.error && !data ? (
-        <ErrorState error={summary.error} onRetry={() => void summary.refetch()} title="Market data is unavailable" />
+        <ErrorState error={summary.error} onRetry={() => void summary.refetch()} title={t("unavailable")} />
       ) : !data ? (
         <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
           {Array.from({ length: 4 }).map((_, i) => (
@@ -169,11 +177,11 @@ export function MarketOverview({ initial }: { initial: MarketInitial }) {
             <Card className="mt-4 gap-2 py-4">
               <CardContent>
                 <div className="flex items-center justify-between text-xs">
-                  <span className="text-up">▲ {formatNumber(breadth.advancers)} advancing</span>
-                  <span className="text-ref">■ {formatNumber(breadth.unchanged)} unchanged</span>
-                  <span className="text-down">▼ {formatNumber(breadth.decliners)} declining</span>
+                  <span className="text-up">{t("advancing", { count: formatNumber(breadth.advancers) })}</span>
+                  <span className="text-ref">{t("unchanged", { count: formatNumber(breadth.unchanged) })}</span>
+                  <span className="text-down">{t("declining", { count: formatNumber(breadth.decliners) })}</span>
                 </div>
-                <div className="mt-2 flex h-2 overflow-hidden rounded-full" role="img" aria-label="Market breadth">
+                <div className="mt-2 flex h-2 overflow-hidden rounded-full" role="img" aria-label={t("breadth")}>
                   <span className="bg-up" style={{ width: `${(breadth.advancers / totalBreadth) * 100}%` }} />
                   <span className="bg-ref" style={{ width: `${(breadth.unchanged / totalBreadth) * 100}%` }} />
                   <span className="bg-down" style={{ width: `${(breadth.decliners / totalBreadth) * 100}%` }} />
@@ -182,9 +190,9 @@ export function MarketOverview({ initial }: { initial: MarketInitial }) {
             </Card>
           )}
           <div className="mt-4 grid gap-4 lg:grid-cols-3">
-            <MoverList title="Top gainers" description="Biggest rises today" quotes={data.gainers} metric="change" />
-            <MoverList title="Top losers" description="Biggest falls today" quotes={data.losers} metric="change" />
-            <MoverList title="Most active" description="By volume traded" quotes={data.most_active} metric="volume" />
+            <MoverList id="top-gainers" title={t("gainers.title")} description={t("gainers.text")} quotes={data.gainers} metric="change" />
+            <MoverList id="top-losers" title={t("losers.title")} description={t("losers.text")} quotes={data.losers} metric="change" />
+            <MoverList id="most-active" title={t("active.title")} description={t("active.text")} quotes={data.most_active} metric="volume" />
           </div>
         </>
       )}
@@ -192,13 +200,13 @@ export function MarketOverview({ initial }: { initial: MarketInitial }) {
       <Card className="mt-4 gap-3">
         <CardHeader>
           <div>
-            <CardTitle>VN30 heatmap</CardTitle>
-            <CardDescription className="mt-1">Green up, red down, purple at ceiling, cyan at floor, yellow unchanged</CardDescription>
+            <CardTitle>{t("heatmap.title")}</CardTitle>
+            <CardDescription className="mt-1">{t("heatmap.text")}</CardDescription>
           </div>
         </CardHeader>
         <CardContent>
           {vn30.length === 0 ? (
-            vn30Query.isLoading ? <Skeleton className="h-64" /> : <EmptyState title="The VN30 list is not loaded yet" />
+            vn30Query.isLoading ? <Skeleton className="h-64" /> : <EmptyState title={t("heatmap.empty")} />
           ) : (
             <div className="grid grid-cols-3 gap-1.5 sm:grid-cols-5 lg:grid-cols-6 xl:grid-cols-10" data-testid="vn30-heatmap">
               {vn30.map((symbol) => (

@@ -1,5 +1,6 @@
 "use client";
 import { Loader2Icon, PlusIcon } from "lucide-react";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { toast } from "sonner";
 import { Field } from "@/components/common/field";
@@ -8,7 +9,8 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Switch } from "@/components/ui/switch";
 import { Label } from "@/components/ui/label";
-import { ApiError, errorMessage } from "@/lib/api/errors";
+import { useErrorMessage } from "@/hooks/use-error-message";
+import { ApiError } from "@/lib/api/errors";
 import { useCreatePortfolio } from "@/lib/api/queries";
 import { useSelectionStore } from "@/stores/selection";
 
@@ -24,6 +26,8 @@ function percentToFraction(value: FormDataEntryValue | null): string | undefined
 export function CreatePortfolioDialog({ trigger, defaultOpen = false }: { trigger?: React.ReactNode; defaultOpen?: boolean }) {
   const [open, setOpen] = useState(defaultOpen);
   const [trackCash, setTrackCash] = useState(true);
+  const t = useTranslations("portfolio.create");
+  const errorMessage = useErrorMessage();
   const create = useCreatePortfolio();
   const select = useSelectionStore((s) => s.setPortfolioId);
   const error = create.error instanceof ApiError ? create.error : null;
@@ -41,7 +45,7 @@ export function CreatePortfolioDialog({ trigger, defaultOpen = false }: { trigge
         track_cash: trackCash,
       });
       select(portfolio.id);
-      toast.success(`Portfolio “${portfolio.name}” created`);
+      toast.success(t("created", { name: portfolio.name }));
       setOpen(false);
       create.reset();
     } catch {
@@ -60,37 +64,37 @@ export function CreatePortfolioDialog({ trigger, defaultOpen = false }: { trigge
       <DialogTrigger asChild>
         {trigger ?? (
           <Button variant="outline" size="sm">
-            <PlusIcon /> New portfolio
+            <PlusIcon /> {t("open")}
           </Button>
         )}
       </DialogTrigger>
       <DialogContent>
         <DialogHeader>
-          <DialogTitle>New portfolio</DialogTitle>
-          <DialogDescription>Brokerage fees and taxes follow the Vietnamese defaults unless you change them.</DialogDescription>
+          <DialogTitle>{t("title")}</DialogTitle>
+          <DialogDescription>{t("text")}</DialogDescription>
         </DialogHeader>
-        <form className="grid gap-4" onSubmit={onSubmit} aria-label="New portfolio">
-          <Field label="Name" htmlFor="pf-name" error={fieldError("name")}>
-            <Input id="pf-name" name="name" required maxLength={100} placeholder="e.g. Long-term VN30" aria-invalid={Boolean(fieldError("name"))} autoFocus />
+        <form className="grid gap-4" onSubmit={onSubmit} aria-label={t("title")}>
+          <Field label={t("name")} htmlFor="pf-name" error={fieldError("name")}>
+            <Input id="pf-name" name="name" required maxLength={100} placeholder={t("namePlaceholder")} aria-invalid={Boolean(fieldError("name"))} autoFocus />
           </Field>
-          <Field label="Description" htmlFor="pf-description" error={fieldError("description")}>
-            <Input id="pf-description" name="description" maxLength={500} placeholder="Optional" />
+          <Field label={t("description")} htmlFor="pf-description" error={fieldError("description")}>
+            <Input id="pf-description" name="description" maxLength={500} placeholder={t("optional")} />
           </Field>
           <div className="grid gap-4 sm:grid-cols-2">
-            <Field label="Brokerage fee (%)" htmlFor="pf-fee" error={fieldError("fee_rate")} hint="Typically 0,15–0,40%">
-              <Input id="pf-fee" name="fee_rate" inputMode="decimal" placeholder="0.15" pattern="[0-9]+([.,][0-9]+)?" title="A percentage such as 0.15" />
+            <Field label={t("fee")} htmlFor="pf-fee" error={fieldError("fee_rate")} hint={t("feeHint")}>
+              <Input id="pf-fee" name="fee_rate" inputMode="decimal" placeholder="0.15" pattern="[0-9]+([.,][0-9]+)?" title={t("feeRule")} />
             </Field>
-            <Field label="Cost method" htmlFor="pf-method" error={fieldError("cost_method")}>
+            <Field label={t("method")} htmlFor="pf-method" error={fieldError("cost_method")}>
               <NativeSelect id="pf-method" name="cost_method" defaultValue="average">
-                <option value="average">Average cost (brokers&apos; convention)</option>
-                <option value="fifo">FIFO</option>
+                <option value="average">{t("average")}</option>
+                <option value="fifo">{t("fifo")}</option>
               </NativeSelect>
             </Field>
           </div>
           <div className="flex items-center justify-between rounded-lg border px-3 py-2.5">
             <Label htmlFor="pf-cash" className="flex-col items-start gap-1">
-              Track cash
-              <span className="text-xs font-normal text-muted-foreground">Deposits, withdrawals and dividends move a cash balance.</span>
+              {t("cash")}
+              <span className="text-xs font-normal text-muted-foreground">{t("cashText")}</span>
             </Label>
             <Switch id="pf-cash" checked={trackCash} onCheckedChange={setTrackCash} />
           </div>
@@ -100,7 +104,7 @@ export function CreatePortfolioDialog({ trigger, defaultOpen = false }: { trigge
           <DialogFooter>
             <Button type="submit" disabled={create.isPending}>
               {create.isPending && <Loader2Icon className="animate-spin" />}
-              Create portfolio
+              {t("submit")}
             </Button>
           </DialogFooter>
         </form>

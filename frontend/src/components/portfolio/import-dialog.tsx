@@ -1,14 +1,16 @@
 "use client";
+import { useFormat } from "@/hooks/use-format";
 import { CheckCircle2Icon, FileUpIcon, Loader2Icon, UploadIcon, XCircleIcon } from "lucide-react";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { ApiError, errorMessage } from "@/lib/api/errors";
+import { useErrorMessage } from "@/hooks/use-error-message";
+import { ApiError } from "@/lib/api/errors";
 import { useImportTransactions } from "@/lib/api/queries";
 import type { ImportResult, ImportRowError } from "@/lib/api/types";
-import { formatNumber } from "@/lib/format";
 
 export const CSV_COLUMNS = "date,kind,symbol,quantity,price,amount,fee,tax,note,external_id";
 
@@ -27,6 +29,10 @@ function column(error: ImportRowError): string {
 
 /** CSV import in two steps: a dry run lists every bad row, then the real (all-or-nothing) import. */
 export function ImportDialog({ portfolioId }: { portfolioId: number }) {
+  const { formatNumber } = useFormat();
+  const t = useTranslations("portfolio.import");
+  const c = useTranslations("common");
+  const errorMessage = useErrorMessage();
   const [open, setOpen] = useState(false);
   const [file, setFile] = useState<File | null>(null);
   const [check, setCheck] = useState<Check | null>(null);
@@ -54,7 +60,9 @@ export function ImportDialog({ portfolioId }: { portfolioId: number }) {
     try {
       const result = await mutation.mutateAsync({ file, dryRun: false });
       toast.success(
-        `Imported ${formatNumber(result.created)} transactions${result.skipped ? ` (${formatNumber(result.skipped)} already there)` : ""}`,
+        result.skipped
+          ? t("doneSkipped", { count: formatNumber(result.created), skipped: formatNumber(result.skipped) })
+          : t("done", { count: formatNumber(result.created) }),
       );
       setOpen(false);
       reset();
@@ -76,14 +84,14 @@ export function ImportDialog({ portfolioId }: { portfolioId: number }) {
     >
       <DialogTrigger asChild>
         <Button variant="outline" size="sm">
-          <UploadIcon /> Import CSV
+          <UploadIcon /> {t("open")}
         </Button>
       </DialogTrigger>
       <DialogContent className="max-w-2xl">
         <DialogHeader>
-          <DialogTitle>Import transactions</DialogTitle>
+          <DialogTitle>{t("title")}</DialogTitle>
           <DialogDescription>
-            A CSV with a header row: <code className="rounded bg-muted px-1 py-0.5 text-[11px] break-all">{CSV_COLUMNS}</code> (date and kind required), or a JSON export. We check the whole file first; nothing is saved unless every row is good.
+            {t("textBefore")} <code className="rounded bg-muted px-1 py-0.5 text-[11px] break-all">{CSV_COLUMNS}</code> {t("textAfter")}
           </DialogDescription>
         </DialogHeader>
         <label
@@ -91,8 +99,8 @@ export function ImportDialog({ portfolioId }: { portfolioId: number }) {
           className="flex cursor-pointer flex-col items-center gap-2 rounded-lg border-2 border-dashed px-4 py-6 text-center transition-colors hover:border-primary/60 hover:bg-accent/40"
         >
           <FileUpIcon className="size-6 text-muted-foreground" />
-          <span className="text-sm font-medium">{file ? file.name : "Choose a CSV or JSON file"}</span>
-          <span className="text-xs text-muted-foreground">{file ? `${formatNumber(file.size)} bytes · choose again to re-check` : "Exports from this app import as they are"}</span>
+          <span className="text-sm font-medium">{file ? file.name : t("choose")}</span>
+          <span className="text-xs text-muted-foreground">{file ? t("chosen", { size: formatNumber(file.size) }) : t("exports")}</span>
           <input
             id="import-file"
             type="file"
@@ -109,20 +117,20 @@ export function ImportDialog({ portfolioId }: { portfolioId: number }) {
 
         {mutation.isPending && (
           <p className="flex items-center gap-2 text-sm text-muted-foreground">
-            <Loader2Icon className="size-4 animate-spin" /> {check ? "Importing…" : "Checking the file…"}
+            <Loader2Icon className="size-4 animate-spin" /> {check ? t("importing") : t("checking")}
           </p>
         )}
 
         {result && (
           <div className="flex flex-wrap gap-2 text-sm" data-testid="import-preview">
             <span className="inline-flex items-center gap-1.5 rounded-md bg-up/10 px-2 py-1 text-up">
-              <CheckCircle2Icon className="size-4" /> All {formatNumber(result.rows)} rows are valid
+              <CheckCircle2Icon className="size-4" /> {t("valid", { count: formatNumber(result.rows) })}
             </span>
             <span className="inline-flex items-center rounded-md bg-muted px-2 py-1 text-muted-foreground">
-              {formatNumber(result.created)} new · {formatNumber(result.skipped)} already recorded
+              {t("counts", { created: formatNumber(result.created), skipped: formatNumber(result.skipped) })}
             </span>
             {result.ignored_columns.length > 0 && (
-              <span className="inline-flex items-center rounded-md bg-muted px-2 py-1 text-muted-foreground">Ignored columns: {result.ignored_columns.join(", ")}</span>
+              <span className="inline-flex items-center rounded-md bg-muted px-2 py-1 text-muted-foreground">{t("ignored", { columns: result.ignored_columns.join(", ") })}</span>
             )}
           </div>
         )}
@@ -137,9 +145,9 @@ export function ImportDialog({ portfolioId }: { portfolioId: number }) {
                 <Table data-testid="import-errors">
                   <TableHeader>
                     <TableRow>
-                      <TableHead className="w-16">Row</TableHead>
-                      <TableHead className="w-28">Column</TableHead>
-                      <TableHead>Problem</TableHead>
+                      <TableHead className="w-16">{t("row")}</TableHead>
+                      <TableHead className="w-28">{t("column")}</TableHead>
+                      <TableHead>{t("problem")}</TableHead>
                     </TableRow>
                   </TableHeader>
                   <TableBody>
@@ -159,10 +167,10 @@ export function ImportDialog({ portfolioId }: { portfolioId: number }) {
 
         <DialogFooter>
           <Button variant="outline" onClick={() => setOpen(false)}>
-            Cancel
+            {c("cancel")}
           </Button>
           <Button onClick={() => void commit()} disabled={!result || result.created === 0 || mutation.isPending} data-testid="import-commit">
-            {result ? `Import ${formatNumber(result.created)} transactions` : errors.length ? "Fix the rows above first" : "Import"}
+            {result ? t("submit", { count: formatNumber(result.created) }) : errors.length ? t("fixFirst") : t("submitIdle")}
           </Button>
         </DialogFooter>
       </DialogContent>

@@ -1,10 +1,12 @@
 "use client";
 import { BriefcaseIcon, ChevronsUpDownIcon } from "lucide-react";
+import { useTranslations } from "next-intl";
 import { Button } from "@/components/ui/button";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuLabel, DropdownMenuRadioGroup, DropdownMenuRadioItem, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
 import type { Portfolio } from "@/lib/api/types";
 
 export function PortfolioSwitcher({ portfolios, selected, onSelect }: { portfolios: Portfolio[]; selected: Portfolio | null; onSelect: (id: number) => void }) {
+  const t = useTranslations("portfolio.switcher");
   if (!selected) return null;
   return (
     <DropdownMenu>
@@ -16,7 +18,7 @@ export function PortfolioSwitcher({ portfolios, selected, onSelect }: { portfoli
         </Button>
       </DropdownMenuTrigger>
       <DropdownMenuContent align="start" className="w-60">
-        <DropdownMenuLabel>Portfolios</DropdownMenuLabel>
+        <DropdownMenuLabel>{t("label")}</DropdownMenuLabel>
         <DropdownMenuRadioGroup value={String(selected.id)} onValueChange={(v) => onSelect(Number(v))}>
           {portfolios.map((p) => (
             <DropdownMenuRadioItem key={p.id} value={String(p.id)}>

@@ -1,14 +1,15 @@
 "use client";
 // Realized P&L as the API computes it (portfolio cost method, whole VND): one cell per sale in the
 // transactions table, and the list of positions sold out.
+import { useFormat } from "@/hooks/use-format";
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import { ChangeText } from "@/components/common/price";
 import { EmptyState, ErrorState, TableSkeleton } from "@/components/common/states";
 import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useClosedPositions } from "@/lib/api/queries";
 import type { ClosedPosition, SaleRealized } from "@/lib/api/types";
-import { formatDate, formatPrice, formatQuantity } from "@/lib/format";
 
 /** An amount over its percentage, toned by sign. */
 function PnlStack({ amount, pct, title }: { amount: string; pct: string | null | undefined; title?: string }) {
@@ -22,23 +23,28 @@ function PnlStack({ amount, pct, title }: { amount: string; pct: string | null |
 
 /** What a SELL realized, with its proceeds and cost in the tooltip; a dash for other kinds. */
 export function RealizedCell({ realized }: { realized: SaleRealized | null | undefined }) {
+  const { formatPrice, formatVnd } = useFormat();
+  const t = useTranslations("portfolio.realized");
   if (!realized) return <span className="text-muted-foreground">—</span>;
-  const detail = `Proceeds ${formatPrice(realized.proceeds)} ₫ (after fee ${formatPrice(realized.fee)} and tax ${formatPrice(realized.tax)}) − cost ${formatPrice(realized.cost)} ₫`;
+  const detail = t("detail", { proceeds: formatVnd(realized.proceeds), fee: formatPrice(realized.fee), tax: formatPrice(realized.tax), cost: formatVnd(realized.cost) });
   return <PnlStack amount={realized.realized_pnl} pct={realized.realized_pnl_pct} title={detail} />;
 }
 
 export function ClosedPositionsTable({ rows }: { rows: ClosedPosition[] }) {
+  const { formatPrice, formatQuantity, formatDate } = useFormat();
+  const t = useTranslations("portfolio.closed");
+  const c = useTranslations("common.col");
   return (
     <Table data-testid="closed-positions-table">
       <TableHeader>
         <TableRow className="hover:bg-transparent">
-          <TableHead className="pl-5">Symbol</TableHead>
-          <TableHead>Held</TableHead>
-          <TableHead className="text-right">Quantity</TableHead>
-          <TableHead className="text-right">Cost</TableHead>
-          <TableHead className="text-right">Proceeds</TableHead>
-          <TableHead className="text-right">Fees / taxes</TableHead>
-          <TableHead className="pr-5 text-right">Realized P&amp;L</TableHead>
+          <TableHead className="pl-5">{c("symbol")}</TableHead>
+          <TableHead>{t("held")}</TableHead>
+          <TableHead className="text-right">{c("quantity")}</TableHead>
+          <TableHead className="text-right">{t("cost")}</TableHead>
+          <TableHead className="text-right">{t("proceeds")}</TableHead>
+          <TableHead className="text-right">{t("feesTaxes")}</TableHead>
+          <TableHead className="pr-5 text-right">{t("pnl")}</TableHead>
         </TableRow>
       </TableHeader>
       <TableBody>
@@ -71,11 +77,12 @@ export function ClosedPositionsTable({ rows }: { rows: ClosedPosition[] }) {
 /** The portfolio's closed positions, newest first (refetched with the rest of the portfolio). */
 export function ClosedPositionsCard({ portfolioId }: { portfolioId: number }) {
   const closed = useClosedPositions(portfolioId);
+  const t = useTranslations("portfolio.closed");
   return (
     <Card className="mt-4 gap-0 py-0" data-testid="closed-positions">
       <CardHeader className="border-b p-4 sm:p-5">
-        <CardTitle>Closed positions</CardTitle>
-        <CardDescription>Holdings sold out: cost includes buy fees, proceeds are after sell fees and taxes.</CardDescription>
+        <CardTitle>{t("title")}</CardTitle>
+        <CardDescription>{t("text")}</CardDescription>
       </CardHeader>
       {closed.isLoading ? (
         <div className="py-5">
@@ -86,7 +93,7 @@ export function ClosedPositionsCard({ portfolioId }: { portfolioId: number }) {
           <ErrorState error={closed.error} onRetry={() => void closed.refetch()} />
         </div>
       ) : !closed.data || closed.data.results.length === 0 ? (
-        <EmptyState title="No closed positions yet" description="A position appears here once all of its shares are sold." />
+        <EmptyState title={t("emptyTitle")} description={t("emptyText")} />
       ) : (
         <ClosedPositionsTable rows={closed.data.results} />
       )}

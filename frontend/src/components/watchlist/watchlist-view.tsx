@@ -1,6 +1,8 @@
 "use client";
+import { useFormat } from "@/hooks/use-format";
 import { StarIcon, Trash2Icon } from "lucide-react";
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { toast } from "sonner";
 import { CreateAlertDialog } from "@/components/alerts/create-alert-dialog";
@@ -11,13 +13,15 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { errorMessage } from "@/lib/api/errors";
+import { useErrorMessage } from "@/hooks/use-error-message";
 import { useQuotesQuery, useWatchlist, useWatchlistToggle } from "@/lib/api/queries";
 import type { Quote, WatchlistItem } from "@/lib/api/types";
-import { formatCompact, formatPrice, priceTone } from "@/lib/format";
+import { priceTone } from "@/lib/format";
 import { useQuotes } from "@/stores/quotes";
 
 function WatchRow({ item, onRemove }: { item: WatchlistItem; onRemove: () => void }) {
+  const { formatPrice, formatCompact } = useFormat();
+  const t = useTranslations("watchlist");
   const live = useQuotes((s) => s.quotes[item.symbol]);
   const q = { ...(item.quote as Partial<Quote> | null), ...live };
   const tone = priceTone(q.price, q.reference_price, q.ceiling_price, q.floor_price);
@@ -44,8 +48,8 @@ function WatchRow({ item, onRemove }: { item: WatchlistItem; onRemove: () => voi
       <TableCell className="tabular hidden text-right text-muted-foreground sm:table-cell">{formatCompact(q.volume)}</TableCell>
       <TableCell className="pr-5 text-right">
         <div className="flex justify-end gap-1">
-          <CreateAlertDialog symbol={item.symbol} lastPrice={q.price} trigger={<Button variant="ghost" size="sm">Alert</Button>} />
-          <Button variant="ghost" size="icon-sm" aria-label={`Remove ${item.symbol}`} onClick={onRemove}>
+          <CreateAlertDialog symbol={item.symbol} lastPrice={q.price} trigger={<Button variant="ghost" size="sm">{t("alert")}</Button>} />
+          <Button variant="ghost" size="icon-sm" aria-label={t("remove", { symbol: item.symbol })} onClick={onRemove}>
             <Trash2Icon />
           </Button>
         </div>
@@ -57,6 +61,9 @@ function WatchRow({ item, onRemove }: { item: WatchlistItem; onRemove: () => voi
 export function WatchlistView() {
   const watchlist = useWatchlist();
   const toggle = useWatchlistToggle();
+  const t = useTranslations("watchlist");
+  const c = useTranslations("common.col");
+  const errorMessage = useErrorMessage();
   const [symbol, setSymbol] = useState("");
   const symbols = (watchlist.data ?? []).map((w) => w.symbol);
   useQuotesQuery(symbols);
@@ -68,7 +75,7 @@ export function WatchlistView() {
     try {
       await toggle.mutateAsync({ symbol: clean, watched: false });
       setSymbol("");
-      toast.success(`${clean} added`);
+      toast.success(t("added", { symbol: clean }));
     } catch (e) {
       toast.error(errorMessage(e));
     }
@@ -77,13 +84,13 @@ export function WatchlistView() {
   return (
     <>
       <PageHeader
-        title="Watchlist"
-        description="Stocks you follow, live"
+        title={t("title")}
+        description={t("description")}
         actions={
-          <form onSubmit={add} className="flex gap-2" aria-label="Add to watchlist">
-            <Input aria-label="Symbol to watch" placeholder="Symbol" required pattern="[A-Za-z0-9]{1,12}" className="w-32 uppercase" value={symbol} onChange={(e) => setSymbol(e.target.value)} />
+          <form onSubmit={add} className="flex gap-2" aria-label={t("form")}>
+            <Input aria-label={t("symbolLabel")} placeholder={t("symbolPlaceholder")} required pattern="[A-Za-z0-9]{1,12}" className="w-32 uppercase" value={symbol} onChange={(e) => setSymbol(e.target.value)} />
             <Button type="submit" size="default" disabled={toggle.isPending}>
-              <StarIcon /> Watch
+              <StarIcon /> {t("watch")}
             </Button>
           </form>
         }
@@ -98,21 +105,21 @@ export function WatchlistView() {
             <ErrorState error={watchlist.error} onRetry={() => void watchlist.refetch()} />
           </div>
         ) : symbols.length === 0 ? (
-          <EmptyState icon={StarIcon} title="Your watchlist is empty" description="Add a symbol above, or press Watch on any instrument page." />
+          <EmptyState icon={StarIcon} title={t("empty.title")} description={t("empty.text")} />
         ) : (
           <Table data-testid="watchlist-table">
             <TableHeader>
               <TableRow className="hover:bg-transparent">
-                <TableHead className="pl-5">Symbol</TableHead>
-                <TableHead className="text-right">Price</TableHead>
-                <TableHead className="text-right">Change</TableHead>
-                <TableHead className="text-right">%</TableHead>
-                <TableHead className="hidden text-right sm:table-cell">Ref</TableHead>
-                <TableHead className="hidden text-right md:table-cell">Ceiling</TableHead>
-                <TableHead className="hidden text-right md:table-cell">Floor</TableHead>
-                <TableHead className="hidden text-right sm:table-cell">Volume</TableHead>
+                <TableHead className="pl-5">{c("symbol")}</TableHead>
+                <TableHead className="text-right">{c("price")}</TableHead>
+                <TableHead className="text-right">{c("change")}</TableHead>
+                <TableHead className="text-right">{c("changePct")}</TableHead>
+                <TableHead className="hidden text-right sm:table-cell">{c("ref")}</TableHead>
+                <TableHead className="hidden text-right md:table-cell">{c("ceiling")}</TableHead>
+                <TableHead className="hidden text-right md:table-cell">{c("floor")}</TableHead>
+                <TableHead className="hidden text-right sm:table-cell">{c("volume")}</TableHead>
                 <TableHead className="pr-5">
-                  <span className="sr-only">Actions</span>
+                  <span className="sr-only">{c("actions")}</span>
                 </TableHead>
               </TableRow>
             </TableHeader>
@@ -121,7 +128,7 @@ export function WatchlistView() {
                 <WatchRow
                   key={item.symbol}
                   item={item}
-                  onRemove={() => toggle.mutateAsync({ symbol: item.symbol, watched: true }).then(() => toast.success(`${item.symbol} removed`), (e) => toast.error(errorMessage(e)))}
+                  onRemove={() => toggle.mutateAsync({ symbol: item.symbol, watched: true }).then(() => toast.success(t("removed", { symbol: item.symbol })), (e) => toast.error(errorMessage(e)))}
                 />
               ))}
             </TableBody>

@@ -56,9 +56,32 @@ export async function apiErrorFrom(response: Response): Promise<ApiError> {
       : response.status >= 500
         ? "The server is unavailable. Please try again shortly."
         : response.statusText || "Request failed";
-  return new ApiError(response.status, response.status === 429 ? "throttled" : "http_error", fallback);
+  const code = response.status === 429 ? "throttled" : response.status >= 500 ? "unavailable" : "http_error";
+  return new ApiError(response.status, code, fallback);
 }
 
+/** Codes the client makes up itself (no error body, or no answer at all); the server's are in error-codes.json. */
+export const CLIENT_ERROR_CODES = ["http_error", "unavailable", "network", "throttled"] as const;
+
+/** The message lookup of the `errors` namespace (next-intl's translator, or a test double). */
+export type ErrorTranslator = { (key: `codes.${string}`): string; has(key: `codes.${string}`): boolean };
+
+/** The error code a thrown value stands for, if any: an API error's code, "network" when fetch failed. */
+function codeOf(error: unknown): string | null {
+  if (error instanceof ApiError) return error.code;
+  if (error instanceof TypeError && /fetch|network|load failed/i.test(error.message)) return "network";
+  return null;
+}
+
+/** The user's-language message for an error: its code's translation, else the server's (English) text. */
+export function localizeError(error: unknown, t: ErrorTranslator): string {
+  const code = codeOf(error);
+  if (code && t.has(`codes.${code}`)) return t(`codes.${code}`);
+  if (error instanceof Error && error.message) return error.message;
+  return t("codes.error");
+}
+
+/** The server's own text (English), for logs and places outside React. Components use useErrorMessage(). */
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) return error.message;
   if (error instanceof Error) return error.message;

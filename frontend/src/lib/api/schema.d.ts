@@ -182,6 +182,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/market/board/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The price board of a list (bảng giá)
+         * @description Rows of every symbol of a list: VN30, HNX30 (index baskets), HOSE, HNX, UPCOM (the exchange's stocks, ETFs and funds), `watchlist` (yours) or `portfolio:<id>` (the open positions of one of your portfolios). A row is a `/quotes/` item plus `last_volume` and `seq`; symbols without a quote yet are in `symbols` but have no row. Live updates: the `board` action of `/ws/market/` (README, Realtime). Unknown list: 400 unknown_list; more symbols than BOARD_MAX_SYMBOLS: 400 board_too_large; your lists without a login: 401; another user's portfolio: 404; an empty watchlist or portfolio: no rows (200).
+         */
+        get: operations["market_board_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/market/events/": {
         parameters: {
             query?: never;
@@ -245,7 +265,7 @@ export interface paths {
         };
         /**
          * OHLC bars of one instrument
-         * @description Bars whose start lies in [start, end], oldest first, at most 5000: when more match, the most recent ones are returned and `truncated` is true. Dates are Vietnam trading dates (start = that day's 00:00 ICT, end = the whole day); datetimes need `Z` or an offset. Defaults: end = now; start = end minus 1 day (1m), 5 days (5m), 10 days (15m), 30 days (1h) or 365 days (1d).
+         * @description Bars whose start lies in [start, end], oldest first, at most 5000: when more match, the most recent ones are returned and `truncated` is true. Dates are Vietnam trading dates (start = that day's 00:00 ICT, end = the whole day); datetimes need `Z` or an offset. Defaults: end = now; start = end minus 1 day (1m), 5 days (5m), 10 days (15m), 30 days (1h) or 365 days (1d); an intraday window with no bar is moved back to end at the latest stored bar (the last session after a weekend or a restart). 1d: the quote's trading day is a candle built from the quote (open, high, low, last, volume), so the chart ends at the header's price. 5m/15m/1h: the current bucket is rolled up from the stored 1m bars. Indices (VNINDEX, VN30, HNXINDEX) work alike, in points.
          */
         get: operations["market_instruments_bars_retrieve"];
         put?: never;
@@ -382,10 +402,27 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Positions sold out: what each realized
-         * @description One row per holding taken from zero back to zero (a rebuy after selling out starts a new one), most recently closed first, under the portfolio's cost method. proceeds = sale proceeds after sell fees and taxes; cost = cost basis of the shares sold, buy fees included; realized_pnl = proceeds - cost; fees = buy and sell fees; taxes = sell taxes. Cash dividends are in the summary.
+         * Positions sold out, every sale's realized P&L, and totals per year
+         * @description One row per holding taken from zero back to zero (a rebuy after selling out starts a new one), most recently closed first, under the portfolio's cost method. proceeds = sale proceeds after sell fees and taxes; cost = cost basis of the shares sold, buy fees included; realized_pnl = proceeds - cost; fees = buy and sell fees; taxes = sell taxes. `sales` lists every SELL with what it realized; `years` the year-end totals (realized P&L, fees, sell taxes, dividend income and the tax withheld on it). `?year=2025` keeps the positions closed, the sales made and the totals of that year (400 invalid_year for anything but a year from 2000 to this one). `?format=csv`, or `closed-positions/export.csv`: the sales and cash dividends as CSV for Excel (UTF-8 with a BOM).
          */
         get: operations["portfolios_closed_positions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portfolios/{id}/closed-positions/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sales and cash dividends as CSV for Excel (UTF-8 with a BOM) */
+        get: operations["portfolios_closed_positions_export.csv_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -532,6 +569,46 @@ export interface paths {
         patch: operations["portfolios_transactions_partial_update"];
         trace?: never;
     };
+    "/api/portfolios/{portfolio_id}/transactions/preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a transaction (nothing is stored)
+         * @description Runs the write's own checks and ledger: the same 400 field errors (price_off_tick_grid, price_outside_band, unknown_symbol, ...), 404, 409 and 422 (future_date, non_trading_day, inactive_symbol) as POST (or, with transaction_id, PATCH), and returns what would be stored (fee, tax, settle date), the gross value, the net cash effect, the position and cash after it, what a SELL realizes and whether it is an odd lot. Ledger refusals (insufficient_cash, unsettled_shares with the date they settle, oversell) are listed in problems with accepted=false instead of a 422.
+         */
+        post: operations["portfolios_transactions_preview_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portfolios/overview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * All your portfolios at once: totals, today's P&L, allocation, performance
+         * @description Each total is the sum of the portfolios' own summary figures (to the đồng); `share` is a portfolio's total value in percent of the summed total. Allocation: market value by symbol across portfolios, plus the summed cash. Performance: the portfolios' value series over `range` summed per trading day, with a TWR of the sum. A portfolio whose ledger no longer folds is listed with its `error` and left out of the sums. Only your own portfolios; cached like the single summaries.
+         */
+        get: operations["portfolios_overview_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/watchlist/": {
         parameters: {
             query?: never;
@@ -676,6 +753,94 @@ export interface components {
             /** @description Oldest first */
             results: components["schemas"]["Bar"][];
         };
+        Board: {
+            /** @description The list's canonical name. */
+            list: string;
+            /** @description Every symbol on the board, sorted. */
+            symbols: string[];
+            count: number;
+            /** @description BOARD_MAX_SYMBOLS. */
+            limit: number;
+            /** @description One row per symbol that has a quote, in the order of symbols. */
+            results: components["schemas"]["BoardRow"][];
+        };
+        /** @description A ``market.selectors.QuoteRow``. */
+        BoardRow: {
+            symbol: string;
+            name: string;
+            exchange: string;
+            type: string;
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
+            price: string;
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
+            reference_price: string;
+            /**
+             * Format: decimal
+             * @description null for indices. Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
+            ceiling_price: string | null;
+            /**
+             * Format: decimal
+             * @description null for indices. Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
+            floor_price: string | null;
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
+            open: string | null;
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
+            high: string | null;
+            /**
+             * Format: decimal
+             * @description Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
+            low: string | null;
+            /**
+             * Format: decimal
+             * @description price - reference_price. Whole VND ("108600"); for an index, its level with two decimals ("1262.50").
+             */
+            change: string;
+            /**
+             * Format: decimal
+             * @description Percent with two decimals: "1.00".
+             */
+            change_pct: string;
+            /** @description Accumulated volume of the session (shares) */
+            volume: number;
+            /**
+             * Format: decimal
+             * @description Accumulated traded value (VND)
+             */
+            value: string;
+            /** @description Best bids, best first: [["price", volume], ...] */
+            bids: unknown[][];
+            /** @description Best asks, best first: [["price", volume], ...] */
+            asks: unknown[][];
+            foreign_buy: number;
+            foreign_sell: number;
+            /** Format: date-time */
+            as_of: string;
+            /** @description True when the quote stopped updating while its exchange was trading (provider down); false after the close for the closing quote. */
+            stale: boolean;
+            /** @description Seconds since the source last confirmed this quote. */
+            age_seconds: number;
+            /** @description vnstock or simulated */
+            source: string;
+            /** @description Volume of the latest matched trade; null before any. */
+            last_volume: number | null;
+            /** @description The latest tick's sequence number (null before any). */
+            seq: number | null;
+        };
         Breadth: {
             advancers: number;
             decliners: number;
@@ -770,7 +935,14 @@ export interface components {
             readonly taxes: string;
         };
         ClosedPositions: {
+            /** @description The ?year= filter; null for every year. */
+            readonly year: number | null;
+            /** @description Positions sold out (in the year), newest first. */
             readonly results: components["schemas"]["ClosedPosition"][];
+            /** @description Every SELL (of the year), newest first. */
+            readonly sales: components["schemas"]["SaleLine"][];
+            /** @description Totals of every year with a trade or a dividend (or only the filtered one), newest first. */
+            readonly years: components["schemas"]["YearTotals"][];
         };
         /**
          * @description * `above` - Price at or above
@@ -975,6 +1147,8 @@ export interface components {
             type: string;
             name: string;
             name_en: string;
+            /** @description The brand investors use ("Vinamilk"), or "" */
+            short_name: string;
             industry: string;
             lot_size: number;
             listed_shares: number | null;
@@ -987,6 +1161,8 @@ export interface components {
             type: string;
             name: string;
             name_en: string;
+            /** @description The brand investors use ("Vinamilk"), or "" */
+            short_name: string;
             industry: string;
             lot_size: number;
             listed_shares: number | null;
@@ -1015,6 +1191,150 @@ export interface components {
             is_open: boolean;
             /** @description The quotes come from the simulated feed running around the clock (SIMULATED_ALWAYS_OPEN): show it as a simulated open market, not the exchange's */
             always_open: boolean;
+        };
+        Overview: {
+            readonly as_of: string;
+            readonly totals: components["schemas"]["OverviewTotals"];
+            readonly portfolios: components["schemas"]["OverviewPortfolio"][];
+            readonly allocation: components["schemas"]["AllocationSlice"][];
+            readonly performance: components["schemas"]["OverviewPerformance"];
+        };
+        OverviewError: {
+            readonly code: string;
+            readonly message: string;
+        };
+        OverviewPerformance: {
+            readonly range: string;
+            readonly start: string | null;
+            readonly end: string | null;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly start_value: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly end_value: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly net_flows: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly gain: string;
+            /** @description A fraction with exactly six decimals: "0.123456" is 12.3456 %. */
+            readonly twr: string | null;
+            /** @description A fraction with exactly six decimals: "0.123456" is 12.3456 %. */
+            readonly max_drawdown: string | null;
+            readonly series: components["schemas"]["OverviewPoint"][];
+        };
+        OverviewPoint: {
+            readonly date: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly value: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly flow: string;
+            readonly twr_index: string;
+        };
+        OverviewPortfolio: {
+            readonly id: number;
+            readonly name: string;
+            readonly cash_tracked: boolean;
+            readonly benchmark: string;
+            /**
+             * Format: decimal
+             * @description The portfolio's total_value in percent of the summed total_value. Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
+             */
+            readonly share: string | null;
+            /** @description Set when its ledger no longer folds (its summary answers 409): left out of the totals. */
+            readonly error: components["schemas"]["OverviewError"] | null;
+            readonly summary: components["schemas"]["PortfolioSummary"] | null;
+        };
+        OverviewTotals: {
+            /**
+             * Format: decimal
+             * @description Summed cash of the portfolios that track it; null when none does. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly cash: string | null;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly cost_basis: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly market_value: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly total_value: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly net_flows: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly realized_pnl: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly unrealized_pnl: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly dividends: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly interest: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly fees: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly taxes: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly total_return: string;
+            /**
+             * Format: decimal
+             * @description The sum of the portfolios' day_change. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly day_change: string;
+            /**
+             * Format: decimal
+             * @description day_change / the sum of the portfolios' day bases. Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
+             */
+            readonly day_change_pct: string | null;
+            /** @description Distinct symbols held. */
+            readonly holdings_count: number;
+            readonly portfolios_count: number;
         };
         PaginatedAlertList: {
             /** @example 123 */
@@ -1162,6 +1482,8 @@ export interface components {
             enforce_settlement?: boolean;
             /** @description Track a cash balance and refuse spending more than it */
             track_cash?: boolean;
+            /** @description The performance chart's benchmark, remembered for the client: VNINDEX (default), VN30, HNXINDEX or any instrument's symbol; "" for none. Unknown: 400 unknown_benchmark. */
+            benchmark?: string;
         };
         PatchedTransactionInputRequest: {
             kind?: components["schemas"]["TransactionInputKindEnum"];
@@ -1258,6 +1580,8 @@ export interface components {
             enforce_settlement?: boolean;
             /** @description Track a cash balance and refuse spending more than it */
             track_cash?: boolean;
+            /** @description The performance chart's benchmark, remembered for the client: VNINDEX (default), VN30, HNXINDEX or any instrument's symbol; "" for none. Unknown: 400 unknown_benchmark. */
+            benchmark?: string;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1286,6 +1610,8 @@ export interface components {
             enforce_settlement?: boolean;
             /** @description Track a cash balance and refuse spending more than it */
             track_cash?: boolean;
+            /** @description The performance chart's benchmark, remembered for the client: VNINDEX (default), VN30, HNXINDEX or any instrument's symbol; "" for none. Unknown: 400 unknown_benchmark. */
+            benchmark?: string;
         };
         PortfolioSummary: {
             /**
@@ -1374,6 +1700,18 @@ export interface components {
             readonly as_of: string;
             /** @description Symbols sold out on their trading day: no holding any more, still part of day_change. */
             readonly day_closed: components["schemas"]["ClosedDayLine"][];
+        };
+        PreviewProblem: {
+            /** @description insufficient_cash, unsettled_shares, oversell, ... (the write's 422 codes). */
+            code: string;
+            message: string;
+            severity: components["schemas"]["SeverityEnum"];
+            /** @description A stored transaction the change breaks; null for this one. */
+            transaction_id: number | null;
+            /** @description available / requested amounts; settles_on (ISO date) for unsettled shares. */
+            details: {
+                [key: string]: string;
+            };
         };
         /**
          * @description * `quote` - quote
@@ -1468,6 +1806,54 @@ export interface components {
             email: string;
             password: string;
         };
+        SaleLine: {
+            readonly transaction_id: number;
+            /** Format: date */
+            readonly trade_date: string;
+            readonly symbol: string;
+            /** @example 100 */
+            readonly quantity: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly price: string;
+            /**
+             * Format: decimal
+             * @description quantity x price. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly gross: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly fee: string;
+            /**
+             * Format: decimal
+             * @description Sell tax withheld. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly tax: string;
+            /**
+             * Format: decimal
+             * @description gross - fee - tax. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly proceeds: string;
+            /**
+             * Format: decimal
+             * @description Cost basis of the shares sold, buy fees included. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly cost: string;
+            /**
+             * Format: decimal
+             * @description proceeds - cost. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly realized_pnl: string;
+            /**
+             * Format: decimal
+             * @description realized_pnl / cost in percent; null when cost is 0. Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
+             */
+            readonly realized_pnl_pct: string | null;
+        };
         SaleRealized: {
             /** @example 100 */
             readonly quantity: string;
@@ -1519,6 +1905,12 @@ export interface components {
          * @enum {string}
          */
         SessionEnum: "pre_open" | "ato" | "continuous" | "lunch_break" | "atc" | "put_through" | "post_close" | "closed";
+        /**
+         * @description * `error` - error
+         *     * `warning` - warning
+         * @enum {string}
+         */
+        SeverityEnum: "error" | "warning";
         StrictTokenObtainPairRequest: {
             username: string;
             password: string;
@@ -1610,6 +2002,8 @@ export interface components {
             readonly updated_at: string;
             /** @description What a SELL realized (null for other kinds; in the response to a write also null when the database could not be read right after the write was stored). */
             readonly realized: components["schemas"]["SaleRealized"] | null;
+            /** @description A BUY or SELL of fewer shares than a board lot (1-99): an odd-lot trade. */
+            readonly odd_lot: boolean;
         };
         /**
          * @description * `BUY` - BUY
@@ -1670,6 +2064,102 @@ export interface components {
          * @enum {string}
          */
         TransactionKindEnum: "BUY" | "SELL" | "DEPOSIT" | "WITHDRAWAL" | "DIVIDEND" | "STOCK_DIVIDEND" | "FEE" | "INTEREST";
+        /** @description What the write would store and what it would do to the portfolio. */
+        TransactionPreview: {
+            kind: components["schemas"]["TransactionInputKindEnum"];
+            symbol: string;
+            /** @example 100 */
+            quantity: string;
+            /** Format: decimal */
+            price: string | null;
+            /** Format: decimal */
+            amount: string | null;
+            /** Format: decimal */
+            fee: string;
+            /**
+             * Format: decimal
+             * @description The sell tax of a SELL, dividend tax.
+             */
+            tax: string;
+            fee_is_derived: boolean;
+            tax_is_derived: boolean;
+            /** Format: date */
+            trade_date: string;
+            /** Format: date */
+            settle_date: string;
+            /**
+             * Format: decimal
+             * @description quantity x price; null for cash kinds. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly gross: string | null;
+            /**
+             * Format: decimal
+             * @description What the transaction adds to cash (negative: paid out). Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly net_cash_effect: string;
+            /**
+             * Format: decimal
+             * @description Cash after it (at its date); null when cash is not tracked. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly cash_after: string | null;
+            /**
+             * @description Shares of the symbol held after it; null when oversold.
+             * @example 100
+             */
+            quantity_after: string | null;
+            /**
+             * Format: decimal
+             * @description Average cost per share after it. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly average_cost_after: string | null;
+            /**
+             * Format: decimal
+             * @description What a SELL realizes (proceeds - cost), whole VND. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly realized: string | null;
+            /** @description Fewer shares than a board lot (1-99). */
+            odd_lot: boolean;
+            /** @description The write would be accepted (no error). */
+            accepted: boolean;
+            problems: components["schemas"]["PreviewProblem"][];
+        };
+        TransactionPreviewInputRequest: {
+            kind: components["schemas"]["TransactionInputKindEnum"];
+            /** @description Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND. */
+            symbol?: string | null;
+            /** @description Whole shares (BUY, SELL, STOCK_DIVIDEND), at most 10^11. */
+            quantity?: number | null;
+            /**
+             * Format: decimal
+             * @description VND per share (BUY, SELL), at most 10^9; quantity x price at most 10^16.
+             */
+            price?: string | null;
+            /**
+             * Format: decimal
+             * @description Gross cash amount in VND (cash kinds and DIVIDEND), at most 10^16.
+             */
+            amount?: string | null;
+            /**
+             * Format: decimal
+             * @description VND; omitted or null: fee_rate x gross trade value, half-up.
+             */
+            fee?: string | null;
+            /**
+             * Format: decimal
+             * @description VND; omitted or null: derived from the portfolio's tax rates.
+             */
+            tax?: string | null;
+            /**
+             * Format: date
+             * @description From 2000-07-28 (the first HOSE session) to today in Vietnam.
+             */
+            trade_date: string;
+            note?: string;
+            /** @description Your own id, unique per portfolio (import deduplication). */
+            external_id?: string;
+            /** @description Preview a change of this stored transaction (fields omitted keep their value). */
+            transaction_id?: number | null;
+        };
         User: {
             readonly id: number;
             readonly username: string;
@@ -1696,6 +2186,35 @@ export interface components {
             readonly ticket: string;
             /** @description Seconds the ticket stays valid */
             readonly expires_in: number;
+        };
+        YearTotals: {
+            readonly year: number;
+            readonly sales_count: number;
+            /**
+             * Format: decimal
+             * @description The sum of the year's sales' realized_pnl. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly realized_pnl: string;
+            /**
+             * Format: decimal
+             * @description Brokerage fees of the year's BUYs and SELLs. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly fees: string;
+            /**
+             * Format: decimal
+             * @description Tax withheld on the year's sales (0.1 % of gross). Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly sell_taxes: string;
+            /**
+             * Format: decimal
+             * @description Gross cash dividends booked in the year. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly dividend_income: string;
+            /**
+             * Format: decimal
+             * @description Tax withheld on those dividends (5 %). Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly dividend_taxes: string;
         };
         /** @description The error body of every API error. */
         ErrorBody: {
@@ -2716,6 +3235,93 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    market_board_retrieve: {
+        parameters: {
+            query: {
+                /** @description One of VN30, HNX30, HOSE, HNX, UPCOM, watchlist, portfolio:<id>. */
+                list: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description Unknown list, or too many symbols. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your lists need a login. */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not your portfolio, or no such portfolio. */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the rate limit of this endpoint's scope. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Redis) is unavailable; retry after the given delay. */
+            503: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -3892,7 +4498,10 @@ export interface operations {
     };
     portfolios_closed_positions_retrieve: {
         parameters: {
-            query?: never;
+            query?: {
+                format?: "csv" | "json";
+                year?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -3910,6 +4519,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClosedPositions"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Not a year. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/csv": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No valid access token (missing, expired, revoked or malformed). */
@@ -3934,6 +4557,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                    "text/csv": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the rate limit of this endpoint's scope. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Redis) is unavailable; retry after the given delay. */
+            503: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "portfolios_closed_positions_export.csv_retrieve": {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+                year?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not a year. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/csv": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token (missing, expired, revoked or malformed). */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not yours, or no such object. */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/csv": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Over the rate limit of this endpoint's scope. */
@@ -4275,7 +4990,7 @@ export interface operations {
     portfolios_performance_retrieve: {
         parameters: {
             query?: {
-                /** @description VNINDEX, VN30 or any instrument's symbol; 'none' or empty for no benchmark. Not a symbol, or unknown: 400 unknown_benchmark. */
+                /** @description VNINDEX, VN30 or any instrument's symbol; 'none' or empty for no benchmark. Not a symbol, or unknown: 400 unknown_benchmark. Absent: the portfolio's stored `benchmark` (VNINDEX unless changed with PATCH). */
                 benchmark?: string;
                 range?: "1M" | "1W" | "1Y" | "3M" | "3Y" | "6M" | "ALL" | "YTD";
             };
@@ -5014,6 +5729,194 @@ export interface operations {
             };
             /** @description A business rule refuses the change; nothing was written. */
             422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the rate limit of this endpoint's scope. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Redis) is unavailable; retry after the given delay. */
+            503: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    portfolios_transactions_preview_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                portfolio_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransactionPreviewInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransactionPreview"];
+                };
+            };
+            /** @description The input has the wrong shape or type. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token (missing, expired, revoked or malformed). */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not yours, or no such object. */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Clashes with stored data. */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A business rule refuses the change; nothing was written. */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the rate limit of this endpoint's scope. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Redis) is unavailable; retry after the given delay. */
+            503: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    portfolios_overview_retrieve: {
+        parameters: {
+            query?: {
+                range?: "1M" | "1W" | "1Y" | "3M" | "3Y" | "6M" | "ALL" | "YTD";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Unknown range. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token (missing, expired, revoked or malformed). */
+            401: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];

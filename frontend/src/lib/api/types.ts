@@ -31,6 +31,9 @@ export type ClosedPosition = Schemas["ClosedPosition"];
 export type ClosedPositions = Schemas["ClosedPositions"];
 export type TransactionInput = Schemas["TransactionInputRequest"];
 export type TransactionKind = Schemas["TransactionKindEnum"];
+/** What a write would store (POST …/transactions/preview/); nothing is stored. */
+export type TransactionPreview = Schemas["TransactionPreview"];
+export type TransactionPreviewInput = Schemas["TransactionPreviewInputRequest"];
 export type Holding = Schemas["Holding"];
 export type ClosedDayLine = Schemas["ClosedDayLine"];
 export type Holdings = Schemas["Holdings"];

@@ -1,9 +1,13 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { MarketOverview, type MarketInitial } from "@/components/market/market-overview";
 import type { Instrument, MarketSummary, Paginated, Quote } from "@/lib/api/types";
 import { backendJson } from "@/lib/server/backend";
 
-export const metadata: Metadata = { title: "Market" };
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("nav");
+  return { title: t("market") };
+}
 
 // Server-rendered and regenerated at most every 30 s (ISR); the client then goes live over the
 // websocket. While `next build` runs the API is usually not up: the page then renders empty and
