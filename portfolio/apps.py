@@ -15,3 +15,7 @@ class PortfolioConfig(AppConfig):
         daily_close_updated.connect(
             on_daily_close_updated, dispatch_uid="portfolio.snapshot_cache.daily_close"
         )
+        # Every process (web, worker, admin, shell) drops a cached API user it saves or deletes.
+        from portfolio_site import user_cache
+
+        user_cache.connect()

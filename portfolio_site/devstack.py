@@ -198,7 +198,7 @@ def _node_version() -> tuple[int, ...] | None:
 
 def web_client_env(*, web_host: str, web_port: str, trusted: str = "") -> dict[str, str]:
     """``BACKEND_URL`` for the web client's server, and Django's ``TRUSTED_PROXIES`` (``trusted``
-    plus that server): it connects to daphne from the backend host's address and sends each
+    plus that server): it connects to the web tier from the backend host's address and sends each
     client's own address in ``X-Forwarded-For`` (frontend/proxy.mjs), which Django then believes."""
     backend_host = "127.0.0.1" if web_host in ("0.0.0.0", "::") else web_host  # noqa: S104
     own = ["127.0.0.1", "::1"] if backend_host == "localhost" else [backend_host]

@@ -233,6 +233,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Seconds an API user is kept in the cache between requests (never past the token's expiry);
+# saving or deleting the user drops it at once (portfolio_site/user_cache.py). 0 turns it off.
+USER_CACHE_SECONDS = env.integer("USER_CACHE_SECONDS", 300, minimum=0)
+
 JWT_SIGNING_KEY = _key("JWT_SIGNING_KEY", env.string("JWT_SIGNING_KEY", ""))
 if PRODUCTION and JWT_SIGNING_KEY == SECRET_KEY:
     raise env.ConfigError("JWT_SIGNING_KEY", "must differ from SECRET_KEY")
@@ -251,10 +255,13 @@ SIMPLE_JWT = {
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, with the user cached between requests (portfolio_site/user_cache.py)
+        "portfolio_site.user_cache.CachedJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "portfolio_site.json_output.ORJSONRenderer"
+    ],  # DRF's bodies, on orjson
     "DEFAULT_PARSER_CLASSES": ["portfolio_site.json_input.JSONParser"],  # no 500 from any body
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "portfolio_site.pagination.StandardPagination",

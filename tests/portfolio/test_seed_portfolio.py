@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from market.calendar import trading_days_between
+from market.calendar import is_on_tick_grid, trading_days_between
 from portfolio.ledger import LedgerConfig, fold
 from portfolio.models import Portfolio
 from portfolio.services import ledger_entries, market_today
@@ -110,3 +110,22 @@ def test_without_market_history_it_seeds_nothing(demo: Any) -> None:
 def test_without_the_demo_user_it_fails_clearly(db: Any) -> None:
     with pytest.raises(CommandError, match="seed_demo"):
         run()
+
+
+def test_adjusted_closes_between_ticks_are_snapped_to_the_grid(demo: Any) -> None:
+    # given daily history adjusted for corporate actions (vnstock's): closes between ticks
+    vn30(SYMBOLS)
+    today = market_today()
+    days = trading_days_between(today - timedelta(days=600), today)
+    for offset, symbol in enumerate(SYMBOLS):
+        instrument = InstrumentFactory(symbol=symbol)
+        base = 20_000 + 10_000 * offset
+        daily_bars(instrument, {d: f"{base + (i % 40) * 137}.37" for i, d in enumerate(days)})
+    # when the demo portfolio is seeded
+    run()
+    # then every trade is on the HOSE grid (the exchange rules every write checks)
+    portfolio = Portfolio.objects.get(owner=demo, name="Demo portfolio")
+    trades = portfolio.transactions.filter(kind__in=("BUY", "SELL"))
+    assert trades.count() >= 5
+    for price in trades.values_list("price", flat=True):
+        assert is_on_tick_grid("HOSE", price), price

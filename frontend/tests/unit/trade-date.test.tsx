@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { cleanup, fireEvent, render, screen } from "@testing-library/react";
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { cleanup, fireEvent, screen } from "@testing-library/react";
+import { afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
+import { loadTestMessages, renderIntl } from "./intl";
 import { TradeDateField } from "@/components/portfolio/transaction-dialog";
 import { keys } from "@/lib/api/queries";
 
@@ -10,16 +11,19 @@ const SATURDAY_IN_VIETNAM = new Date("2026-11-27T18:00:00Z");
 function renderField(lastTradingDay: string | null, initial?: string) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
   if (lastTradingDay) client.setQueryData(keys.summaryMarket, { last_trading_day: lastTradingDay });
-  return render(
+  return renderIntl(
     <QueryClientProvider client={client}>
       <form>
         <TradeDateField initial={initial} />
       </form>
     </QueryClientProvider>,
+    "en",
   );
 }
 
 const dateInput = () => screen.getByLabelText("Trade date") as HTMLInputElement;
+
+beforeAll(loadTestMessages);
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["Date"] });

@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { cleanup, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
+import { loadTestMessages, renderIntl } from "./intl";
 import { TransactionDialog } from "@/components/portfolio/transaction-dialog";
 import { keys } from "@/lib/api/queries";
 import { todayInVietnam } from "@/lib/format";
@@ -45,6 +46,8 @@ function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 }
 
+beforeAll(loadTestMessages);
+
 beforeEach(() => {
   calls = [];
   previewAnswer = () => json(200, { ...PREVIEW, trade_date: todayInVietnam() });
@@ -80,13 +83,14 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-function renderDialog() {
+function renderDialog(locale: "en" | "vi" = "en") {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
   client.setQueryData(keys.summaryMarket, { last_trading_day: todayInVietnam() });
-  return render(
+  return renderIntl(
     <QueryClientProvider client={client}>
       <TransactionDialog portfolioId={7} open onOpenChange={() => {}} />
     </QueryClientProvider>,
+    locale,
   );
 }
 
@@ -119,11 +123,11 @@ describe("TransactionDialog", () => {
   test("test_todays_price_is_prefilled_and_the_server_preview_is_shown", async () => {
     renderDialog();
     fireEvent.change(input(/^Symbol/), { target: { value: "VNM" } });
-    await waitFor(() => expect(input(/^Price/).value).toBe("61.000"), { timeout: 3000 });
-    fireEvent.change(input(/^Quantity/), { target: { value: "1.000" } });
+    await waitFor(() => expect(input(/^Price/).value).toBe("61,000"), { timeout: 3000 });
+    fireEvent.change(input(/^Quantity/), { target: { value: "1,000" } });
 
     const preview = screen.getByTestId("trade-preview");
-    await waitFor(() => expect(preview.textContent).toContain("61.091.500"), { timeout: 3000 });
+    await waitFor(() => expect(preview.textContent).toContain("-61,091,500 VND"), { timeout: 3000 });
     const sent = calls.filter((c) => c.url.endsWith("/transactions/preview/")).at(-1);
     expect(sent?.body).toEqual({ kind: "BUY", symbol: "VNM", quantity: 1000, price: "61000", trade_date: todayInVietnam() });
     expect(preview.textContent).toContain("The ledger accepts it.");
@@ -140,11 +144,11 @@ describe("TransactionDialog", () => {
     fireEvent.change(input(/^Symbol/), { target: { value: "VNM" } });
     fireEvent.change(input(/^Quantity/), { target: { value: "1000" } });
     fireEvent.change(input(/^Price/), { target: { value: "61050" } });
-    await waitFor(() => expect(screen.getByTestId("preview-problems").textContent).toContain("needs 61.091.500 ₫, 5.000.000 ₫ available"), { timeout: 3000 });
+    await waitFor(() => expect(screen.getByTestId("preview-problems").textContent).toContain("needs 61,091,500 VND, 5,000,000 VND available"), { timeout: 3000 });
 
     fireEvent.submit(screen.getByRole("form", { name: "Transaction" }));
     const error = await screen.findByTestId("error-tx-price");
-    expect(error.textContent).toBe("Not on the exchange's price steps (100 ₫ here): use 61.000 or 61.100.");
+    expect(error.textContent).toBe("Not on the exchange's price steps (100 VND here): use 61,000 or 61,100.");
   });
 
   test("test_submitting_an_incomplete_form_says_what_is_missing_and_sends_nothing", async () => {
@@ -153,7 +157,20 @@ describe("TransactionDialog", () => {
     expect((await screen.findByTestId("error-tx-symbol")).textContent).toBe("Required.");
     expect(screen.getByTestId("error-tx-quantity").textContent).toBe("Required.");
     fireEvent.change(input(/^Quantity/), { target: { value: "1.0" } });
-    expect(screen.getByTestId("error-tx-quantity").textContent).toBe("Whole number, e.g. 108.600 or 108600.");
+    expect(screen.getByTestId("error-tx-quantity").textContent).toBe("Whole number, e.g. 108,600 or 108600.");
     expect(calls.filter((c) => c.method === "POST")).toEqual([]);
+  });
+
+  test("test_in_vietnamese_the_form_speaks_vietnamese_and_takes_thousands_dots", async () => {
+    renderDialog("vi");
+    expect(screen.getByRole("heading", { name: "Thêm giao dịch" })).toBeTruthy();
+    fireEvent.change(input(/^Mã CK/), { target: { value: "VNM" } });
+    await waitFor(() => expect(input(/^Giá/).value).toBe("61.000"), { timeout: 3000 });
+    fireEvent.change(input(/^Khối lượng/), { target: { value: "1.000" } });
+    await waitFor(() => expect(screen.getByTestId("trade-preview").textContent).toContain("Sổ giao dịch chấp nhận."), { timeout: 3000 });
+    const sent = calls.filter((c) => c.url.endsWith("/transactions/preview/")).at(-1);
+    expect(sent?.body).toMatchObject({ quantity: 1000, price: "61000" });
+    fireEvent.submit(screen.getByRole("form", { name: "Transaction" }));
+    expect((await screen.findByTestId("error-tx-price")).textContent).toBe("Giá không đúng bước giá của sàn (100 ₫): dùng 61.000 hoặc 61.100.");
   });
 });

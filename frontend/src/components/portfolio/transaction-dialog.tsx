@@ -1,6 +1,7 @@
 "use client";
 import { Loader2Icon } from "lucide-react";
 import { useCallback, useEffect, useMemo, useState } from "react";
+import { useLocale, useTranslations } from "next-intl";
 import { toast } from "sonner";
 import { Field } from "@/components/common/field";
 import { SymbolCombobox } from "@/components/trade/symbol-combobox";
@@ -15,15 +16,16 @@ import { useMarketSummary, useQuotesQuery, useSaveTransaction } from "@/lib/api/
 import { TRANSACTION_KINDS, type Transaction, type TransactionKind } from "@/lib/api/types";
 import { todayInVietnam } from "@/lib/format";
 import { buildInput, placeError, prefilledPrice, previewProblems, uses, type TradeField, type TradeValues } from "@/lib/trade/form";
-import { tradeMessages, tradeT, type TradeT } from "@/lib/trade/messages";
-import { wholeText } from "@/lib/trade/numbers";
+import { ENGLISH_KINDS, asTradeT, type TradeT } from "@/lib/trade/messages";
+import { thousandsSeparator, wholeText as wholeInLocale } from "@/lib/trade/numbers";
 
-/** Kind labels for the lists that show transactions (the trade namespace's `kinds`). */
-export const KIND_LABELS: Record<TransactionKind, string> = tradeMessages.en.kinds;
+/** Kind labels for the lists that show transactions (English; the form uses trade.kinds). */
+export const KIND_LABELS: Record<TransactionKind, string> = ENGLISH_KINDS;
 
-/** The trade namespace's translator. (Becomes useTranslations("trade") with the i18n provider.) */
+/** The trade namespace's translator, as the form's logic takes it. */
 function useTradeT(): TradeT {
-  return useMemo(() => tradeT(), []);
+  const t = useTranslations("trade");
+  return useMemo(() => asTradeT(t), [t]);
 }
 
 /**
@@ -49,7 +51,8 @@ export function TradeDateField({ initial, error, onValue }: { initial?: string; 
   );
 }
 
-function initialValues(transaction: Transaction | null | undefined, kind: TransactionKind, symbol: string | undefined): TradeValues {
+function initialValues(transaction: Transaction | null | undefined, kind: TransactionKind, symbol: string | undefined, separator: string): TradeValues {
+  const wholeText = (value: string | number | null | undefined) => wholeInLocale(value, separator);
   return {
     kind: transaction?.kind ?? kind,
     symbol: transaction?.symbol ?? symbol ?? "",
@@ -79,7 +82,9 @@ export function TransactionDialog({
   defaultSymbol?: string;
 }) {
   const t = useTradeT();
-  const [values, setValues] = useState<TradeValues>(() => initialValues(transaction, defaultKind, defaultSymbol));
+  const separator = thousandsSeparator(useLocale());
+  const wholeText = (value: string | number | null | undefined) => wholeInLocale(value, separator);
+  const [values, setValues] = useState<TradeValues>(() => initialValues(transaction, defaultKind, defaultSymbol, separator));
   const [priceTouched, setPriceTouched] = useState(Boolean(transaction));
   const [submitted, setSubmitted] = useState(false);
   const save = useSaveTransaction(portfolioId);
@@ -94,14 +99,14 @@ export function TransactionDialog({
   const today = todayInVietnam();
   const quotes = useQuotesQuery(uses.price(kind) && values.symbol ? [values.symbol] : []);
   const quote = quotes.data?.find((q) => q.symbol === values.symbol) ?? null;
-  const live = prefilledPrice({ kind, tradeDate: values.trade_date, today, touched: priceTouched, quote });
+  const live = prefilledPrice({ kind, tradeDate: values.trade_date, today, touched: priceTouched, quote, separator });
   const current: TradeValues = live !== null ? { ...values, price: live } : values;
   const built = buildInput(current);
   const preview = useTransactionPreview(portfolioId, built.input, transaction?.id);
 
   const saveError = save.error instanceof ApiError ? save.error : null;
-  const placed = placeError(saveError ?? preview.error, kind, t);
-  const problems = previewProblems(preview.preview, t);
+  const placed = placeError(saveError ?? preview.error, kind, t, separator);
+  const problems = previewProblems(preview.preview, t, separator);
   const fieldError = (name: TradeField): string | undefined => {
     const server = placed.fields[name];
     if (server) return server;
@@ -131,6 +136,7 @@ export function TransactionDialog({
         id={`tx-${field}`}
         name={field}
         value={current[field]}
+        separator={separator}
         onValueChange={(text) => {
           if (field === "price") setPriceTouched(true);
           set(field)(text);

@@ -2,7 +2,7 @@
 import { AlertTriangleIcon, CheckCircle2Icon, Loader2Icon } from "lucide-react";
 import type { TransactionKind, TransactionPreview } from "@/lib/api/types";
 import { cn } from "@/lib/cn";
-import { formatDate, formatNumber, formatVnd } from "@/lib/format";
+import { useFormat } from "@/hooks/use-format";
 import type { ShownProblem } from "@/lib/trade/form";
 import type { TradeT } from "@/lib/trade/messages";
 
@@ -19,6 +19,7 @@ const signTone = (value: string | null | undefined) => (value === null || value 
 
 /** What the server says the write would store and do, or why it would be refused. */
 export function TradePreview({ preview, problems, pending, t }: { preview: TransactionPreview | null; problems: ShownProblem[]; pending: boolean; t: TradeT }) {
+  const { formatDate, formatNumber, formatVnd } = useFormat();
   const kind = preview?.kind as TransactionKind | undefined;
   const trade = kind === "BUY" || kind === "SELL";
   return (

@@ -4,9 +4,14 @@ import { groupThousands, parseWhole } from "@/lib/trade/numbers";
 
 /**
  * A whole number (VND or shares) as text: a numeric keyboard on phones, "108.600" and "108600" both
- * accepted, shown with Vietnamese thousands dots once the field is left.
+ * accepted, shown with the language's thousands separator once the field is left.
  */
-export function WholeNumberInput({ value, onValueChange, ...props }: Omit<React.ComponentProps<typeof Input>, "value" | "onChange" | "type"> & { value: string; onValueChange: (text: string) => void }) {
+export function WholeNumberInput({
+  value,
+  onValueChange,
+  separator = ".",
+  ...props
+}: Omit<React.ComponentProps<typeof Input>, "value" | "onChange" | "type"> & { value: string; onValueChange: (text: string) => void; separator?: string }) {
   return (
     <Input
       {...props}
@@ -17,7 +22,7 @@ export function WholeNumberInput({ value, onValueChange, ...props }: Omit<React.
       onChange={(e) => onValueChange(e.target.value)}
       onBlur={(e) => {
         const parsed = parseWhole(value);
-        if (parsed.ok) onValueChange(groupThousands(parsed.value));
+        if (parsed.ok) onValueChange(groupThousands(parsed.value, separator));
         props.onBlur?.(e);
       }}
     />

@@ -3,7 +3,7 @@
 // problems placed beside the field they concern, in the user's language.
 import type { ApiError } from "@/lib/api/errors";
 import type { Quote, TransactionInput, TransactionKind, TransactionPreview } from "@/lib/api/types";
-import type { TradeT } from "./messages";
+import { TRANSLATED_ERRORS, type TradeT } from "./messages";
 import { groupThousands, parseWhole, wholeText } from "./numbers";
 
 export const uses = {
@@ -91,16 +91,18 @@ export function prefilledPrice({
   today,
   touched,
   quote,
+  separator = ".",
 }: {
   kind: TransactionKind;
   tradeDate: string;
   today: string;
   touched: boolean;
   quote: Pick<Quote, "price"> | null | undefined;
+  separator?: string;
 }): string | null {
   if (touched || !uses.price(kind) || tradeDate !== today || !quote) return null;
   const price = Number(quote.price);
-  return Number.isFinite(price) && price > 0 ? wholeText(quote.price) : null;
+  return Number.isFinite(price) && price > 0 ? wholeText(quote.price, separator) : null;
 }
 
 // Where a refusal without field messages belongs.
@@ -123,13 +125,14 @@ function text(value: unknown): string {
   return typeof value === "string" || typeof value === "number" ? String(value) : "";
 }
 
-function grouped(value: unknown): string {
+function groupedText(value: unknown, separator: string): string {
   const digits = text(value);
-  return /^\d+(\.0+)?$/.test(digits) ? groupThousands(String(Math.round(Number(digits)))) : digits;
+  return /^\d+(\.0+)?$/.test(digits) ? groupThousands(String(Math.round(Number(digits))), separator) : digits;
 }
 
 /** The localized message of an error code, filled from the error's context; null when the code has none. */
-export function codeMessage(code: string, raw: Record<string, unknown>, t: TradeT): string | null {
+export function codeMessage(code: string, raw: Record<string, unknown>, t: TradeT, separator = "."): string | null {
+  const grouped = (value: unknown) => groupedText(value, separator);
   if (code === "price_off_tick_grid") {
     const [below, above] = Array.isArray(raw.nearest_prices) ? raw.nearest_prices : [];
     return t("errors.price_off_tick_grid", { tick: grouped(raw.tick_size), below: grouped(below), above: grouped(above) });
@@ -143,20 +146,18 @@ export function codeMessage(code: string, raw: Record<string, unknown>, t: Trade
       ? t("problems.unsettled_shares_on", { available: grouped(raw.available), date: text(raw.settles_on) })
       : t("problems.unsettled_shares", { available: grouped(raw.available) });
   }
-  const key = `errors.${code}`;
-  const message = t(key);
-  return message === key ? null : message;
+  return TRANSLATED_ERRORS.has(code) ? t(`errors.${code}`) : null;
 }
 
 /**
  * A failed write or preview as messages beside the fields, plus what fits no field. The code's
  * localized message wins; else the server's own (English) text.
  */
-export function placeError(error: ApiError | null, kind: TransactionKind, t: TradeT): { fields: Partial<Record<TradeField, string>>; unplaced: string | null } {
+export function placeError(error: ApiError | null, kind: TransactionKind, t: TradeT, separator = "."): { fields: Partial<Record<TradeField, string>>; unplaced: string | null } {
   if (!error) return { fields: {}, unplaced: null };
   const fields: Partial<Record<TradeField, string>> = {};
   const target = CODE_FIELD[error.code]?.(kind) ?? null;
-  const localized = codeMessage(error.code, error.raw, t);
+  const localized = codeMessage(error.code, error.raw, t, separator);
   for (const name of FORM_FIELDS) {
     const message = error.field(name);
     if (message) fields[name] = name === target && localized ? localized : message;
@@ -169,14 +170,14 @@ export function placeError(error: ApiError | null, kind: TransactionKind, t: Tra
 export type ShownProblem = { code: string; field: TradeField | null; message: string };
 
 /** The preview's problems, localized, each with the field it concerns (null: a later transaction). */
-export function previewProblems(preview: Pick<TransactionPreview, "problems" | "kind"> | null | undefined, t: TradeT): ShownProblem[] {
+export function previewProblems(preview: Pick<TransactionPreview, "problems" | "kind"> | null | undefined, t: TradeT, separator = "."): ShownProblem[] {
   if (!preview) return [];
   const kind = preview.kind as TransactionKind;
   return preview.problems.map((problem) => {
     if (problem.transaction_id !== null) {
       return { code: problem.code, field: null, message: t("problems.later", { id: problem.transaction_id, message: problem.message }) };
     }
-    const message = codeMessage(problem.code, problem.details, t) ?? problem.message;
+    const message = codeMessage(problem.code, problem.details, t, separator) ?? problem.message;
     return { code: problem.code, field: CODE_FIELD[problem.code]?.(kind) ?? null, message };
   });
 }

@@ -1,29 +1,19 @@
-// The trade form's strings live in messages/<locale>/trade.json (the i18n layout: one file per
-// namespace). Until the client's i18n provider is in place, `translate` reads them with the same
-// "{name}" placeholders next-intl uses, so moving to useTranslations("trade") changes one import.
+// The trade form's strings live in messages/<locale>/trade.json (next-intl's "trade" namespace).
+// The form's logic (form.ts) takes the translator as a plain function so that it stays free of
+// React; components pass useTranslations("trade") through ``asTradeT``.
+import type { useTranslations } from "next-intl";
 import en from "../../../messages/en/trade.json";
 
-export type TradeMessages = typeof en;
 export type MessageValues = Record<string, string | number>;
 export type TradeT = (key: string, values?: MessageValues) => string;
 
-/** The message at a dotted key ("preview.gross") with its {placeholders} filled; the key itself when missing. */
-export function translate(messages: unknown, key: string, values: MessageValues = {}): string {
-  let node: unknown = messages;
-  for (const part of key.split(".")) {
-    node = node && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined;
-  }
-  if (typeof node !== "string") return key;
-  return node.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+/** The keys are built from codes ("errors." + code), so the typed translator is called loosely. */
+export function asTradeT(t: ReturnType<typeof useTranslations<"trade">>): TradeT {
+  return (key, values) => (t as unknown as TradeT)(key, values);
 }
 
-export function hasMessage(messages: unknown, key: string): boolean {
-  return translate(messages, key) !== key;
-}
+/** Server error codes the trade namespace translates (errors.<code>). */
+export const TRANSLATED_ERRORS: ReadonlySet<string> = new Set(Object.keys(en.errors));
 
-export const tradeMessages = { en };
-
-/** The trade namespace's translator (English until the locale provider lands). */
-export function tradeT(messages: unknown = en): TradeT {
-  return (key, values) => translate(messages, key, values);
-}
+/** English kind labels, for the places not translated yet. */
+export const ENGLISH_KINDS = en.kinds;

@@ -31,9 +31,14 @@ export function groupThousands(digits: string, separator = "."): string {
   return digits.replace(/\B(?=(\d{3})+(?!\d))/g, separator);
 }
 
+/** The thousands separator of a client language: Vietnamese dots, English commas. */
+export function thousandsSeparator(locale: string): string {
+  return locale.startsWith("en") ? "," : ".";
+}
+
 /** A server number ("108600.00", 108600) as the form's text ("108.600"); "" for nothing. */
-export function wholeText(value: string | number | null | undefined): string {
+export function wholeText(value: string | number | null | undefined, separator = "."): string {
   if (value === null || value === undefined || value === "") return "";
   const n = Number(value);
-  return Number.isFinite(n) ? groupThousands(String(Math.round(n))) : String(value);
+  return Number.isFinite(n) ? groupThousands(String(Math.round(n)), separator) : String(value);
 }
