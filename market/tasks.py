@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from market import events, selectors, services
 from market.calendar import is_trading_day, market_date, vn_midnight_utc
+from market.poll_log import poll_record
 from market.providers.base import (
     ProviderDataError,
     ProviderError,
@@ -139,49 +140,6 @@ def quotes_poll(*, force: bool = False, now: datetime | None = None) -> dict[str
     }
 
 
-class PollSummary:
-    """What this process's quote polls did, logged as one INFO line a minute (each poll's own
-    result is logged at DEBUG). Counts are per worker process; a minute without polls logs
-    nothing."""
-
-    period = timedelta(minutes=1)
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.started: datetime | None = None
-        self.polls = 0
-        self.counts: dict[str, int] = {}
-        self.skipped: dict[str, int] = {}
-
-    def add(self, result: dict[str, Any], *, now: datetime) -> None:
-        if self.started is None:
-            self.started = now
-        self.polls += 1
-        reason = result.get("skipped")
-        if reason:
-            self.skipped[str(reason)] = self.skipped.get(str(reason), 0) + 1
-        for name in ("stored", "unchanged", "rejected", "ticks", "bars"):
-            self.counts[name] = self.counts.get(name, 0) + int(result.get(name) or 0)
-        if now - self.started >= self.period:
-            logger.info("%s", self.line(now=now))
-            self.reset()
-
-    def line(self, *, now: datetime) -> str:
-        seconds = (now - self.started).total_seconds() if self.started else 0.0
-        ran = self.polls - sum(self.skipped.values())
-        counts = ", ".join(f"{n} {name}" for name, n in self.counts.items())
-        text = f"quote polls in the last {seconds:.0f}s: {ran} ran ({counts})"
-        if self.skipped:
-            skipped = ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items()))
-            text += f", skipped: {skipped}"
-        return text
-
-
-poll_summary = PollSummary()
-
-
 @shared_task(name="market.poll_quotes", ignore_result=True)
 def poll_quotes(force: bool = False) -> dict[str, Any]:
     try:
@@ -190,7 +148,7 @@ def poll_quotes(force: bool = False) -> dict[str, Any]:
         logger.warning("quote poll skipped: Redis unavailable (%s)", exc)
         result = {"skipped": "redis unavailable"}
     logger.debug("quote poll: %s", result)
-    poll_summary.add(result, now=timezone.now())
+    poll_record(result=result, now=timezone.now())  # one INFO line a minute (poll_log.py)
     return result
 
 

@@ -6,7 +6,7 @@
 * ``FrequentTasks`` moves Celery's per-run lines about the tasks that run every few seconds (the
   quote poll, the minute bars) to DEBUG: "Task ... received", "Task ... succeeded", "Discarding
   revoked task" (a backlog after start-up) and beat's "Sending due task". At INFO the poller's
-  one-line summary a minute stands for them (``market.tasks.PollSummary``); with
+  one-line summary a minute stands for them (``market/poll_log.py``); with
   ``LOG_LEVEL=DEBUG`` every run is shown again.
 """
 
