@@ -433,6 +433,12 @@ class SummaryApi(MarketAPIView):
                     "as_of": "2026-01-05T03:15:02Z",
                     "source": "simulated",
                     "last_trading_day": "2026-01-05",
+                    "market_status": {
+                        "exchange": "HOSE",
+                        "session": "continuous",
+                        "is_open": True,
+                        "always_open": False,
+                    },
                 },
                 response_only=True,
             )

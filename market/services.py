@@ -42,8 +42,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from market import aggregation
-from market.board import board_quote
 from market.adjustment import as_traded, cumulative_factor, symbol_share_factors
+from market.board import board_quote
 from market.calendar import (
     Exchange as CalendarExchange,
 )

@@ -8,6 +8,9 @@ class PortfolioConfig(AppConfig):
     def ready(self) -> None:
         from market.signals import daily_close_updated
         from portfolio.snapshot_cache import on_daily_close_updated
+        from portfolio_site.model_labels import translate_labels
+
+        translate_labels(self)  # the admin in the staff user's language
 
         daily_close_updated.connect(
             on_daily_close_updated, dispatch_uid="portfolio.snapshot_cache.daily_close"

@@ -14,7 +14,7 @@ import { useSelectedPortfolio } from "@/hooks/use-selected-portfolio";
 import { errorMessage } from "@/lib/api/errors";
 import { useDividendCalendar, useEntitlementAction, useEntitlements } from "@/lib/api/queries";
 import type { CalendarEvent, Entitlement, EntitlementStatus } from "@/lib/api/types";
-import { formatDate, formatNumber, formatVnd } from "@/lib/format";
+import { useFormat } from "@/hooks/use-format";
 
 const STATUS_TONE: Record<EntitlementStatus, "warning" | "up" | "secondary" | "outline"> = {
   pending: "warning",
@@ -44,6 +44,7 @@ function KindLabel({ kind }: { kind: string }) {
 
 /** What the entitlement brings: net cash, new shares or rights at their price. */
 function Receives({ entitlement: e }: { entitlement: Entitlement }) {
+  const { formatNumber, formatVnd } = useFormat();
   const t = useTranslations("events.entitlements");
   if (e.cash_net) return <>{t("cashNet", { amount: formatVnd(e.cash_net), tax: formatVnd(e.cash_tax) })}</>;
   if (e.kind === "rights_issue") {
@@ -58,6 +59,7 @@ function Receives({ entitlement: e }: { entitlement: Entitlement }) {
 }
 
 function EntitlementAction({ entitlement: e, portfolioId }: { entitlement: Entitlement; portfolioId: number }) {
+  const { formatNumber } = useFormat();
   const t = useTranslations("events.entitlements");
   const action = useEntitlementAction(portfolioId);
   const [quantity, setQuantity] = useState(e.rights);
@@ -111,6 +113,7 @@ function EntitlementAction({ entitlement: e, portfolioId }: { entitlement: Entit
 }
 
 function EntitlementsTable({ portfolioId }: { portfolioId: number }) {
+  const { formatDate, formatNumber } = useFormat();
   const t = useTranslations("events");
   const entitlements = useEntitlements(portfolioId);
   if (entitlements.isPending) return <TableSkeleton rows={3} cols={7} />;
@@ -164,12 +167,14 @@ function EntitlementsTable({ portfolioId }: { portfolioId: number }) {
 }
 
 function Terms({ event }: { event: CalendarEvent }) {
+  const { formatVnd } = useFormat();
   const t = useTranslations("events.calendar");
   if (event.cash_per_share) return <>{t("perShare", { amount: formatVnd(event.cash_per_share) })}</>;
   return <>{t("ratio", { ratio: event.ratio ?? "" })}</>;
 }
 
 function CalendarSection({ portfolioId }: { portfolioId: number }) {
+  const { formatDate, formatVnd } = useFormat();
   const t = useTranslations("events");
   const calendar = useDividendCalendar(portfolioId);
   if (calendar.isPending) return <TableSkeleton rows={3} cols={6} />;

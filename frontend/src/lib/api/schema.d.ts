@@ -1405,6 +1405,27 @@ export interface components {
             /** @description null until the first poll */
             quote: components["schemas"]["Quote"] | null;
         };
+        MarketStatus: {
+            /** @description The exchange whose clock is reported: HOSE */
+            exchange: string;
+            /**
+             * @description HOSE's session now (Vietnam time): pre_open, ato, continuous, lunch_break, atc, put_through or closed. With the always-open simulated feed: continuous while its quotes are fresh, whatever the exchange clock says.
+             *
+             *     * `pre_open` - pre_open
+             *     * `ato` - ato
+             *     * `continuous` - continuous
+             *     * `lunch_break` - lunch_break
+             *     * `atc` - atc
+             *     * `put_through` - put_through
+             *     * `post_close` - post_close
+             *     * `closed` - closed
+             */
+            session: components["schemas"]["SessionEnum"];
+            /** @description Trades are being matched (prices can move) */
+            is_open: boolean;
+            /** @description The quotes come from the simulated feed running around the clock (SIMULATED_ALWAYS_OPEN): show it as a simulated open market, not the exchange's */
+            always_open: boolean;
+        };
         Overview: {
             readonly as_of: string;
             readonly totals: components["schemas"]["OverviewTotals"];
@@ -2113,6 +2134,18 @@ export interface components {
             readonly realized_pnl_pct: string | null;
         };
         /**
+         * @description * `pre_open` - pre_open
+         *     * `ato` - ato
+         *     * `continuous` - continuous
+         *     * `lunch_break` - lunch_break
+         *     * `atc` - atc
+         *     * `put_through` - put_through
+         *     * `post_close` - post_close
+         *     * `closed` - closed
+         * @enum {string}
+         */
+        SessionEnum: "pre_open" | "ato" | "continuous" | "lunch_break" | "atc" | "put_through" | "post_close" | "closed";
+        /**
          * @description * `error` - error
          *     * `warning` - warning
          * @enum {string}
@@ -2151,6 +2184,8 @@ export interface components {
              * @description Today in Vietnam if the exchanges trade today, else the last day they traded (weekends and exchange holidays skipped): the latest date a BUY or SELL may carry
              */
             last_trading_day: string;
+            /** @description What the market-status badge shows: the session now and whether trades flow */
+            market_status: components["schemas"]["MarketStatus"];
         };
         Tick: {
             seq: number;
