@@ -88,6 +88,7 @@ describe("an investor", () => {
     await session.allowing(SIGNED_OUT, async () => {
       await page.goto("/login");
       await page.getByRole("heading", { name: t("auth.login.title") }).waitFor();
+      await page.waitForLoadState("networkidle");
     });
     await shot(page, "01-login", { doc: "login" });
     await page.getByRole("link", { name: t("auth.login.switch") }).click();
@@ -347,11 +348,17 @@ describe("an investor", () => {
       expect((await session.context.cookies()).find((c) => c.name === "vnp_refresh")).toBeUndefined();
       await page.goto("/portfolio");
       await page.waitForURL(/\/login\?next=%2Fportfolio/);
+      await page.waitForLoadState("networkidle");
     });
   });
 
   test("met no Content-Security-Policy violation on any page", async () => {
-    const response = await page.goto("/login");
+    const response = await session.allowing(SIGNED_OUT, async () => {
+      const loaded = await page.goto("/login");
+      await page.getByRole("heading", { name: t("auth.login.title") }).waitFor();
+      await page.waitForLoadState("networkidle");
+      return loaded;
+    });
     expect(response?.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
     expect(session.cspViolations).toEqual([]);
   });
