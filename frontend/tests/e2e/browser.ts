@@ -29,6 +29,8 @@ export type Session = {
    * whole "<status> <path>" of the failed request, e.g. /^401 \/api\/session\/refresh\/$/.
    */
   allowing: <T>(expected: RegExp[], step: () => Promise<T>) => Promise<T>;
+  /** A standing allowance until replaced, for a state rather than a step (signed out: the session check's 401). */
+  allow: (expected: RegExp[]) => void;
   close: () => Promise<void>;
 };
 
@@ -62,6 +64,7 @@ export async function launch(): Promise<Session> {
   const cspViolations: string[] = [];
   const consoleErrors: ConsoleError[] = [];
   let allowed: RegExp[] = [];
+  let standing: RegExp[] = [];
   // Chromium reports a failed request as "Failed to load resource: the server responded with a status
   // of 401 (...)" with the request's URL as the location: the allowance is about that status and path only.
   const failedRequest = (text: string, url: string): string | null => {
@@ -74,7 +77,7 @@ export async function launch(): Promise<Session> {
     if (message.type() !== "error") return;
     const url = message.location().url;
     const request = failedRequest(message.text(), url);
-    if (request && allowed.some((pattern) => pattern.test(request))) return;
+    if (request && [...allowed, ...standing].some((pattern) => pattern.test(request))) return;
     consoleErrors.push({ text: message.text(), url, page: message.page()?.url() ?? "" });
   });
   context.on("weberror", (error) => consoleErrors.push({ text: String(error.error()), url: "", page: error.page()?.url() ?? "" }));
@@ -91,6 +94,9 @@ export async function launch(): Promise<Session> {
       } finally {
         allowed = [];
       }
+    },
+    allow: (expected) => {
+      standing = expected;
     },
     close: async () => {
       await context.close();
