@@ -2,7 +2,7 @@
 // Adding a namespace takes 2 lines: its name in NAMESPACES and its type in Messages.
 import type { Locale } from "./config";
 
-export const NAMESPACES = ["common", "nav", "errors", "auth", "dashboard", "portfolio", "market", "instrument", "watchlist", "alerts"] as const;
+export const NAMESPACES = ["common", "nav", "errors", "auth", "dashboard", "portfolio", "market", "instrument", "watchlist", "alerts", "closed", "overview"] as const;
 
 export type Messages = {
   common: typeof import("../../messages/en/common.json");
@@ -15,6 +15,8 @@ export type Messages = {
   instrument: typeof import("../../messages/en/instrument.json");
   watchlist: typeof import("../../messages/en/watchlist.json");
   alerts: typeof import("../../messages/en/alerts.json");
+  closed: typeof import("../../messages/en/closed.json");
+  overview: typeof import("../../messages/en/overview.json");
 };
 
 export type Namespace = (typeof NAMESPACES)[number];
