@@ -6,6 +6,7 @@ import type {
   AlertInput,
   Allocation,
   BarsResponse,
+  Board,
   ClosedPositions,
   Overview,
   Holdings,
@@ -137,6 +138,17 @@ export function useRecentTicks(symbol: string) {
       );
       return pages.flatMap((p) => p.results).slice(-size);
     },
+  });
+}
+
+/** The price board's rows of a list (VN30, HNX30, HOSE, HNX, UPCOM, watchlist, portfolio:<id>). */
+export function useBoard(list: string | null) {
+  return useQuery({
+    queryKey: keys.board(list ?? ""),
+    queryFn: () => api<Board>("/api/market/board/", { query: { list: list! }, auth: "optional" }),
+    enabled: list !== null,
+    staleTime: 30_000,
+    retry: (count, error) => ![400, 401, 404].includes((error as { status?: number }).status ?? 0) && count < 2,
   });
 }
 
