@@ -167,14 +167,17 @@ export function BoardView() {
   }, []);
 
   const board = useBoard(list);
+  // The stream's rows are newer than a REST answer that lands after them (or refetches on focus).
+  const streamed = useRef<string | null>(null);
   useEffect(() => {
-    if (board.data) store.setRows(board.data.list, board.data.symbols, board.data.results);
+    if (board.data && streamed.current !== board.data.list) store.setRows(board.data.list, board.data.symbols, board.data.results);
   }, [board.data, store]);
 
   const onMessage = useCallback(
     (message: ServerMessage) => {
       if (message.type === "board") {
         setStreamError(null);
+        streamed.current = message.list;
         store.setRows(message.list, message.symbols, message.rows);
       } else if (message.type === "quote") store.enqueue(message);
       else if (message.type === "error") setStreamError(message.message);
