@@ -1,17 +1,21 @@
 // Headless-browser bench of the price board: Debian's chromium (through playwright-core) opens
-// /board of a running web client (`npm start`, BENCH_BASE_URL, default http://127.0.0.1:3000) with a
-// board of BENCH_SYMBOLS (400) symbols each updating about BENCH_RATE (1) times a second. The API
-// and the market stream are played by this script inside the browser (page.route and
-// page.routeWebSocket), so only the client is measured: no Django, no database.
+// /board of the built web client (`npm run build` first; this script starts `node server.mjs` on
+// BENCH_PORT, 3107) with a board of BENCH_SYMBOLS (400) symbols each updating about BENCH_RATE (1)
+// times a second. The API and the market stream are played by a small fake backend of this script
+// (node http + ws on BENCH_BACKEND_PORT, 8799) behind the client's own proxy, so the frames travel a
+// real websocket and only the client is measured: no Django, no database.
 // Reports: frame time p50/p95/p99 and long tasks while the updates flow, updates not shown
 // (symbols whose last price on screen is not the last one sent, checked by scrolling every row),
 // and websocket bytes per second to the client.
-//   node bench/board.mjs [--symbols 400] [--rate 1] [--seconds 15]
+//   npm run build && node bench/board.mjs [--symbols 400] [--rate 1] [--seconds 15]
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
+import { WebSocketServer } from "ws";
 
 const { values: args } = parseArgs({
   options: {
@@ -23,7 +27,9 @@ const { values: args } = parseArgs({
 const SYMBOLS = Number(args.symbols);
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
-const BASE_URL = (process.env.BENCH_BASE_URL ?? "http://127.0.0.1:3000").replace(/\/$/, "");
+const PORT = Number(process.env.BENCH_PORT ?? "3107");
+const BACKEND_PORT = Number(process.env.BENCH_BACKEND_PORT ?? "8799");
+const BASE_URL = `http://127.0.0.1:${PORT}`;
 const TICK_MS = 50;
 
 const symbols = Array.from({ length: SYMBOLS }, (_, i) => `B${String(i).padStart(3, "0")}`);
@@ -93,7 +99,75 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** The fake backend: the board over REST, the market stream over a real websocket, 401/404 else. */
+function startBackend(counters) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://backend");
+    const reply = (status, body) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname === "/api/market/board/") {
+      const list = url.searchParams.get("list") ?? "VN30";
+      reply(200, { list, symbols, count: symbols.length, limit: 2000, results: symbols.map(row) });
+    } else if (url.pathname.startsWith("/api/auth/")) reply(401, { error: { code: "not_authenticated", message: "signed out" } });
+    else reply(404, { error: { code: "not_found", message: "not in the bench" } });
+  });
+  const wss = new WebSocketServer({ server, path: "/ws/market/" });
+  wss.on("connection", (socket) => {
+    let timer = null;
+    const send = (message) => {
+      const text = JSON.stringify(message);
+      if (counters.measuring) counters.bytes += Buffer.byteLength(text);
+      socket.send(text);
+    };
+    socket.on("message", (raw) => {
+      const message = JSON.parse(String(raw));
+      if (message.action === "ping") send({ type: "pong" });
+      else if (message.action === "subscribe") send({ type: "snapshot", quotes: [], subscribed: [] });
+      else if (message.action === "board") {
+        send({ type: "board", list: message.list, symbols, limit: 2000, rows: symbols.map(row) });
+        if (timer) clearInterval(timer);
+        // Every symbol about RATE times a second, spread over 20 batches a second like a poll.
+        const perTick = Math.max(1, Math.round((SYMBOLS * RATE * TICK_MS) / 1000));
+        let cursor = 0;
+        timer = setInterval(() => {
+          if (counters.stopped) return;
+          for (let i = 0; i < perTick; i++) {
+            send(quote(symbols[cursor]));
+            cursor = (cursor + 1) % symbols.length;
+            if (counters.measuring) counters.sent += 1;
+          }
+        }, TICK_MS);
+      }
+    });
+    socket.on("close", () => timer && clearInterval(timer));
+  });
+  return new Promise((resolve) => server.listen(BACKEND_PORT, "127.0.0.1", () => resolve({ server, wss })));
+}
+
+async function startClient() {
+  const child = spawn(process.execPath, ["server.mjs"], {
+    cwd: path.resolve(import.meta.dirname, ".."),
+    env: { ...process.env, NODE_ENV: "production", FRONTEND_PORT: String(PORT), BACKEND_URL: `http://127.0.0.1:${BACKEND_PORT}` },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(`${BASE_URL}/board`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  child.kill();
+  throw new Error("the web client did not start (run `npm run build` first)");
+}
+
 async function main() {
+  const counters = { bytes: 0, sent: 0, measuring: false, stopped: false };
+  const backend = await startBackend(counters);
+  const client = await startClient();
   const profile = await mkdtemp(path.join(tmpdir(), "vnp-bench-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -103,10 +177,6 @@ async function main() {
     locale: "vi-VN",
     timezoneId: "Asia/Ho_Chi_Minh",
   });
-  let bytes = 0;
-  let sent = 0;
-  let sending = null;
-  let measuring = false;
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     const pageErrors = [];
@@ -129,56 +199,20 @@ async function main() {
         // no long-task timing in this browser
       }
     });
-    await page.route("**/api/**", async (route) => {
-      const url = new URL(route.request().url());
-      if (url.pathname === "/api/market/board/") {
-        const list = url.searchParams.get("list") ?? "VN30";
-        await route.fulfill({ json: { list, symbols, count: symbols.length, limit: 2000, results: symbols.map(row) } });
-      } else if (url.pathname.startsWith("/api/session/")) {
-        await route.fulfill({ status: 401, json: { error: { code: "not_authenticated", message: "signed out" } } });
-      } else {
-        await route.fulfill({ status: 404, json: { error: { code: "not_found", message: "not in the bench" } } });
-      }
-    });
-    await page.routeWebSocket(/\/ws\/market\//, (ws) => {
-      const send = (message) => {
-        const text = JSON.stringify(message);
-        if (measuring) bytes += Buffer.byteLength(text);
-        ws.send(text);
-      };
-      ws.onMessage((raw) => {
-        const message = JSON.parse(String(raw));
-        if (message.action === "ping") send({ type: "pong" });
-        else if (message.action === "subscribe") send({ type: "snapshot", quotes: [], subscribed: [] });
-        else if (message.action === "board") {
-          send({ type: "board", list: message.list, symbols, limit: 2000, rows: symbols.map(row) });
-          if (sending) clearInterval(sending);
-          // Every symbol about RATE times a second, spread over 20 batches a second like a poll.
-          const perTick = Math.max(1, Math.round((SYMBOLS * RATE * TICK_MS) / 1000));
-          let cursor = 0;
-          sending = setInterval(() => {
-            for (let i = 0; i < perTick; i++) {
-              send(quote(symbols[cursor]));
-              cursor = (cursor + 1) % symbols.length;
-              if (measuring) sent += 1;
-            }
-          }, TICK_MS);
-        }
-      });
-    });
 
     await page.goto(`${BASE_URL}/board`, { waitUntil: "domcontentloaded" });
     await page.getByTestId(`board-row-${symbols[0]}`).waitFor({ timeout: 60_000 });
+    // BENCH_CSS: extra CSS for experiments, e.g. ".flash-up,.flash-down,.flash-cell{animation:none!important}".
+    if (process.env.BENCH_CSS) await page.addStyleTag({ content: process.env.BENCH_CSS });
     await page.waitForTimeout(2_000); // warm up
-    measuring = true;
+    counters.measuring = true;
     await page.evaluate(() => (window.__measure = true));
     const started = Date.now();
     await page.waitForTimeout(SECONDS * 1000);
     await page.evaluate(() => (window.__measure = false));
-    measuring = false;
+    counters.measuring = false;
+    counters.stopped = true;
     const elapsed = (Date.now() - started) / 1000;
-    clearInterval(sending);
-    sending = null;
     const { frames, longTasks } = await page.evaluate(() => ({ frames: window.__frames, longTasks: window.__longTasks }));
     await page.waitForTimeout(1_000); // let the last batch render
 
@@ -199,7 +233,7 @@ async function main() {
       symbols: SYMBOLS,
       rate_per_symbol_per_s: RATE,
       seconds: Math.round(elapsed * 10) / 10,
-      updates_sent: sent,
+      updates_sent: counters.sent,
       frames: frames.length,
       fps: Math.round((frames.length / elapsed) * 10) / 10,
       frame_ms_p50: percentile(sorted, 50)?.toFixed(1),
@@ -209,15 +243,17 @@ async function main() {
       long_task_ms_total: Math.round(longTasks.reduce((a, b) => a + b, 0)),
       rows_checked: shown.size,
       symbols_not_showing_last_update: notShown.length,
-      ws_bytes_per_s: Math.round(bytes / elapsed),
+      ws_bytes_per_s: Math.round(counters.bytes / elapsed),
       page_errors: pageErrors.length,
     };
     console.log(JSON.stringify(report, null, 2));
     if (notShown.length) console.error(`not showing their last update: ${notShown.slice(0, 20).join(", ")}`);
   } finally {
-    if (sending) clearInterval(sending);
     await context.close();
     await rm(profile, { recursive: true, force: true });
+    client.kill();
+    backend.wss.close();
+    backend.server.close();
   }
 }
 
