@@ -27,6 +27,7 @@ import { BOARD_COLUMNS, BOARD_WIDTH, GRID_TEMPLATE, type BoardColumn } from "./b
 const MARKET_LISTS = ["VN30", "HNX30", "HOSE", "HNX", "UPCOM"] as const;
 const ROW_HEIGHT = 28;
 const LIST_KEY = "vnp-board-list";
+const FLASHING = new Set<string>(["last", "change", "change_pct"]);
 
 type Cell = { text: string; tone: PriceTone; flash: number };
 
@@ -121,11 +122,14 @@ const BoardRowView = memo(function BoardRowView({
       </button>
       {BOARD_COLUMNS.map((column) => {
         const cell = cellOf(row, column, formatters);
-        const flashClass = cell.flash > 0 ? (column.key === "last" || column.key === "change" || column.key === "change_pct" ? (row.direction === "down" ? "flash-down" : "flash-up") : "flash-cell") : "";
+        // Only the matched price, change and % flash: every changed cell flashing (about ten a row)
+        // took the bench from 44 to 1-13 fps at 400 updates/s. The others change in place.
+        const flashes = FLASHING.has(column.key);
+        const flashClass = flashes && cell.flash > 0 ? (row.direction === "down" ? "board-flash-down" : "board-flash-up") : "";
         return (
           <span
             role="gridcell"
-            key={`${column.key}-${cell.flash}`}
+            key={flashes ? `${column.key}-${cell.flash}` : column.key}
             data-testid={column.key === "last" ? `board-cell-${row.symbol}-last` : undefined}
             data-flash={cell.flash || undefined}
             title={column.key === "symbol" ? row.name : undefined}
