@@ -4,8 +4,8 @@ Data: the 30 benchmark symbols (plus VNINDEX as the performance benchmark) with 
 bars ending yesterday and a current quote each, and one portfolio of 1,000 valid transactions over
 those two years (bench/ledger_data.py), owned by a benchmark user whose JWT the load carries.
 
-Server: daphne as the Procfile runs it, pinned to the server CPUs; the rate limiter stays in the
-path (portfolio_read raised far above the load so nothing is refused). Cache warm = the project's
+Server: the web tier as the Procfile runs it (gunicorn, one uvicorn worker per server CPU), pinned
+to the server CPUs; the rate limiter stays in the path (portfolio_read raised far above the load so nothing is refused). Cache warm = the project's
 Redis cache (primed by one request); cache cold = Django's DummyCache, so every request folds the
 ledger (and computes the performance) again.
 
@@ -18,7 +18,8 @@ Load (pinned to the client CPUs), per endpoint and cache state:
   framework costs before any portfolio work.
 
 Peer: ``bench/peers/fastapi_api/`` serves the summary with the same SQL behind FastAPI on uvicorn
-(psycopg pool, the project's own ``fold``), measured the same way; its body is compared with ours.
+(psycopg pool, the project's own ``fold``), with as many ``--workers`` as ours has processes, pinned
+to the same CPUs, measured the same way; its body is compared with ours.
 """
 
 from __future__ import annotations
@@ -224,19 +225,20 @@ def _python_load(
     return result
 
 
-SYSTEM_LABELS = {"ours": "ours (daphne, DRF)", "peer": "peer (FastAPI, same SQL)"}
+SYSTEM_LABELS = {"ours": "ours (web tier, DRF)", "peer": "peer (FastAPI, same SQL)"}
 
 
-def _server_command(system: str, port: int) -> list[str]:
+def _server_command(system: str, port: int, processes: int) -> list[str]:
     if system == "ours":  # as the Procfile runs it
         return [
-            PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+            PYTHON, "-m", "gunicorn", "-c", "python:portfolio_site.web_tier",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(processes),
             "portfolio_site.asgi:application",
         ]  # fmt: skip
     return [
         PYTHON, "-m", "uvicorn", "bench.peers.fastapi_api.app:app", "--host", "127.0.0.1",
         "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--log-level", "warning",
-        "--no-access-log",
+        "--no-access-log", "--workers", str(processes),
     ]  # fmt: skip
 
 
@@ -304,7 +306,7 @@ def run(ctx: Context) -> Section:
             port = free_port()
             server = processes.start(
                 "server",
-                ctx.taskset(ctx.server_cpus) + _server_command(system, port),
+                ctx.taskset(ctx.server_cpus) + _server_command(system, port, ctx.server_processes),
                 env=_server_env(ctx, system, cache),
             )
             wait_for_port(port, server)
@@ -377,14 +379,16 @@ def run(ctx: Context) -> Section:
             )
         )
     section.notes.append(
-        "Floors (ours, closed loop, same server): /healthz is daphne + Django's middleware with no "
-        "authentication or query; /api/auth/me/ adds DRF, JWT authentication (one user query) and "
-        "the rate limiter; the portfolio detail adds the ownership query and a serializer. Every "
+        "Floors (ours, closed loop, same server): /healthz is the web tier + Django's middleware "
+        "with no authentication or query; /api/auth/me/ adds DRF, JWT authentication (the user "
+        "from the cache after the first request) and the rate limiter; the portfolio detail adds the ownership query and a serializer. Every "
         "portfolio endpoint pays at least the last; the summary's own work is the rest."
     )
     section.notes.append(
         "Open-loop latency counts from when each request was due, so queueing inside the server "
-        "is included; wrk's closed loop shows the ceiling. Started at "
+        f"is included; wrk's closed loop shows the ceiling. {ctx.server_processes} server "
+        f"process(es) each (ours: gunicorn workers; the peer: uvicorn --workers) on CPU "
+        f"{ctx.server_cpus}, load on CPU {ctx.client_cpus}. Started at "
         f"{time.strftime('%H:%M:%S')} local."
     )
     return section

@@ -10,6 +10,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from market import services
@@ -21,6 +23,7 @@ from market.events import (
 )
 from market.models import Bar, CorporateEvent, Instrument, InstrumentGroup, Quote, Tick
 from market.providers.base import CorporateEventData, ProviderError, get_provider
+from portfolio_site.admin_display import grouped, price
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -38,7 +41,7 @@ class InstrumentGroupAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "member_count")
     search_fields = ("code", "name")
 
-    @admin.display(description="members")
+    @admin.display(description=_("members"))
     def member_count(self, group: InstrumentGroup) -> int:
         return group.instruments.count()
 
@@ -55,11 +58,11 @@ class InstrumentAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Instrument]:
         return super().get_queryset(request).prefetch_related("groups")
 
-    @admin.display(description="groups")
+    @admin.display(description=_("groups"))
     def group_codes(self, instrument: Instrument) -> str:
         return ", ".join(group.code for group in instrument.groups.all())
 
-    @admin.action(description="Backfill two years of daily history (in the worker)")
+    @admin.action(description=_("Backfill two years of daily history (in the worker)"))
     def backfill_history(self, request: HttpRequest, queryset: QuerySet[Instrument]) -> None:
         from market.tasks import backfill_history
 
@@ -67,38 +70,47 @@ class InstrumentAdmin(admin.ModelAdmin):
         try:
             backfill_history.delay(symbols=symbols, days=730)
         except Exception as exc:  # the broker may be down: say so instead of a 500
-            self.message_user(request, f"Could not queue the backfill: {exc}", messages.ERROR)
+            message = gettext("Could not queue the backfill: %(error)s") % {"error": exc}
+            self.message_user(request, message, messages.ERROR)
             return
-        self.message_user(
-            request, f"Queued a history backfill of {len(symbols)} instrument(s).", messages.INFO
-        )
+        queued = ngettext(
+            "Queued a history backfill of %(count)d instrument.",
+            "Queued a history backfill of %(count)d instruments.",
+            len(symbols),
+        ) % {"count": len(symbols)}
+        self.message_user(request, queued, messages.INFO)
 
-    @admin.action(description="Refresh the quote now")
+    @admin.action(description=_("Refresh the quote now"))
     def refresh_quote(self, request: HttpRequest, queryset: QuerySet[Instrument]) -> None:
         symbols = list(queryset.values_list("symbol", flat=True)[: services.REFRESH_MAX])
         try:
             result = services.quotes_refresh(symbols=symbols, provider=get_provider())
         except ProviderError as exc:
-            self.message_user(request, f"The provider failed: {exc}", messages.ERROR)
+            message = gettext("The provider failed: %(error)s") % {"error": exc}
+            self.message_user(request, message, messages.ERROR)
             return
         level = messages.WARNING if result.rejected else messages.INFO
-        self.message_user(
-            request,
-            f"{result.stored} quote(s) stored, {result.unchanged} unchanged, "
-            f"{result.rejected} rejected, {result.ticks} tick(s).",
-            level,
-        )
+        summary = gettext(
+            "Quotes: %(stored)d stored, %(unchanged)d unchanged, %(rejected)d rejected; "
+            "%(ticks)d ticks."
+        ) % {
+            "stored": result.stored,
+            "unchanged": result.unchanged,
+            "rejected": result.rejected,
+            "ticks": result.ticks,
+        }
+        self.message_user(request, summary, level)
 
 
 @admin.register(Quote)
 class QuoteAdmin(ReadOnlyAdmin):
     list_display = (
         "instrument",
-        "price",
-        "reference",
-        "change",
+        "price_shown",
+        "reference_shown",
+        "change_shown",
         "change_pct",
-        "volume",
+        "volume_shown",
         "as_of",
         "source",
     )
@@ -107,10 +119,26 @@ class QuoteAdmin(ReadOnlyAdmin):
     date_hierarchy = "as_of"
     list_select_related = ("instrument",)
 
+    @admin.display(description=_("price"), ordering="price")
+    def price_shown(self, quote: Quote) -> str:
+        return price(quote.price)
+
+    @admin.display(description=_("reference"), ordering="reference")
+    def reference_shown(self, quote: Quote) -> str:
+        return price(quote.reference)
+
+    @admin.display(description=_("change"), ordering="change")
+    def change_shown(self, quote: Quote) -> str:
+        return price(quote.change)
+
+    @admin.display(description=_("volume"), ordering="volume")
+    def volume_shown(self, quote: Quote) -> str:
+        return grouped(quote.volume)
+
 
 @admin.register(Tick)
 class TickAdmin(ReadOnlyAdmin):
-    list_display = ("instrument", "seq", "time", "price", "volume", "side", "source")
+    list_display = ("instrument", "seq", "time", "price_shown", "volume_shown", "side", "source")
     list_filter = ("source", "side")
     search_fields = ("instrument__symbol",)
     date_hierarchy = "time"
@@ -118,16 +146,32 @@ class TickAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     ordering = ("-time",)
 
+    @admin.display(description=_("price"), ordering="price")
+    def price_shown(self, tick: Tick) -> str:
+        return price(tick.price)
+
+    @admin.display(description=_("volume"), ordering="volume")
+    def volume_shown(self, tick: Tick) -> str:
+        return grouped(tick.volume)
+
 
 @admin.register(Bar)
 class BarAdmin(ReadOnlyAdmin):
-    list_display = ("instrument", "interval", "start", "open", "high", "low", "close", "volume")
+    list_display = ("instrument", "interval", "start", "close_shown", "volume_shown")
     list_filter = ("interval", "source")
     search_fields = ("instrument__symbol",)
     date_hierarchy = "start"
     list_select_related = ("instrument",)
     show_full_result_count = False
     ordering = ("-start",)
+
+    @admin.display(description=_("close"), ordering="close")
+    def close_shown(self, bar: Bar) -> str:
+        return price(bar.close)
+
+    @admin.display(description=_("volume"), ordering="volume")
+    def volume_shown(self, bar: Bar) -> str:
+        return grouped(bar.volume)
 
 
 MANUAL_SOURCE = "manual"
@@ -192,9 +236,9 @@ class CorporateEventAdmin(SimpleHistoryAdmin):
         "ex_date",
         "record_date",
         "payment_date",
-        "cash_per_share",
+        "cash_shown",
         "ratio",
-        "subscription_price",
+        "subscription_shown",
         "source",
     )
     list_filter = ("kind", "status", "source", "ex_date")
@@ -203,6 +247,14 @@ class CorporateEventAdmin(SimpleHistoryAdmin):
     list_select_related = ("instrument",)
     autocomplete_fields = ("instrument",)
     readonly_fields = ("source", "source_id", "created_at", "updated_at")
+
+    @admin.display(description=_("cash per share"), ordering="cash_per_share")
+    def cash_shown(self, event: CorporateEvent) -> str:
+        return price(event.cash_per_share)
+
+    @admin.display(description=_("subscription price"), ordering="subscription_price")
+    def subscription_shown(self, event: CorporateEvent) -> str:
+        return price(event.subscription_price)
 
     def save_model(
         self, request: HttpRequest, obj: CorporateEvent, form: Any, change: bool

@@ -293,6 +293,15 @@ class BarListApi(MarketAPIView):
             OpenApiParameter("interval", str, enum=["1m", "5m", "15m", "1h", "1d"], default="1d"),
             OpenApiParameter("start", _MOMENT, description="YYYY-MM-DD or ISO-8601."),
             OpenApiParameter("end", _MOMENT, description="YYYY-MM-DD or ISO-8601."),
+            OpenApiParameter(
+                "adjusted",
+                bool,
+                default=False,
+                description=(
+                    "false (default): as-traded prices. true: scaled for the stock dividends, "
+                    "bonus shares and splits since each bar (charts and comparisons)."
+                ),
+            ),
         ],
         responses={200: BarsResponseSerializer, 400: BAD_REQUEST, 404: UNKNOWN_SYMBOL},
         examples=[
@@ -306,6 +315,7 @@ class BarListApi(MarketAPIView):
                     "count": 1,
                     "limit": 5000,
                     "truncated": False,
+                    "adjusted": False,
                     "results": [_BAR_EXAMPLE],
                 },
                 response_only=True,
@@ -332,6 +342,11 @@ class BarListApi(MarketAPIView):
             until=params["until"],
             limit=selectors.BARS_MAX,
         )
+        bars = page.bars
+        if params["adjusted"]:
+            bars = selectors.bars_adjusted(
+                instrument=instrument, bars=bars, today=market_date(timezone.now())
+            )
         return Response(
             {
                 "symbol": instrument.symbol,
@@ -341,8 +356,9 @@ class BarListApi(MarketAPIView):
                 "count": len(page.bars),
                 "limit": selectors.BARS_MAX,
                 "truncated": page.truncated,
+                "adjusted": params["adjusted"],
                 "results": BarSerializer(
-                    page.bars, many=True, context={INDEX_LEVELS: _is_index(instrument)}
+                    bars, many=True, context={INDEX_LEVELS: _is_index(instrument)}
                 ).data,
             }
         )
@@ -417,6 +433,12 @@ class SummaryApi(MarketAPIView):
                     "as_of": "2026-01-05T03:15:02Z",
                     "source": "simulated",
                     "last_trading_day": "2026-01-05",
+                    "market_status": {
+                        "exchange": "HOSE",
+                        "session": "continuous",
+                        "is_open": True,
+                        "always_open": False,
+                    },
                 },
                 response_only=True,
             )

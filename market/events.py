@@ -62,6 +62,16 @@ class CorporateEventInvalid(DomainError):
     code = "invalid_corporate_event"
 
 
+#: Terms no real Vietnamese event reaches (they would also overflow an entitlement's ledger row):
+#: a cash dividend or subscription price above the highest price a share trades at (the portfolio
+#: bounds' 10^9 VND), a ratio part above 10^6, more than 100 new shares per share held (a 1:100
+#: split is already extreme), or a date before the first HOSE session.
+MAX_TERM_PRICE = Decimal(10) ** 9
+MAX_RATIO_PART = 10**6
+MAX_NEW_PER_OLD = 100
+FIRST_SESSION = date(2000, 7, 28)
+
+
 @dataclass(frozen=True)
 class EventUpsert:
     event: CorporateEvent
@@ -79,6 +89,8 @@ def _whole_vnd(value: Decimal | None, name: str, errors: dict[str, str]) -> None
         errors[name] = "must be greater than zero"
     elif value != value.to_integral_value():
         errors[name] = "must be whole VND (no fraction)"
+    elif value > MAX_TERM_PRICE:
+        errors[name] = f"must be at most {int(MAX_TERM_PRICE):,} VND per share"
 
 
 def corporate_event_check(*, data: CorporateEventData) -> CorporateEventData:
@@ -95,6 +107,10 @@ def corporate_event_check(*, data: CorporateEventData) -> CorporateEventData:
     ex_date = data.ex_date
     if ex_date is None and data.record_date is not None:
         ex_date = previous_trading_day(data.record_date)
+    for name in ("ex_date", "record_date", "payment_date", "announcement_date"):
+        day = getattr(data, name, None)
+        if isinstance(day, date) and day < FIRST_SESSION:
+            errors[name] = f"cannot be before {FIRST_SESSION.isoformat()} (the first HOSE session)"
     if ex_date is None:
         errors["ex_date"] = "an ex-date or a record date is required"
     elif data.record_date is not None and data.record_date < ex_date:
@@ -118,6 +134,17 @@ def corporate_event_check(*, data: CorporateEventData) -> CorporateEventData:
                 errors[name] = "this kind needs a share ratio (old:new)"
             elif isinstance(part, bool) or not isinstance(part, int) or part <= 0:
                 errors[name] = "each part of the ratio must be a whole number above zero"
+            elif part > MAX_RATIO_PART:
+                errors[name] = f"each part of the ratio must be at most {MAX_RATIO_PART:,}"
+        old, new = data.ratio_old, data.ratio_new
+        if (
+            "ratio_old" not in errors
+            and "ratio_new" not in errors
+            and isinstance(old, int)
+            and isinstance(new, int)
+            and new > old * MAX_NEW_PER_OLD
+        ):
+            errors["ratio_new"] = f"more than {MAX_NEW_PER_OLD} new shares per share held"
     if data.kind == CorporateEventKind.RIGHTS_ISSUE:
         _whole_vnd(data.subscription_price, "subscription_price", errors)
         if data.subscription_price is None:
@@ -260,7 +287,7 @@ def symbols_held_or_watched() -> list[str]:
         transaction_model = None
     if transaction_model is not None:
         signed = Case(
-            When(kind__in=("BUY", "STOCK_DIVIDEND"), then="quantity"),
+            When(kind__in=("BUY", "STOCK_DIVIDEND", "RIGHTS_SUBSCRIPTION"), then="quantity"),
             When(kind="SELL", then=-F("quantity")),
             default=Value(0),
             output_field=IntegerField(),

@@ -97,6 +97,14 @@ def declared_schedules() -> list[Declared]:
             crontab={"minute": "30", "hour": "18", "day_of_week": "*"},
         ),
         Declared(
+            "portfolio: corporate-action entitlements",
+            "portfolio.entitlements_daily",
+            "Recompute entitlements (pending -> due, rights lapse at the window's end) and apply "
+            "the due dividends and new shares of portfolios set to auto-apply, 19:30 ICT daily "
+            "(after the events' ingestion; rights are never exercised).",
+            crontab={"minute": "30", "hour": "19", "day_of_week": "*"},
+        ),
+        Declared(
             "market: prune ticks",
             "market.prune_ticks",
             "Delete ticks older than TICK_RETENTION_DAYS (bars are kept).",

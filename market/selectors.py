@@ -25,8 +25,16 @@ from django.core.cache import cache
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from market.calendar import (
+    MATCHING_SESSIONS,
+    Session,
+    last_trading_day,
+    market_date,
+    session_at,
+    sessions_on,
+    vn_midnight_utc,
+)
 from market.calendar import Exchange as CalendarExchange
-from market.calendar import Session, last_trading_day, market_date, sessions_on, vn_midnight_utc
 from market.models import (
     Bar,
     BarInterval,
@@ -313,6 +321,37 @@ def bar_list(
     return BarPage(bars=list(reversed(recent[:limit])), truncated=truncated)
 
 
+def bars_adjusted(*, instrument: Instrument, bars: list[Bar], today: date) -> list[Bar]:
+    """Copies of the as-traded ``bars`` scaled to today's shares: each price divided by the share
+    factor of the events gone ex after the bar (``market.adjustment``); volume unchanged."""
+    from market.adjustment import adjusted, cumulative_factor, symbol_share_factors
+
+    factors = symbol_share_factors(instrument_id=instrument.pk)
+    if not factors:
+        return bars
+    scaled = []
+    for bar in bars:
+        factor = cumulative_factor(factors, market_date(bar.start), today)
+        if factor == 1:
+            scaled.append(bar)
+            continue
+        scaled.append(
+            Bar(
+                instrument_id=bar.instrument_id,
+                interval=bar.interval,
+                start=bar.start,
+                open=adjusted(bar.open, factor=factor),
+                high=adjusted(bar.high, factor=factor),
+                low=adjusted(bar.low, factor=factor),
+                close=adjusted(bar.close, factor=factor),
+                volume=bar.volume,
+                value=bar.value,
+                source=bar.source,
+            )
+        )
+    return scaled
+
+
 def tick_list(
     *, instrument: Instrument, since: datetime | None = None, after_seq: int | None = None
 ) -> QuerySet[Tick]:
@@ -438,6 +477,26 @@ def market_summary_build(*, now: datetime | None = None) -> dict[str, Any]:
     }
 
 
+def market_status(*, source: str | None, as_of: datetime | None, now: datetime) -> dict[str, Any]:
+    """The HOSE session at ``now`` for the market-status badge. The simulated feed with
+    ``SIMULATED_ALWAYS_OPEN`` trades around the clock: while its quotes are fresh (at most
+    ``QUOTE_STALE_SECONDS`` old) it is reported in the continuous session and open, whatever the
+    exchange clock says; ``always_open`` tells the client so."""
+    session = session_at(CalendarExchange.HOSE, now)
+    always_open = bool(settings.SIMULATED_ALWAYS_OPEN) and source == DataSource.SIMULATED
+    if always_open:
+        fresh = as_of is not None and (now - as_of).total_seconds() <= settings.QUOTE_STALE_SECONDS
+        if fresh:
+            session = Session.CONTINUOUS
+        return {"exchange": "HOSE", "session": session, "is_open": fresh, "always_open": True}
+    return {
+        "exchange": "HOSE",
+        "session": session,
+        "is_open": session in MATCHING_SESSIONS,
+        "always_open": False,
+    }
+
+
 def market_summary_refresh(*, now: datetime | None = None) -> dict[str, Any]:
     """Build the summary and store it in the cache (the worker calls this after each poll)."""
     summary = market_summary_build(now=now)
@@ -466,6 +525,9 @@ def market_summary(*, now: datetime | None = None) -> dict[str, Any]:
 def _restale(summary: dict[str, Any], now: datetime) -> dict[str, Any]:
     out = dict(summary)
     out["last_trading_day"] = last_trading_day(market_date(now))
+    out["market_status"] = market_status(
+        source=summary.get("source"), as_of=summary.get("as_of"), now=now
+    )
     keys = ("indices", "gainers", "losers", "most_active")
     seen = _seen({data["symbol"] for key in keys for data in summary.get(key, [])})
     for key in keys:

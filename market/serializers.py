@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
-from market.calendar import market_date, vn_midnight_utc
+from market.calendar import Session, market_date, vn_midnight_utc
 from market.models import BarInterval, CorporateEventKind, Exchange, InstrumentType
 from portfolio_site.api_serializers import StrictSerializer
 from portfolio_site.numbers import LEVEL_PLACES, VND_PLACES, half_up
@@ -190,6 +190,7 @@ class BarsQuery(StrictSerializer):
     )
     start = serializers.CharField(required=False, max_length=MOMENT_MAX_LENGTH)
     end = serializers.CharField(required=False, max_length=MOMENT_MAX_LENGTH)
+    adjusted = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         now = self.context["now"]
@@ -362,6 +363,13 @@ class BarsResponseSerializer(serializers.Serializer):
     truncated = serializers.BooleanField(
         help_text="True when more bars matched than the cap: the most recent ones are returned"
     )
+    adjusted = serializers.BooleanField(
+        help_text=(
+            "False: as-traded prices (what the market printed; holdings are valued at these). "
+            "True: scaled for the stock dividends, bonus shares and splits since each bar, so "
+            "the series has no gap on an ex-date (charts, comparisons)."
+        )
+    )
     results = BarSerializer(many=True, help_text="Oldest first")
 
 
@@ -392,6 +400,25 @@ class BreadthSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
 
 
+class MarketStatusSerializer(serializers.Serializer):
+    exchange = serializers.CharField(help_text="The exchange whose clock is reported: HOSE")
+    session = serializers.ChoiceField(
+        choices=[s.value for s in Session],
+        help_text=(
+            "HOSE's session now (Vietnam time): pre_open, ato, continuous, lunch_break, atc, "
+            "put_through or closed. With the always-open simulated feed: continuous while its "
+            "quotes are fresh, whatever the exchange clock says."
+        ),
+    )
+    is_open = serializers.BooleanField(help_text="Trades are being matched (prices can move)")
+    always_open = serializers.BooleanField(
+        help_text=(
+            "The quotes come from the simulated feed running around the clock "
+            "(SIMULATED_ALWAYS_OPEN): show it as a simulated open market, not the exchange's"
+        )
+    )
+
+
 class SummarySerializer(serializers.Serializer):
     indices = IndexLevelSerializer(many=True)
     gainers = QuoteSerializer(many=True, help_text="Top 10 by change % (positive only)")
@@ -405,6 +432,9 @@ class SummarySerializer(serializers.Serializer):
             "Today in Vietnam if the exchanges trade today, else the last day they traded "
             "(weekends and exchange holidays skipped): the latest date a BUY or SELL may carry"
         )
+    )
+    market_status = MarketStatusSerializer(
+        help_text="What the market-status badge shows: the session now and whether trades flow"
     )
 
 

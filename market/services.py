@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple, cast
@@ -42,6 +42,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from market import aggregation
+from market.adjustment import as_traded, cumulative_factor, symbol_share_factors
 from market.board import board_quote
 from market.calendar import (
     Exchange as CalendarExchange,
@@ -994,8 +995,10 @@ def history_window(
 
 def history_store(*, symbol: str, bars: Sequence[BarData], start: date, end: date) -> HistoryResult:
     """Upsert provider history bars of one symbol (history is adjusted for corporate actions: past
-    bars change, so they are overwritten). Bad bars are rejected, counted and logged. Sends
-    ``daily_close_updated`` on commit when 1d bars changed."""
+    bars change, so they are overwritten). vnstock's bars are un-adjusted first for the share
+    events known to have gone ex after them (``market.adjustment``): stored bars are as-traded.
+    Bad bars are rejected, counted and logged. Sends ``daily_close_updated`` on commit when 1d
+    bars changed."""
     result = HistoryResult(symbol=symbol, start=start, end=end, received=len(bars))
     instrument = Instrument.objects.filter(symbol=symbol).values_list("id", "type").first()
     if instrument is None:
@@ -1003,6 +1006,12 @@ def history_store(*, symbol: str, bars: Sequence[BarData], start: date, end: dat
 
         raise NotFound(f"Unknown symbol {symbol}.", fields={"symbol": [symbol]})
     instrument_id, instrument_type = instrument
+    factors = (
+        symbol_share_factors(instrument_id=instrument_id)
+        if any(bar.source == DataSource.VNSTOCK for bar in bars)
+        else []
+    )
+    today = market_date(timezone.now())
     by_interval: dict[str, dict[datetime, Bar]] = defaultdict(dict)
     problems: list[str] = []
     for bar in bars:
@@ -1013,6 +1022,16 @@ def history_store(*, symbol: str, bars: Sequence[BarData], start: date, end: dat
             result.rejected += 1
             problems.append(f"{bar.start.isoformat()}: {', '.join(reasons)}")
             continue
+        if factors and bar.source == DataSource.VNSTOCK:
+            factor = cumulative_factor(factors, bar.trading_date, today)
+            if factor != 1:
+                bar = replace(
+                    bar,
+                    open=as_traded(bar.open, factor=factor),
+                    high=as_traded(bar.high, factor=factor),
+                    low=as_traded(bar.low, factor=factor),
+                    close=as_traded(bar.close, factor=factor),
+                )
         by_interval[bar.interval][bar.start] = Bar(
             instrument_id=instrument_id,
             interval=bar.interval,

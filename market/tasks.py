@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from market import events, selectors, services
 from market.calendar import is_trading_day, market_date, vn_midnight_utc
+from market.poll_log import poll_record
 from market.providers.base import (
     ProviderDataError,
     ProviderError,
@@ -142,10 +143,13 @@ def quotes_poll(*, force: bool = False, now: datetime | None = None) -> dict[str
 @shared_task(name="market.poll_quotes", ignore_result=True)
 def poll_quotes(force: bool = False) -> dict[str, Any]:
     try:
-        return quotes_poll(force=force)
+        result = quotes_poll(force=force)
     except redis.exceptions.RedisError as exc:
         logger.warning("quote poll skipped: Redis unavailable (%s)", exc)
-        return {"skipped": "redis unavailable"}
+        result = {"skipped": "redis unavailable"}
+    logger.debug("quote poll: %s", result)
+    poll_record(result=result, now=timezone.now())  # one INFO line a minute (poll_log.py)
+    return result
 
 
 def _retry(task: Task, exc: ProviderError, **kwargs: Any) -> Exception:

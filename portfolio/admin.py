@@ -23,11 +23,14 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from portfolio import selectors, services
-from portfolio.ledger import Kind
-from portfolio.models import Alert, Portfolio, Transaction, WatchlistItem
+from portfolio.ledger import SHARE_KINDS, Kind
+from portfolio.models import Alert, Entitlement, Portfolio, Transaction, WatchlistItem
 from portfolio_site import accounts
+from portfolio_site.admin_display import grouped, money, price
 from portfolio_site.errors import DomainError
 from portfolio_site.usernames import username_normalise
 
@@ -46,13 +49,23 @@ def _domain_message(exc: DomainError) -> str:
 
 
 class TransactionInlineForm(forms.ModelForm):
-    symbol = forms.CharField(required=False, max_length=20, help_text="e.g. FPT")
-    quantity = forms.IntegerField(required=False, min_value=0)
+    symbol = forms.CharField(
+        label=_("symbol"), required=False, max_length=20, help_text=_("e.g. FPT")
+    )
+    quantity = forms.IntegerField(label=_("quantity"), required=False, min_value=0)
     fee = forms.DecimalField(
-        required=False, max_digits=24, decimal_places=0, help_text="Blank: derived from the rate"
+        label=_("fee"),
+        required=False,
+        max_digits=24,
+        decimal_places=0,
+        help_text=_("Blank: derived from the rate"),
     )
     tax = forms.DecimalField(
-        required=False, max_digits=24, decimal_places=0, help_text="Blank: derived from the rate"
+        label=_("tax"),
+        required=False,
+        max_digits=24,
+        decimal_places=0,
+        help_text=_("Blank: derived from the rate"),
     )
 
     class Meta:
@@ -64,7 +77,7 @@ class TransactionInlineForm(forms.ModelForm):
         row = self.instance
         if row.pk:
             self.initial["symbol"] = row.instrument.symbol if row.instrument_id else ""
-            if Kind(row.kind) not in (Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND):
+            if Kind(row.kind) not in SHARE_KINDS:
                 self.initial["quantity"] = None
 
     def service_fields(self, *, only_changed: bool) -> dict[str, Any]:
@@ -145,10 +158,40 @@ def _table(headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> SafeString:
 
 
 def _show(value: Any) -> str:
-    if value is None:
-        return "-"
-    return f"{value:,}" if not isinstance(value, str) else value
+    """A cell of the valuation tables, grouped by thousands in the staff user's language."""
+    return grouped(value)
 
+
+# Column headers of the valuation tables on a portfolio's page.
+SUMMARY_LABELS = {
+    "cash": _("cash"),
+    "market_value": _("market value"),
+    "total_value": _("total value"),
+    "cost_basis": _("cost basis"),
+    "realized_pnl": _("realized P&L"),
+    "unrealized_pnl": _("unrealized P&L"),
+    "dividends": _("dividends"),
+    "interest": _("interest"),
+    "fees": _("fees"),
+    "taxes": _("taxes"),
+    "total_return": _("total return"),
+    "total_return_pct": _("total return %"),
+    "day_change": _("day change"),
+    "as_of": _("as of"),
+}
+HOLDING_LABELS = {
+    "symbol": _("symbol"),
+    "quantity": _("quantity"),
+    "settled_quantity": _("settled quantity"),
+    "avg_cost": _("average cost"),
+    "cost_basis": _("cost basis"),
+    "last_price": _("last price"),
+    "market_value": _("market value"),
+    "unrealized_pnl": _("unrealized P&L"),
+    "unrealized_pnl_pct": _("unrealized P&L %"),
+    "realized_pnl": _("realized P&L"),
+    "weight": _("weight"),
+}
 
 # The portfolio's rules: every service field after its name and description.
 # The rules of a portfolio (its remembered chart benchmark is the owner's choice, not a rule).
@@ -189,9 +232,9 @@ class PortfolioAdmin(admin.ModelAdmin):
     readonly_fields = ("summary_table", "holdings_table", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("owner", "name", "description")}),
-        ("Rules", {"fields": RULE_FIELDS}),
-        ("Valuation (computed, read-only)", {"fields": ("summary_table", "holdings_table")}),
-        ("Timestamps", {"fields": ("created_at", "updated_at")}),
+        (_("Rules"), {"fields": RULE_FIELDS}),
+        (_("Valuation (computed, read-only)"), {"fields": ("summary_table", "holdings_table")}),
+        (_("Timestamps"), {"fields": ("created_at", "updated_at")}),
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Portfolio]:
@@ -202,11 +245,11 @@ class PortfolioAdmin(admin.ModelAdmin):
             .annotate(transaction_total=Count("transactions"))
         )
 
-    @admin.display(description="Transactions", ordering="transaction_total")
+    @admin.display(description=_("Transactions"), ordering="transaction_total")
     def transaction_count(self, obj: Portfolio) -> int:
         return int(getattr(obj, "transaction_total", 0))
 
-    @admin.display(description="Summary")
+    @admin.display(description=_("Summary"))
     def summary_table(self, obj: Portfolio) -> SafeString | str:
         if not obj.pk:
             return "-"
@@ -230,9 +273,10 @@ class PortfolioAdmin(admin.ModelAdmin):
             "day_change",
             "as_of",
         )
-        return _table(names, [tuple(_show(getattr(summary, n)) for n in names)])
+        headers = tuple(str(SUMMARY_LABELS[n]) for n in names)
+        return _table(headers, [tuple(_show(getattr(summary, n)) for n in names)])
 
-    @admin.display(description="Holdings")
+    @admin.display(description=_("Holdings"))
     def holdings_table(self, obj: Portfolio) -> SafeString | str:
         if not obj.pk:
             return "-"
@@ -241,7 +285,7 @@ class PortfolioAdmin(admin.ModelAdmin):
         except DomainError as exc:
             return exc.message
         if not holdings:
-            return "No open positions."
+            return gettext("No open positions.")
         names = (
             "symbol",
             "quantity",
@@ -255,7 +299,8 @@ class PortfolioAdmin(admin.ModelAdmin):
             "realized_pnl",
             "weight",
         )
-        return _table(names, [tuple(_show(getattr(h, n)) for n in names) for h in holdings])
+        headers = tuple(str(HOLDING_LABELS[n]) for n in names)
+        return _table(headers, [tuple(_show(getattr(h, n)) for n in names) for h in holdings])
 
     def changeform_view(
         self,
@@ -267,7 +312,8 @@ class PortfolioAdmin(admin.ModelAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except SaveRefused as refused:  # the admin's atomic block has rolled everything back
-            self.message_user(request, f"Nothing was saved: {refused}", level=messages.ERROR)
+            message = gettext("Nothing was saved: %(reason)s") % {"reason": refused}
+            self.message_user(request, message, level=messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def save_model(
@@ -314,19 +360,19 @@ class PortfolioAdmin(admin.ModelAdmin):
 
 @admin.register(Transaction)
 class TransactionAdmin(admin.ModelAdmin):
-    """Search across portfolios; edit transactions on their portfolio's page (ledger-checked)."""
+    """Search across portfolios; edit transactions on their portfolio's page (ledger-checked).
+
+    Seven narrow columns fit a laptop screen: fee and tax are on the portfolio's page, the owner
+    is shown with the portfolio."""
 
     list_display = (
         "trade_date",
         "kind",
         "instrument",
-        "quantity",
-        "price",
-        "amount",
-        "fee",
-        "tax",
-        "portfolio",
-        "owner",
+        "quantity_shown",
+        "price_shown",
+        "amount_shown",
+        "portfolio_shown",
     )
     list_filter = ("kind", "trade_date", ("portfolio__owner", admin.RelatedOnlyFieldListFilter))
     search_fields = (
@@ -339,9 +385,21 @@ class TransactionAdmin(admin.ModelAdmin):
     date_hierarchy = "trade_date"
     list_select_related = ("instrument", "portfolio__owner")
 
-    @admin.display(description="Owner", ordering="portfolio__owner__username")
-    def owner(self, obj: Transaction) -> str:
-        return str(obj.portfolio.owner)
+    @admin.display(description=_("quantity"), ordering="quantity")
+    def quantity_shown(self, obj: Transaction) -> str:
+        return grouped(obj.quantity) if obj.quantity else "-"
+
+    @admin.display(description=_("price"), ordering="price")
+    def price_shown(self, obj: Transaction) -> str:
+        return price(obj.price)
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_shown(self, obj: Transaction) -> str:
+        return money(obj.amount)
+
+    @admin.display(description=_("portfolio"), ordering="portfolio__name")
+    def portfolio_shown(self, obj: Transaction) -> str:
+        return f"{obj.portfolio} · {obj.portfolio.owner}"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -407,6 +465,37 @@ class UserCreationWithRules(AccountRulesMixin, AdminUserCreationForm):
 
 class UserChangeWithRules(AccountRulesMixin, UserChangeForm):
     pass
+
+
+@admin.register(Entitlement)
+class EntitlementAdmin(admin.ModelAdmin):
+    """Read-only: entitlements are computed from the events and the ledger (correct the event, and
+    they follow)."""
+
+    list_display = (
+        "portfolio",
+        "event",
+        "status",
+        "shares_held",
+        "cash_gross",
+        "cash_tax",
+        "new_shares",
+        "rights",
+        "exercised",
+        "applied_at",
+    )
+    list_filter = ("status", "event__kind")
+    search_fields = ("portfolio__name", "event__instrument__symbol")
+    list_select_related = ("portfolio", "event__instrument")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 admin.site.unregister(User)

@@ -10,6 +10,8 @@ Definitions follow docs/portfolio-maths.md (average cost is the Vietnamese broke
 - SELL q @ p, fee f, tax t: proceeds = q*p - f - t; realized += proceeds - avg_cost*q;
   cost -= avg_cost*q; quantity -= q; cash += proceeds.
 - STOCK_DIVIDEND q: quantity += q, cost unchanged.  DIVIDEND a, tax t: cash += a - t.
+- RIGHTS_SUBSCRIPTION q @ p (an exercised right, paid at the subscription price): like a BUY
+  without a brokerage fee: cost += q*p; quantity += q; cash -= q*p.
 - FEE a: cash -= a.  INTEREST a: cash += a.  DEPOSIT / WITHDRAWAL a: cash +/- a, net_flows +/- a.
 
 Choices made here (the maths doc leaves them open):
@@ -65,6 +67,7 @@ class Kind(StrEnum):
     STOCK_DIVIDEND = "STOCK_DIVIDEND"
     FEE = "FEE"
     INTEREST = "INTEREST"
+    RIGHTS_SUBSCRIPTION = "RIGHTS_SUBSCRIPTION"
 
     @classmethod
     def _missing_(cls, value: object) -> Kind | None:
@@ -75,8 +78,12 @@ class Kind(StrEnum):
 
 
 TRADE_KINDS = frozenset({Kind.BUY, Kind.SELL})
-SHARE_KINDS = frozenset({Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND})
-SYMBOL_KINDS = frozenset({Kind.BUY, Kind.SELL, Kind.DIVIDEND, Kind.STOCK_DIVIDEND})
+#: Kinds with a price per share: the trades and an exercised right (paid at its subscription price).
+PRICED_KINDS = frozenset({Kind.BUY, Kind.SELL, Kind.RIGHTS_SUBSCRIPTION})
+SHARE_KINDS = frozenset({Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND, Kind.RIGHTS_SUBSCRIPTION})
+SYMBOL_KINDS = frozenset(
+    {Kind.BUY, Kind.SELL, Kind.DIVIDEND, Kind.STOCK_DIVIDEND, Kind.RIGHTS_SUBSCRIPTION}
+)
 AMOUNT_KINDS = frozenset({Kind.DEPOSIT, Kind.WITHDRAWAL, Kind.DIVIDEND, Kind.FEE, Kind.INTEREST})
 
 
@@ -253,7 +260,7 @@ def derive_tax(
 def cash_effect(entry: LedgerEntry) -> Decimal:
     """How much the entry changes cash (negative for money going out)."""
     kind = entry.kind
-    if kind is Kind.BUY:
+    if kind is Kind.BUY or kind is Kind.RIGHTS_SUBSCRIPTION:
         return -(entry.price * entry.quantity + entry.fee)
     if kind is Kind.SELL:
         return entry.price * entry.quantity - entry.fee - entry.tax
@@ -398,6 +405,11 @@ def _apply_interest(run: _Run, entry: LedgerEntry, quantity: int) -> None:
     run.interest += entry.amount
 
 
+def _apply_rights_subscription(run: _Run, entry: LedgerEntry, quantity: int) -> None:
+    # An exercised right: the subscription cost joins the cost basis; no brokerage fee.
+    _apply_buy(run, entry, quantity)
+
+
 _HANDLERS: dict[Kind, Callable[[_Run, LedgerEntry, int], None]] = {
     Kind.BUY: _apply_buy,
     Kind.SELL: _apply_sell,
@@ -407,6 +419,7 @@ _HANDLERS: dict[Kind, Callable[[_Run, LedgerEntry, int], None]] = {
     Kind.WITHDRAWAL: _apply_withdrawal,
     Kind.FEE: _apply_fee,
     Kind.INTEREST: _apply_interest,
+    Kind.RIGHTS_SUBSCRIPTION: _apply_rights_subscription,
 }
 
 
@@ -456,7 +469,7 @@ def _validate(entry: LedgerEntry) -> int:
     if kind in SYMBOL_KINDS and not (entry.symbol and entry.symbol.strip()):
         raise _invalid(entry, LedgerErrorCode.MISSING_SYMBOL, f"a {kind} needs a symbol")
     quantity = _checked_quantity(entry)
-    if kind in TRADE_KINDS and not _in_range(entry.price, allow_zero=False):
+    if kind in PRICED_KINDS and not _in_range(entry.price, allow_zero=False):
         raise _invalid(
             entry, LedgerErrorCode.INVALID_PRICE, f"price must be positive, not {entry.price}"
         )

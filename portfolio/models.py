@@ -31,6 +31,7 @@ class TransactionKind(models.TextChoices):
     STOCK_DIVIDEND = Kind.STOCK_DIVIDEND.value, "Stock dividend / bonus shares"
     FEE = Kind.FEE.value, "Fee"
     INTEREST = Kind.INTEREST.value, "Interest"
+    RIGHTS_SUBSCRIPTION = Kind.RIGHTS_SUBSCRIPTION.value, "Rights subscription (exercised right)"
 
 
 def rate_field(default: str, help_text: str) -> models.DecimalField:
@@ -64,6 +65,11 @@ class Portfolio(models.Model):
         blank=True,
         help_text="The performance chart's benchmark symbol (blank: none); the client's choice",
     )
+    auto_apply_entitlements = models.BooleanField(
+        default=False,
+        help_text="Book cash dividends and new shares on their payment / listing date by "
+        "themselves (rights are never exercised automatically)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -88,7 +94,7 @@ class Portfolio(models.Model):
 
 class Transaction(models.Model):
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="transactions")
-    kind = models.CharField(max_length=16, choices=TransactionKind.choices)
+    kind = models.CharField(max_length=24, choices=TransactionKind.choices)
     instrument = models.ForeignKey(
         Instrument, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
     )
@@ -105,6 +111,14 @@ class Transaction(models.Model):
     settle_date = models.DateField(help_text="T+2 trading days for trades; the trade date for cash")
     note = models.CharField(max_length=500, blank=True)
     external_id = models.CharField(max_length=100, blank=True, help_text="Unique per portfolio")
+    entitlement = models.ForeignKey(
+        "Entitlement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="transactions",
+        help_text="The corporate-action entitlement this row books (at most one row per kind)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -119,6 +133,12 @@ class Transaction(models.Model):
                 fields=["portfolio", "external_id"],
                 condition=~Q(external_id=""),
                 name="transaction_unique_external_id",
+            ),
+            # Exactly once: an entitlement is booked by at most one row of each kind.
+            models.UniqueConstraint(
+                fields=["entitlement", "kind"],
+                condition=Q(entitlement__isnull=False),
+                name="transaction_unique_entitlement_kind",
             ),
             models.CheckConstraint(
                 condition=Q(quantity__gte=0), name="transaction_quantity_non_negative"
@@ -169,6 +189,72 @@ class Transaction(models.Model):
     def __str__(self) -> str:
         symbol = f" {self.instrument_id}" if self.instrument_id else ""
         return f"{self.trade_date} {self.kind}{symbol}"
+
+
+class EntitlementStatus(models.TextChoices):
+    PENDING = "pending", "Pending (quyền chờ về)"
+    DUE = "due", "Due"
+    APPLIED = "applied", "Applied"
+    LAPSED = "lapsed", "Lapsed (right not exercised)"
+
+
+class Entitlement(models.Model):
+    """What one portfolio receives from one corporate event (``portfolio.services.entitlements``).
+
+    Computed from the shares held at the close of the last trading day before the ex-date:
+    ``cash_gross = shares_held x cash per share`` (tax withheld at the portfolio's dividend rate,
+    5 % by default), ``new_shares = floor(shares_held x new / old)`` (a split: the extra shares),
+    ``rights = floor(shares_held x new / old)`` at ``subscription_price``. Recomputed when the event
+    or the ledger before the ex-date changes; applying writes the ledger rows it implies, linked
+    here, exactly once (``Transaction.entitlement`` is unique per kind).
+    """
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="entitlements")
+    event = models.ForeignKey(
+        "market.CorporateEvent", on_delete=models.CASCADE, related_name="entitlements"
+    )
+    status = models.CharField(
+        max_length=8, choices=EntitlementStatus.choices, default=EntitlementStatus.PENDING
+    )
+    shares_held = models.BigIntegerField(help_text="Shares held at the close before the ex-date")
+    cash_gross = money_field(null=True, blank=True)
+    cash_tax = money_field(null=True, blank=True)
+    new_shares = models.BigIntegerField(default=0)
+    rights = models.BigIntegerField(default=0)
+    exercised = models.BigIntegerField(default=0, help_text="Rights exercised (shares subscribed)")
+    applied_at = models.DateTimeField(null=True, blank=True)
+    last_change = models.JSONField(
+        default=dict, blank=True, help_text="What the last correction of the event changed"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["portfolio", "-event__ex_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "event"], name="entitlement_unique_portfolio_event"
+            ),
+            models.CheckConstraint(
+                condition=Q(shares_held__gt=0, new_shares__gte=0, rights__gte=0)
+                & Q(exercised__gte=0, exercised__lte=models.F("rights")),
+                name="entitlement_counts_valid",
+            ),
+            models.CheckConstraint(
+                condition=(Q(cash_gross__isnull=True) | Q(cash_gross__gt=0))
+                & (Q(cash_tax__isnull=True) | Q(cash_tax__gte=0)),
+                name="entitlement_cash_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.portfolio_id} {self.event}"
+
+    @property
+    def cash_net(self) -> Decimal | None:
+        if self.cash_gross is None:
+            return None
+        return self.cash_gross - (self.cash_tax or 0)
 
 
 class WatchlistItem(models.Model):

@@ -16,6 +16,11 @@ Conventions (docs/portfolio-maths.md, plus the choices noted here):
 - A holding is valued at the price table's close of the last trading day <= t. Where the table has
   no close yet (a symbol it lacks, or dates before its first close), the last BUY/SELL price on or
   before t stands in; shares with no price at all are valued at zero.
+- Receivables (``Receivable``, from the corporate-action entitlements): from the ex-date until the
+  day its ledger row lands (exclusive), a pending cash dividend counts its net amount and pending
+  new shares count at the symbol's close, so the ex-date's price drop is not a loss and the
+  payment is not a gain (README "Corporate actions"). A receivable not booked yet runs to the
+  end of the series.
 - External flows F_t: with cash tracked, deposits (+) and withdrawals (-). Without cash tracking the
   portfolio is the securities alone, so every cash movement across its edge is external:
   BUY gross cost (+), SELL net proceeds (-), and likewise cash dividends and interest (-, paid out)
@@ -61,6 +66,7 @@ _KIND_CODE = {kind: code for code, kind in enumerate(Kind)}
 _BUY, _SELL, _STOCK_DIVIDEND = (_KIND_CODE[k] for k in (Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND))
 _DEPOSIT, _WITHDRAWAL = _KIND_CODE[Kind.DEPOSIT], _KIND_CODE[Kind.WITHDRAWAL]
 _DIVIDEND, _FEE, _INTEREST = (_KIND_CODE[k] for k in (Kind.DIVIDEND, Kind.FEE, Kind.INTEREST))
+_RIGHTS = _KIND_CODE[Kind.RIGHTS_SUBSCRIPTION]
 
 
 def _as_days(values: Iterable[date] | DateArray) -> DateArray:
@@ -188,7 +194,11 @@ class EntryColumns:
 
     def share_delta(self) -> FloatArray:
         sign = np.select(
-            [self.kinds == _BUY, self.kinds == _STOCK_DIVIDEND, self.kinds == _SELL],
+            [
+                (self.kinds == _BUY) | (self.kinds == _RIGHTS),
+                self.kinds == _STOCK_DIVIDEND,
+                self.kinds == _SELL,
+            ],
             [1.0, 1.0, -1.0],
         )
         return sign * self.quantity
@@ -199,7 +209,7 @@ class EntryColumns:
         k = self.kinds
         return np.select(
             [
-                k == _BUY,
+                (k == _BUY) | (k == _RIGHTS),
                 k == _SELL,
                 k == _DIVIDEND,
                 (k == _DEPOSIT) | (k == _INTEREST),
@@ -225,6 +235,19 @@ class EntryColumns:
 
 
 @dataclass(frozen=True)
+class Receivable:
+    """What an entitlement adds to the value from ``start`` (its ex-date) until ``end`` (the
+    trade date of the row that books it, exclusive; None while not booked): ``cash`` (net of
+    the tax withheld) and ``shares`` of ``symbol`` valued at its close."""
+
+    symbol: str
+    start: date
+    end: date | None
+    cash: Decimal = Decimal(0)
+    shares: int = 0
+
+
+@dataclass(frozen=True)
 class DailySeries:
     dates: DateArray
     values: FloatArray  # V_t
@@ -234,6 +257,7 @@ class DailySeries:
     market_values: FloatArray
     cash: FloatArray
     cash_tracked: bool
+    receivables: FloatArray | None = None  # the pending entitlements' value on each date
 
 
 def _series_window(table_dates: DateArray, start: date, end: date) -> slice:
@@ -249,8 +273,11 @@ def daily_values(
     start: date,
     end: date,
     track_cash: bool = True,
+    receivables: Iterable[Receivable] = (),
 ) -> DailySeries:
-    """V_t = sum(holdings_t * close_t) + cash_t and flows F_t on each trading date of the range."""
+    """V_t = sum(holdings_t * close_t) + cash_t + receivables_t and flows F_t on each trading
+    date of the range."""
+    receivables = list(receivables)
     columns = entries if isinstance(entries, EntryColumns) else EntryColumns.from_entries(entries)
     window = _series_window(prices.dates, start, end)
     dates = prices.dates[window]
@@ -260,6 +287,8 @@ def daily_values(
     symbol_column = {symbol: i for i, symbol in enumerate(prices.symbols)}
     for symbol in columns.symbols:
         symbol_column.setdefault(symbol, len(symbol_column))
+    for receivable in receivables:
+        symbol_column.setdefault(receivable.symbol, len(symbol_column))
     width = len(symbol_column)
     remap = np.asarray([symbol_column[s] for s in columns.symbols] + [-1], dtype=np.intp)
     entry_column = remap[columns.symbol_index]  # index -1 maps to the trailing -1
@@ -288,7 +317,8 @@ def daily_values(
     external = columns.external_flow(track_cash=track_cash)
     inflows = per_day(np.maximum(external, 0.0), inside)
     outflows = per_day(np.maximum(-external, 0.0), inside)
-    values = market + cash if track_cash else market
+    pending = _receivable_values(receivables, dates, np.nan_to_num(px), symbol_column)
+    values = (market + cash if track_cash else market) + pending
     return DailySeries(
         dates=dates,
         values=values,
@@ -298,7 +328,32 @@ def daily_values(
         market_values=market,
         cash=cash,
         cash_tracked=track_cash,
+        receivables=pending,
     )
+
+
+def _receivable_values(
+    receivables: list[Receivable],
+    dates: DateArray,
+    px: FloatArray,
+    symbol_column: Mapping[str, int],
+) -> FloatArray:
+    """Each date's total of the receivables open on it (ex-date <= t < booked date)."""
+    total = np.zeros(len(dates))
+    for receivable in receivables:
+        first = int(np.searchsorted(dates, np.datetime64(receivable.start, "D"), side="left"))
+        stop = (
+            len(dates)
+            if receivable.end is None
+            else int(np.searchsorted(dates, np.datetime64(receivable.end, "D"), side="left"))
+        )
+        if stop <= first:
+            continue
+        value = np.full(stop - first, float(receivable.cash))
+        if receivable.shares:
+            value += receivable.shares * px[first:stop, symbol_column[receivable.symbol]]
+        total[first:stop] += value
+    return total
 
 
 def _trade_prices(
@@ -380,12 +435,18 @@ def compute_performance(
     end: date,
     config: LedgerConfig,
     benchmark: Mapping[date, Decimal | float] | None = None,
+    receivables: Iterable[Receivable] = (),
 ) -> PerformanceResult:
     """Value series, returns and risk figures for the portfolio between `start` and `end`."""
     if end < start:
         raise ValueError(f"end {end.isoformat()} precedes start {start.isoformat()}")
     series = daily_values(
-        entries=entries, prices=prices, start=start, end=end, track_cash=config.track_cash
+        entries=entries,
+        prices=prices,
+        start=start,
+        end=end,
+        track_cash=config.track_cash,
+        receivables=receivables,
     )
     flows = series.flows.copy()
     if flows.size:

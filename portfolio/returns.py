@@ -321,6 +321,7 @@ def linked_modified_dietz(
     caller. One pass in trade order (the ledger snapshot runs it on every ledger change).
     """
     buy, sell, bonus = Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND
+    rights = Kind.RIGHTS_SUBSCRIPTION
     growth, counted = ONE, False
     shares = 0
     cash = ZERO
@@ -334,7 +335,7 @@ def linked_modified_dietz(
         kind, day = entry.kind, entry.trade_date
         delta = (
             entry.quantity
-            if kind is buy or kind is bonus
+            if kind is buy or kind is bonus or kind is rights
             else -entry.quantity
             if kind is sell
             else 0

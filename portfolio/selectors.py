@@ -25,15 +25,28 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from market.calendar import trading_days_between
-from market.models import Bar, BarInterval, Instrument
+from market.models import Bar, BarInterval, CorporateEventKind, Instrument
 from portfolio import snapshot_cache
 from portfolio.ledger import SHARE_KINDS, LedgerError, LedgerState, fold
-from portfolio.models import Alert, Portfolio, Transaction, WatchlistItem
-from portfolio.performance import RANGE_CODES, PriceTable, compute_performance, range_bounds
+from portfolio.models import (
+    Alert,
+    Entitlement,
+    EntitlementStatus,
+    Portfolio,
+    Transaction,
+    WatchlistItem,
+)
+from portfolio.performance import (
+    RANGE_CODES,
+    PriceTable,
+    Receivable,
+    compute_performance,
+    range_bounds,
+)
 from portfolio.returns import LinkedDietz, linked_modified_dietz
 from portfolio.services import ledger_config, ledger_entries, market_today
 from portfolio.valuation import (
@@ -303,7 +316,7 @@ def portfolio_performance(
     chosen = benchmark_symbol(benchmark)
     today = today or market_today()
     key = (
-        f"portfolio:performance:v2:{_cache_stamp(portfolio)}:{snapshot_cache.closes_version()}:"
+        f"portfolio:performance:v3:{_cache_stamp(portfolio)}:{snapshot_cache.closes_version()}:"
         f"{code}:{chosen or '-'}:{today.isoformat()}"
     )
     return snapshot_cache.cached(
@@ -337,6 +350,7 @@ def _compute_performance(
         end=end,
         config=ledger_config(portfolio),
         benchmark=benchmark_closes or None,
+        receivables=entitlement_receivables(portfolio=portfolio, today=today),
     )
     bench_index = result.benchmark_index or []
     series = [
@@ -377,6 +391,45 @@ def _compute_performance(
         "benchmark_return": text(result.benchmark_return),
         "series": series,
     }
+
+
+def entitlement_receivables(*, portfolio: Portfolio, today: date) -> list[Receivable]:
+    """The portfolio's cash dividends and new shares as receivables of the value series: from
+    the ex-date until the day the booked row lands, or, not booked yet, open while the payment /
+    listing date is today or later (or unknown). One whose payment date has passed without being
+    applied is not counted: nothing arrives until the user applies it (which books it on that
+    date, and the series counts it again). Rights are left out (their value is the holder's
+    choice to subscribe)."""
+    rows = (
+        Entitlement.objects.filter(portfolio_id=portfolio.pk)
+        .exclude(status=EntitlementStatus.LAPSED)
+        .exclude(event__kind=CorporateEventKind.RIGHTS_ISSUE)
+        .annotate(booked_on=Min("transactions__trade_date"))
+        .values_list(
+            "event__instrument__symbol",
+            "event__ex_date",
+            "event__payment_date",
+            "status",
+            "booked_on",
+            "cash_gross",
+            "cash_tax",
+            "new_shares",
+        )
+    )
+    receivables = []
+    for symbol, ex_date, payment_date, status, booked_on, gross, tax, new_shares in rows:
+        if status == EntitlementStatus.APPLIED and booked_on is None:
+            continue  # booked by a row since deleted
+        if (
+            status != EntitlementStatus.APPLIED
+            and payment_date is not None
+            and payment_date < today
+        ):
+            continue
+        end = booked_on if status == EntitlementStatus.APPLIED else None
+        net = (gross or ZERO) - (tax or ZERO)
+        receivables.append(Receivable(symbol, ex_date, end, cash=net, shares=int(new_shares or 0)))
+    return receivables
 
 
 def portfolios_holding(*, symbols: Iterable[str]) -> list[int]:

@@ -112,6 +112,7 @@ class PortfolioSerializer(StrictModelSerializer):
             "enforce_settlement",
             "track_cash",
             "benchmark",
+            "auto_apply_entitlements",
             "created_at",
             "updated_at",
         ]
@@ -163,6 +164,7 @@ class TransactionSerializer(serializers.ModelSerializer):
             "settle_date",
             "note",
             "external_id",
+            "entitlement",
             "created_at",
             "updated_at",
             "realized",

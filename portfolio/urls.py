@@ -11,6 +11,7 @@ from portfolio.apis import (
     TransactionViewSet,
     WatchlistViewSet,
 )
+from portfolio.apis.entitlements import EntitlementViewSet
 
 router = SimpleRouter()
 router.register("portfolios", PortfolioViewSet, basename="portfolio")
@@ -23,6 +24,11 @@ transaction_detail = TransactionViewSet.as_view(
     {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
 )
 
+entitlement_list = EntitlementViewSet.as_view({"get": "list"})
+entitlement_apply = EntitlementViewSet.as_view({"post": "apply"})
+entitlement_exercise = EntitlementViewSet.as_view({"post": "exercise"})
+dividend_calendar = EntitlementViewSet.as_view({"get": "calendar"})
+
 urlpatterns = [
     path(
         "portfolios/<int:pk>/closed-positions/export.csv",
@@ -30,6 +36,26 @@ urlpatterns = [
             {"get": "closed_positions_csv"}, renderer_classes=[JSONRenderer, CsvRenderer]
         ),
         name="portfolio-closed-positions-export",
+    ),
+    path(
+        "portfolios/<int:portfolio_id>/entitlements/",
+        entitlement_list,
+        name="portfolio-entitlement-list",
+    ),
+    path(
+        "portfolios/<int:portfolio_id>/entitlements/<int:pk>/apply/",
+        entitlement_apply,
+        name="portfolio-entitlement-apply",
+    ),
+    path(
+        "portfolios/<int:portfolio_id>/entitlements/<int:pk>/exercise/",
+        entitlement_exercise,
+        name="portfolio-entitlement-exercise",
+    ),
+    path(
+        "portfolios/<int:portfolio_id>/dividend-calendar/",
+        dividend_calendar,
+        name="portfolio-dividend-calendar",
     ),
     path(
         "portfolios/<int:portfolio_id>/transactions/",

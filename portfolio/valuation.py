@@ -90,9 +90,13 @@ class DayFlows:
     complete: bool
 
 
+_DAY_FLOW_KINDS = frozenset({Kind.BUY, Kind.SELL, Kind.RIGHTS_SUBSCRIPTION})
+
+
 def day_flows_from(entries: Iterable[LedgerEntry]) -> dict[str, DayFlows]:
     """Per symbol, the BUY/SELL totals of its newest ``DAY_FLOW_DAYS`` trade dates."""
-    trades = [e for e in entries if (e.kind is Kind.BUY or e.kind is Kind.SELL) and e.symbol]
+    # An exercised right is bought at its subscription price, like a BUY.
+    trades = [e for e in entries if e.kind in _DAY_FLOW_KINDS and e.symbol]
     dates: dict[str, set[date]] = defaultdict(set)
     for entry in trades:
         dates[entry.symbol].add(entry.trade_date)
@@ -102,7 +106,7 @@ def day_flows_from(entries: Iterable[LedgerEntry]) -> dict[str, DayFlows]:
         if entry.trade_date < since[entry.symbol]:
             continue
         row = totals[entry.symbol].setdefault(entry.trade_date, [0, ZERO, 0, ZERO])
-        at = 0 if entry.kind is Kind.BUY else 2
+        at = 2 if entry.kind is Kind.SELL else 0
         row[at] += entry.quantity
         row[at + 1] += entry.price * entry.quantity
     return {

@@ -15,7 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio_site.settings")
 from portfolio_site.environment import ConfigError, exit_on_config_error
 
 try:
-    from django.core.asgi import get_asgi_application
+    from portfolio_site.asgi_handler import get_asgi_application
 
     django_asgi_app = get_asgi_application()
 except ConfigError as error:

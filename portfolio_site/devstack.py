@@ -27,6 +27,7 @@ from pathlib import Path
 
 import redis
 
+from portfolio_site.devstack_banner import Banner, credentials, start_announcer
 from portfolio_site.install_secrets import install_secrets, private_directory, private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -141,6 +142,22 @@ def _manage(*args: str, env: dict[str, str]) -> None:
     )
 
 
+def _seed(env: dict[str, str]) -> dict[str, str]:
+    """Run ``seed_demo``, showing its output; return the accounts it printed (for the banner)."""
+    command = [sys.executable, str(BASE_DIR / "manage.py"), "seed_demo"]
+    with subprocess.Popen(  # noqa: S603
+        command, env=env, cwd=BASE_DIR, stdout=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            print(line, end="", flush=True)  # noqa: T201
+            lines.append(line)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command)
+    return credentials(lines)
+
+
 def _supervise(command: list[str], env: dict[str, str]) -> int:
     """Run ``command`` in its own process group; Ctrl-C/SIGTERM stop the whole group."""
     process = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)  # noqa: S603
@@ -181,7 +198,7 @@ def _node_version() -> tuple[int, ...] | None:
 
 def web_client_env(*, web_host: str, web_port: str, trusted: str = "") -> dict[str, str]:
     """``BACKEND_URL`` for the web client's server, and Django's ``TRUSTED_PROXIES`` (``trusted``
-    plus that server): it connects to daphne from the backend host's address and sends each
+    plus that server): it connects to the web tier from the backend host's address and sends each
     client's own address in ``X-Forwarded-For`` (frontend/proxy.mjs), which Django then believes."""
     backend_host = "127.0.0.1" if web_host in ("0.0.0.0", "::") else web_host  # noqa: S104
     own = ["127.0.0.1", "::1"] if backend_host == "localhost" else [backend_host]
@@ -203,7 +220,8 @@ def _frontend(env: dict[str, str], *, host: str, port: str) -> bool:
     env.setdefault("FRONTEND_HOST", host)
     env.update(web_client_env(web_host=host, web_port=port, trusted=env.get("TRUSTED_PROXIES", "")))
     env["NEXT_TELEMETRY_DISABLED"] = "1"
-    say(f"Web app:    http://{host}:{env['FRONTEND_PORT']}/  (npm ci and build on first start)")
+    env.setdefault("FRONTEND_URL", f"http://{host}:{env['FRONTEND_PORT']}/")  # admin "View site"
+    say("the web client starts with the others (npm ci and a build on its first start)")
     return True
 
 
@@ -233,13 +251,15 @@ def run(args: list[str]) -> int:
         say("applying migrations")
         _manage("migrate", "--noinput", env=env)
         say("seeding demo data")
-        _manage("seed_demo", env=env)
-        say(f"API:        http://{host}:{port}/api/  (docs: http://{host}:{port}/api/docs/)")
-        say(f"Admin:      http://{host}:{port}/admin/")
-        say(f"Readiness:  http://{host}:{port}/readyz")
+        accounts = _seed(env)
         frontend = _frontend(env, host=host, port=port)
         processes = "web, worker, beat" + (" and the web client" if frontend else "")
-        say(f"starting {processes}; Ctrl-C stops everything")
+        say(f"starting {processes}; the addresses and accounts follow once they answer")
+        local = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        client = f"http://{local}:{env['FRONTEND_PORT']}/" if frontend else None
+        start_announcer(
+            Banner(api=f"http://{local}:{port}", client=client, accounts=accounts), say=say
+        )
         procfile = str(_procfile(frontend=frontend))
         honcho = [sys.executable, "-m", "honcho", "-d", str(BASE_DIR), "-f", procfile, "start"]
         return _supervise(honcho, env)

@@ -85,6 +85,24 @@ class SlidingWindowLimiter:
         )
         return _decision(allowed, used, reset_ms, limit=limit)
 
+    def hit_and_get(
+        self, key: str, *, limit: int, window_seconds: float, get: str
+    ) -> tuple[RateDecision, bytes | None]:
+        """:meth:`hit`, and a ``GET`` of the raw key ``get`` in the same round trip (a pipeline):
+        the warm API request's limiter check and its cached user together."""
+        if limit <= 0:
+            return RateDecision(False, limit, 0, window_seconds, window_seconds), None
+        now_ms = time.time() * 1000.0
+        pipe = self._redis.pipeline(transaction=False)
+        self._script(
+            keys=[f"{self._prefix}:{key}"],
+            args=[f"{now_ms:.3f}", int(window_seconds * 1000), limit, 1, uuid.uuid4().hex],
+            client=pipe,
+        )
+        pipe.get(get)
+        (allowed, used, reset_ms), value = pipe.execute()
+        return _decision(allowed, used, reset_ms, limit=limit), value
+
     def peek(self, key: str, *, limit: int, window_seconds: float) -> RateDecision:
         """Whether one more hit would fit, without recording it (for counters of failures only,
         which are charged after the outcome is known: :meth:`hit` then)."""

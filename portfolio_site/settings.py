@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "portfolio_site.security_headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "portfolio_site.admin_i18n.AdminLocaleMiddleware",  # the admin in vi/en; the API in English
     "django.middleware.common.CommonMiddleware",
     "portfolio_site.throttling.RateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -108,7 +109,7 @@ WSGI_APPLICATION = None
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "portfolio_site" / "templates"],  # admin/base_site.html
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -232,6 +233,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Seconds an API user is kept in the cache between requests (never past the token's expiry);
+# saving or deleting the user drops it at once (portfolio_site/user_cache.py). 0 turns it off.
+USER_CACHE_SECONDS = env.integer("USER_CACHE_SECONDS", 300, minimum=0)
+
 JWT_SIGNING_KEY = _key("JWT_SIGNING_KEY", env.string("JWT_SIGNING_KEY", ""))
 if PRODUCTION and JWT_SIGNING_KEY == SECRET_KEY:
     raise env.ConfigError("JWT_SIGNING_KEY", "must differ from SECRET_KEY")
@@ -250,10 +255,13 @@ SIMPLE_JWT = {
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, with the user cached between requests (portfolio_site/user_cache.py)
+        "portfolio_site.user_cache.CachedJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "portfolio_site.json_output.ORJSONRenderer"
+    ],  # DRF's bodies, on orjson
     "DEFAULT_PARSER_CLASSES": ["portfolio_site.json_input.JSONParser"],  # no 500 from any body
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "portfolio_site.pagination.StandardPagination",
@@ -364,11 +372,20 @@ MONEY_MAX_DIGITS, MONEY_DECIMAL_PLACES = 24, 0  # whole VND: VND has no minor un
 QUOTE_STALE_SECONDS = env.integer("QUOTE_STALE_SECONDS", 60, minimum=1)
 
 # --- Internationalisation -----------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The API, logs and background jobs speak English (LANGUAGE_CODE); the admin follows the staff
+# user's language (cookie, then Accept-Language), Vietnamese by default, and shows Vietnam time
+# (portfolio_site/admin_i18n.py). Our own texts are translated in locale/vi/LC_MESSAGES/django.po.
+LANGUAGE_CODE = "en"
+ADMIN_LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["portfolio_site.formats"]  # vi groups thousands: 1.234.567
 TIME_ZONE = "UTC"
 MARKET_TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+# Where the admin's "View site" link goes: the web client (``make run`` sets it to the client's URL).
+FRONTEND_URL = env.string("FRONTEND_URL", "/")
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.string("STATIC_ROOT", str(VAR_DIR / "static")))
@@ -393,7 +410,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # portfolio_site/log_filters.py: lines cut at 1,000 characters; Celery's per-run lines of the
+    # every-few-seconds tasks at DEBUG (the poller logs a summary a minute at INFO).
+    "filters": {
+        "short_lines": {"()": "portfolio_site.log_filters.ShortLines"},
+        "frequent_tasks": {"()": "portfolio_site.log_filters.FrequentTasks"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["frequent_tasks", "short_lines"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -80,6 +80,7 @@ LOGIN_ATTR = "_ratelimit_login"
 PORTFOLIO_SCOPES = {"portfolio_read", "portfolio_write"}
 API_PREFIX = "/api/"
 VERDICTS_ATTR = "_ratelimit_verdicts"
+PREFETCHED_ATTR = "_ratelimit_prefetched"
 
 breaker = OutageBreaker("rate limiter")
 
@@ -150,6 +151,40 @@ class Verdict:
 def ratelimit_hit(scope: str, key: str) -> Verdict:
     """Count one hit of ``key`` (e.g. ``user:7``, ``ip:203.0.113.7``) against ``scope``'s quota."""
     return _ask(scope, key, peek=False)
+
+
+def ratelimit_hit_and_get(scope: str, key: str, raw_key: str) -> tuple[Verdict, bytes | None]:
+    """:func:`ratelimit_hit` and a GET of ``raw_key`` in one Redis round trip. On an outage the
+    verdict is the outage's and the value None (the caller reads it some other way)."""
+    quota = scope_quota(scope)
+    if breaker.is_open():
+        return Verdict(scope, key, quota, None), None
+    try:
+        decision, value = limiter().hit_and_get(
+            f"{scope}:{key}", limit=quota.limit, window_seconds=quota.window_seconds, get=raw_key
+        )
+    except redis.exceptions.RedisError as error:
+        breaker.record_failure(error)
+        return Verdict(scope, key, quota, None), None
+    breaker.record_success()
+    return Verdict(scope, key, quota, decision), value
+
+
+def prefetch_hit(request: HttpRequest, verdict: Verdict) -> None:
+    """Record a hit already counted for this request (by the authentication, in the same round
+    trip as its user lookup): the throttle then uses it instead of counting another, and the
+    middleware sets its headers and charges nothing more."""
+    setattr(request, PREFETCHED_ATTR, verdict)
+    _remember(request, [verdict])
+
+
+def _prefetched(request: HttpRequest, scope: str, key: str) -> Verdict | None:
+    verdict: Verdict | None = getattr(request, PREFETCHED_ATTR, None)
+    if verdict is not None:
+        delattr(request, PREFETCHED_ATTR)
+        if (verdict.scope, verdict.key) == (scope, key):
+            return verdict
+    return None
 
 
 def ratelimit_peek(scope: str, key: str) -> Verdict:
@@ -366,7 +401,10 @@ class SlidingWindowThrottle(BaseThrottle):
                     login = _login(ip, username, succeeded_status=200, failed_status=401)
                 verdicts += _account_verdicts(request._request, ip, username, request.user, login)
         else:
-            verdicts = [ratelimit_hit(scope, request_identity(request, request.user))]
+            identity = request_identity(request, request.user)
+            verdicts = [
+                _prefetched(request._request, scope, identity) or ratelimit_hit(scope, identity)
+            ]
         _remember(request._request, verdicts)
         refusal = _refusal(verdicts)
         if refusal is None:
@@ -387,7 +425,7 @@ def _body_username(request: Request) -> Any:
 
 
 # --- Middleware ----------------------------------------------------------------------------------
-def _uses_our_throttle(view_class: Any) -> bool:
+def uses_our_throttle(view_class: Any) -> bool:
     from rest_framework.views import APIView  # not at import: DRF's settings import this module
 
     if not (isinstance(view_class, type) and issubclass(view_class, APIView)):
@@ -473,7 +511,7 @@ class RateLimitMiddleware:
     def _charge_on_the_way_out(request: HttpRequest) -> bool:
         if not hasattr(request, "_ratelimit_view_class"):
             return True  # no view matched: a 404 under /api/
-        return _uses_our_throttle(request._ratelimit_view_class)
+        return uses_our_throttle(request._ratelimit_view_class)
 
     @staticmethod
     def _admin_login(request: HttpRequest) -> HttpResponse | None:

@@ -2,10 +2,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portfolio_site import api_fallback, auth_api, health
 from realtime.board_api import BoardApi
+
+admin.site.site_url = settings.FRONTEND_URL  # "View site" opens the web client
+admin.site.site_header = _("Portfolio tracker administration")
+admin.site.site_title = _("Portfolio tracker admin")
 
 auth_patterns = [
     path("register/", auth_api.RegisterView.as_view(), name="auth-register"),
@@ -20,6 +25,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the admin's vi/en switch
     path("api/auth/ws-ticket/", include("realtime.urls")),
     path("api/auth/", include(auth_patterns)),
     path("api/market/board/", BoardApi.as_view(), name="market-board"),

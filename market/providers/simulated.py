@@ -11,14 +11,17 @@ How the market is built
   pull back towards the base price so levels stay plausible. The close is snapped to the tick grid
   and clamped to the band around the reference (= the previous close). The draws come from
   sequential generators seeded by (seed, symbol), so the chain is identical in every process.
-* **A trading day's trades**: a generator seeded by (seed, symbol, date) places trades (at a rate
-  per second set by the symbol's liquidity) on a grid of ``SIMULATED_STEP_SECONDS`` inside the
-  price-discovery sessions (ATO, continuous, ATC; HNX's
-  post-close and HOSE's put-through have none). The first trade prints the open; the price then
-  moves one tick at a time along the "ladder" of grid prices inside the band, as a random bridge
-  that is guaranteed to end exactly on the chain's close. So every price is on the grid and inside
-  the band, the close matches the daily bar, and nothing moves outside the matching sessions.
-  Volumes are board lots (multiples of 100), so the accumulated volume only grows by lots.
+* **A trading day's trades** (``simulated_trades.py``): a generator seeded by (seed, symbol, date)
+  places trades on a grid of ``SIMULATED_STEP_SECONDS`` inside the price-discovery sessions (ATO,
+  continuous, ATC; HNX's post-close and HOSE's put-through have none), at the symbol's liquidity
+  (trades per second) and in volume bursts: every couple of minutes a few seconds of one-sided,
+  larger orders. The first trade prints the open. The price is a slow "level" that moves one tick
+  at a time along the "ladder" of grid prices inside the band, as a random bridge that is
+  guaranteed to end exactly on the chain's close, plus a quick jitter of up to two ticks around it
+  (trades at the bid and at the offer, bursts walking the book), clipped to the ladder and zero on
+  the last trade. So every price is on the grid and inside the band, the close matches the daily
+  bar, most VN30 symbols print several prices a minute, and nothing moves outside the matching
+  sessions. Volumes are board lots (multiples of 100), so the accumulated volume only grows by lots.
 * With ``SIMULATED_ALWAYS_OPEN`` trades run around the clock on every calendar day (a non-trading
   day bridges from the previous close to a close of its own that the chain never sees), so a
   demo moves at any hour; daily history still lists trading days only.
@@ -33,7 +36,6 @@ kept in a small LRU cache; the close chain is extended incrementally.
 
 from __future__ import annotations
 
-import bisect
 import math
 import threading
 import zlib
@@ -50,7 +52,6 @@ from market.calendar import (
     PRICE_DISCOVERY_SESSIONS,
     SCHEDULES,
     Exchange,
-    InstrumentType,
     is_trading_day,
     market_date,
     previous_trading_day,
@@ -68,172 +69,24 @@ from market.providers.base import (
     read_setting,
 )
 from market.providers.simulated_events import simulated_events
+from market.providers.simulated_trades import (
+    DayPath,
+    day_path,
+    nearest,
+    trade_values,
+)
+from market.providers.simulated_universe import UNIVERSE, SimulatedInstrument
 
 SOURCE = "simulated"
 ANCHOR = date(2024, 1, 2)
 MAX_STEP_SECONDS = 30.0
-INDEX_NOMINAL_SHARE_PRICE = 20_000
 _BAR_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600}
 _DAY_SECONDS = 86_400.0
 _MEAN_REVERSION = 0.02
-_FOREIGN_SHARE = 0.08
 _TAG_MARKET = 0x4D4B54
 _TAG_CHAIN = 1
 _TAG_DAY = 2
 _TAG_BOOK = 3
-
-
-@dataclass(frozen=True, slots=True)
-class SimulatedInstrument:
-    symbol: str
-    exchange: Exchange
-    type: InstrumentType
-    name: str
-    name_en: str
-    industry: str
-    listed_shares: int | None
-    base: int  # whole VND, or hundredths of a point for indices
-    sigma: float  # daily volatility of log returns
-    beta: float  # loading on the shared market factor
-    liquidity: float  # trades per second of open market (at most one per step)
-    lot_multiplier: int = 1
-    groups: tuple[str, ...] = ()
-
-    @property
-    def is_index(self) -> bool:
-        return self.type == "index"
-
-
-def _vn30(
-    symbol: str, name: str, name_en: str, industry: str, shares: int, base: int, sigma: float
-):
-    return SimulatedInstrument(
-        symbol, Exchange.HOSE, "stock", name, name_en, industry, shares, base, sigma, 0.7, 0.10,
-        groups=("VN30",),
-    )  # fmt: skip
-
-
-# Names are the companies' registered names; listed shares and price levels are approximate
-# (late 2025) and only need to look plausible.
-UNIVERSE: tuple[SimulatedInstrument, ...] = (
-    _vn30("ACB", "Ngân hàng TMCP Á Châu", "Asia Commercial Joint Stock Bank", "Banks",
-          5_136_656_599, 25_000, 0.016),
-    _vn30("BID", "Ngân hàng TMCP Đầu tư và Phát triển Việt Nam",
-          "Joint Stock Commercial Bank for Investment and Development of Vietnam", "Banks",
-          7_021_361_917, 38_000, 0.018),
-    _vn30("CTG", "Ngân hàng TMCP Công Thương Việt Nam",
-          "Vietnam Joint Stock Commercial Bank for Industry and Trade", "Banks",
-          5_369_991_748, 40_000, 0.018),
-    _vn30("DGC", "Công ty CP Tập đoàn Hóa chất Đức Giang", "Duc Giang Chemicals Group JSC",
-          "Chemicals", 379_779_286, 100_000, 0.024),
-    _vn30("FPT", "Công ty CP FPT", "FPT Corporation", "Technology",
-          1_703_681_423, 100_000, 0.019),
-    _vn30("GAS", "Tổng Công ty Khí Việt Nam - CTCP", "PetroVietnam Gas JSC", "Utilities",
-          2_342_339_704, 68_000, 0.016),
-    _vn30("GVR", "Tập đoàn Công nghiệp Cao su Việt Nam - CTCP", "Vietnam Rubber Group - JSC",
-          "Chemicals", 4_000_000_000, 30_000, 0.025),
-    _vn30("HDB", "Ngân hàng TMCP Phát triển Thành phố Hồ Chí Minh",
-          "Ho Chi Minh City Development Joint Stock Commercial Bank", "Banks",
-          3_498_000_000, 28_000, 0.019),
-    _vn30("HPG", "Công ty CP Tập đoàn Hòa Phát", "Hoa Phat Group JSC", "Basic Resources",
-          7_675_465_855, 27_000, 0.019),
-    _vn30("LPB", "Ngân hàng TMCP Lộc Phát Việt Nam",
-          "Loc Phat Vietnam Joint Stock Commercial Bank", "Banks", 2_987_282_800, 35_000, 0.022),
-    _vn30("MBB", "Ngân hàng TMCP Quân đội", "Military Commercial Joint Stock Bank", "Banks",
-          8_032_000_000, 25_000, 0.018),
-    _vn30("MSN", "Công ty CP Tập đoàn Masan", "Masan Group Corporation", "Food & Beverage",
-          1_512_000_000, 75_000, 0.021),
-    _vn30("MWG", "Công ty CP Đầu tư Thế Giới Di Động", "Mobile World Investment Corporation",
-          "Retail", 1_478_000_000, 70_000, 0.021),
-    _vn30("PLX", "Tập đoàn Xăng dầu Việt Nam", "Vietnam National Petroleum Group", "Oil & Gas",
-          1_270_592_235, 35_000, 0.017),
-    _vn30("SAB", "Tổng Công ty CP Bia - Rượu - Nước giải khát Sài Gòn",
-          "Saigon Beer - Alcohol - Beverage Corporation", "Food & Beverage",
-          1_282_604_287, 47_000, 0.015),
-    _vn30("SHB", "Ngân hàng TMCP Sài Gòn - Hà Nội",
-          "Saigon - Hanoi Commercial Joint Stock Bank", "Banks", 4_594_000_000, 13_000, 0.022),
-    _vn30("SSB", "Ngân hàng TMCP Đông Nam Á", "Southeast Asia Commercial Joint Stock Bank",
-          "Banks", 2_829_000_000, 18_000, 0.017),
-    _vn30("SSI", "Công ty CP Chứng khoán SSI", "SSI Securities Corporation",
-          "Financial Services", 2_077_000_000, 30_000, 0.024),
-    _vn30("STB", "Ngân hàng TMCP Sài Gòn Thương Tín",
-          "Saigon Thuong Tin Commercial Joint Stock Bank", "Banks", 1_885_215_716, 45_000, 0.021),
-    _vn30("TCB", "Ngân hàng TMCP Kỹ thương Việt Nam",
-          "Vietnam Technological and Commercial Joint Stock Bank", "Banks",
-          7_085_000_000, 35_000, 0.019),
-    _vn30("TPB", "Ngân hàng TMCP Tiên Phong", "Tien Phong Commercial Joint Stock Bank", "Banks",
-          2_642_000_000, 16_000, 0.019),
-    _vn30("VCB", "Ngân hàng TMCP Ngoại thương Việt Nam",
-          "Joint Stock Commercial Bank for Foreign Trade of Vietnam", "Banks",
-          8_355_675_094, 60_000, 0.014),
-    _vn30("VHM", "Công ty CP Vinhomes", "Vinhomes JSC", "Real Estate",
-          4_107_689_723, 90_000, 0.026),
-    _vn30("VIB", "Ngân hàng TMCP Quốc tế Việt Nam",
-          "Vietnam International Commercial Joint Stock Bank", "Banks",
-          3_405_000_000, 19_000, 0.018),
-    _vn30("VIC", "Tập đoàn Vingroup - Công ty CP", "Vingroup JSC", "Real Estate",
-          7_694_000_000, 150_000, 0.028),
-    _vn30("VJC", "Công ty CP Hàng không VietJet", "Vietjet Aviation JSC", "Travel & Leisure",
-          591_000_000, 130_000, 0.020),
-    _vn30("VNM", "Công ty CP Sữa Việt Nam", "Vietnam Dairy Products JSC", "Food & Beverage",
-          2_089_955_445, 60_000, 0.014),
-    _vn30("VPB", "Ngân hàng TMCP Việt Nam Thịnh Vượng",
-          "Vietnam Prosperity Joint Stock Commercial Bank", "Banks",
-          7_933_923_601, 28_000, 0.019),
-    _vn30("VPL", "Công ty CP Vinpearl", "Vinpearl JSC", "Travel & Leisure",
-          1_797_000_000, 80_000, 0.025),
-    _vn30("VRE", "Công ty CP Vincom Retail", "Vincom Retail JSC", "Real Estate",
-          2_272_318_410, 30_000, 0.022),
-    SimulatedInstrument("SHS", Exchange.HNX, "stock", "Công ty CP Chứng khoán Sài Gòn - Hà Nội",
-                        "Saigon - Hanoi Securities JSC", "Financial Services", 813_152_316,
-                        15_000, 0.028, 0.8, 0.06, groups=("HNX30",)),
-    SimulatedInstrument("PVS", Exchange.HNX, "stock",
-                        "Tổng Công ty CP Dịch vụ Kỹ thuật Dầu khí Việt Nam",
-                        "PetroVietnam Technical Services Corporation", "Oil & Gas", 477_966_290,
-                        33_000, 0.022, 0.6, 0.05, groups=("HNX30",)),
-    SimulatedInstrument("IDC", Exchange.HNX, "stock", "Tổng Công ty IDICO - CTCP",
-                        "IDICO Corporation - JSC", "Real Estate", 329_999_960, 40_000, 0.020,
-                        0.6, 0.04, groups=("HNX30",)),
-    SimulatedInstrument("ACV", Exchange.UPCOM, "stock",
-                        "Tổng Công ty Cảng hàng không Việt Nam - CTCP",
-                        "Airports Corporation of Vietnam - JSC", "Industrial Goods & Services",
-                        2_177_173_236, 55_000, 0.020, 0.5, 0.03),
-    SimulatedInstrument("VEA", Exchange.UPCOM, "stock",
-                        "Tổng Công ty Máy động lực và Máy nông nghiệp Việt Nam - CTCP",
-                        "Vietnam Engine and Agricultural Machinery Corporation",
-                        "Automobiles & Parts", 1_328_800_000, 40_000, 0.015, 0.4, 0.02),
-    SimulatedInstrument("E1VFVN30", Exchange.HOSE, "etf", "Quỹ ETF DCVFMVN30", "DCVFMVN30 ETF",
-                        "Financial Services", 280_000_000, 28_000, 0.012, 0.95, 0.04,
-                        groups=("ETF",)),
-    SimulatedInstrument("VNINDEX", Exchange.HOSE, "index", "Chỉ số VN-Index", "VN-Index", "",
-                        None, 165_000, 0.010, 0.95, 0.2, lot_multiplier=800),
-    SimulatedInstrument("VN30", Exchange.HOSE, "index", "Chỉ số VN30", "VN30 Index", "",
-                        None, 185_000, 0.011, 0.95, 0.2, lot_multiplier=300),
-    SimulatedInstrument("HNXINDEX", Exchange.HNX, "index", "Chỉ số HNX-Index", "HNX-Index", "",
-                        None, 26_000, 0.012, 0.8, 0.2, lot_multiplier=100),
-)  # fmt: skip
-
-
-@dataclass(slots=True)
-class _DayPath:
-    """All simulated trades of one symbol on one day (seconds since Vietnam midnight)."""
-
-    day: date
-    reference: int
-    floor: int | None
-    ceiling: int | None
-    ladder: np.ndarray
-    times: np.ndarray
-    ladder_idx: np.ndarray
-    prices: np.ndarray
-    volumes: np.ndarray
-    sides: np.ndarray
-    cum_volume: np.ndarray
-    cum_value: np.ndarray
-    cum_foreign_buy: np.ndarray
-    cum_foreign_sell: np.ndarray
-    run_high: np.ndarray
-    run_low: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +165,7 @@ class SimulatedProvider:
         self._market_draws = np.random.default_rng([self.seed, _TAG_MARKET])
         self._trading_days: list[date] = []
         self._trading_day_index: dict[date, int] = {}
-        self._paths: OrderedDict[tuple[str, date], _DayPath] = OrderedDict()
+        self._paths: OrderedDict[tuple[str, date], DayPath] = OrderedDict()
         self._bars: dict[tuple[str, date], _DayBar] = {}
 
     # --- public interface -----------------------------------------------------------------------
@@ -394,7 +247,7 @@ class SimulatedProvider:
     # --- snapshot, bars and ticks ---------------------------------------------------------------
 
     def _snapshot(
-        self, spec: SimulatedInstrument, path: _DayPath, k: int, when: datetime
+        self, spec: SimulatedInstrument, path: DayPath, k: int, when: datetime
     ) -> QuoteSnapshot:
         price = self._decimal_price(spec)
         traded = k > 0
@@ -424,7 +277,7 @@ class SimulatedProvider:
         )
 
     def _book(
-        self, spec: SimulatedInstrument, path: _DayPath, k: int, last_idx: int
+        self, spec: SimulatedInstrument, path: DayPath, k: int, last_idx: int
     ) -> tuple[tuple[tuple[Decimal, int], ...], tuple[tuple[Decimal, int], ...]]:
         """Best three bids and asks around the last price, inside the band."""
         rng = np.random.default_rng(
@@ -501,7 +354,7 @@ class SimulatedProvider:
     def _bucket(
         self,
         spec: SimulatedInstrument,
-        path: _DayPath,
+        path: DayPath,
         k: int,
         width: int,
         interval: Interval,
@@ -514,7 +367,7 @@ class SimulatedProvider:
         highs = np.maximum.reduceat(prices, starts)
         lows = np.minimum.reduceat(prices, starts)
         vols = np.add.reduceat(volumes, starts)
-        values = np.add.reduceat(self._trade_values(spec, prices, volumes), starts)
+        values = np.add.reduceat(trade_values(spec, prices, volumes), starts)
         midnight = calendar.vn_midnight_utc(path.day)
         return [
             BarData(
@@ -532,7 +385,7 @@ class SimulatedProvider:
             for n, (s, e) in enumerate(zip(starts, ends, strict=True))
         ]
 
-    def _tick(self, spec: SimulatedInstrument, path: _DayPath, j: int) -> TickData:
+    def _tick(self, spec: SimulatedInstrument, path: DayPath, j: int) -> TickData:
         side = int(path.sides[j])
         return TickData(
             symbol=spec.symbol,
@@ -561,7 +414,7 @@ class SimulatedProvider:
         return self._bar_from(path, k) if k else None
 
     @staticmethod
-    def _bar_from(path: _DayPath, k: int) -> _DayBar:
+    def _bar_from(path: DayPath, k: int) -> _DayBar:
         return _DayBar(
             open=int(path.prices[0]),
             high=int(path.run_high[k - 1]),
@@ -606,12 +459,6 @@ class SimulatedProvider:
         if spec.is_index:
             return lambda v: Decimal(v).scaleb(-2)
         return Decimal
-
-    @staticmethod
-    def _trade_values(spec: SimulatedInstrument, prices: np.ndarray, volumes: np.ndarray):
-        if spec.is_index:
-            return volumes * INDEX_NOMINAL_SHARE_PRICE
-        return prices * volumes
 
     def _band(self, spec: SimulatedInstrument, reference: int) -> tuple[int, int]:
         if spec.is_index:
@@ -691,7 +538,7 @@ class SimulatedProvider:
 
     # --- one day's trades -----------------------------------------------------------------------
 
-    def _path(self, spec: SimulatedInstrument, day: date, *, keep: bool = True) -> _DayPath:
+    def _path(self, spec: SimulatedInstrument, day: date, *, keep: bool = True) -> DayPath:
         key = (spec.symbol, day)
         path = self._paths.get(key)
         if path is not None:
@@ -704,86 +551,31 @@ class SimulatedProvider:
                 self._paths.popitem(last=False)
         return path
 
-    def _build_path(self, spec: SimulatedInstrument, day: date) -> _DayPath:
+    def _build_path(self, spec: SimulatedInstrument, day: date) -> DayPath:
         rng = np.random.default_rng(
             [self.seed, _symbol_key(spec.symbol), day.toordinal(), _TAG_DAY]
         )
         reference = self._reference(spec, day)
-        ladder = self._ladder(spec, reference)
-        top = len(ladder) - 1
         if is_trading_day(day):
             close = self._close(spec, self._day_index(day))
         else:  # always-open mode on a weekend or holiday: a close the chain never sees
             close = self._next_close(spec, reference, float(rng.standard_normal()))
-        gap = float(rng.normal(0.0, spec.sigma * 0.3))
-        open_idx = _nearest(ladder, reference * math.exp(gap))
-        close_idx = int(np.searchsorted(ladder, close))
-        if close_idx > top or ladder[close_idx] != close:
-            raise AssertionError(f"{spec.symbol} close {close} is not on its ladder")
-
-        windows = self._windows(spec, day)
-        counts = np.array(
-            [max(0, math.ceil((b - a) / self.step_seconds - 1e-9)) for a, b in windows],
-            dtype=np.int64,
-        )
-        steps = int(counts.sum())
-        displacement = close_idx - open_idx
-        moves = max(abs(displacement), int(rng.integers(30, 120)) * (3 if self.always_open else 1))
-        if (moves - displacement) % 2:
-            moves += 1
-        trades = int(rng.poisson(spec.liquidity * steps * self.step_seconds))
-        trades = min(max(trades, moves + 1), steps)
-        moves = min(moves, trades - 1)  # only when ``steps`` is tiny; parity kept below
-        if moves < abs(displacement) or (moves - displacement) % 2:
-            raise AssertionError(f"{spec.symbol} {day}: too few steps for its close")
-
-        step_ids = np.sort(rng.choice(steps, size=trades, replace=False))
-        offsets = np.r_[0, np.cumsum(counts)[:-1]]
-        window = np.searchsorted(np.cumsum(counts), step_ids, side="right")
-        starts = np.array([a for a, _ in windows], dtype=np.float64)
-        times = starts[window] + (step_ids - offsets[window]) * self.step_seconds
-
-        positions = np.sort(rng.choice(trades - 1, size=moves, replace=False) + 1)
-        draws = rng.random(moves)
-        deltas = np.zeros(trades, dtype=np.int64)
-        deltas[positions] = _bridge(open_idx, close_idx, top, draws)
-        ladder_idx = open_idx + np.cumsum(deltas)
-        prices = ladder[ladder_idx]
-
-        lots = rng.geometric(0.3, trades).astype(np.int64)
-        blocks = rng.random(trades) < 0.01
-        lots[blocks] *= rng.integers(10, 60, size=int(blocks.sum()))
-        volumes = lots * 100 * spec.lot_multiplier
-        tie_buy = rng.random(trades) < 0.5
-        sides = np.where(deltas > 0, 1, np.where(deltas < 0, -1, np.where(tie_buy, 1, -1)))
-        sides[0] = 0
-        foreign_buy = np.where(rng.random(trades) < _FOREIGN_SHARE, volumes, 0)
-        foreign_sell = np.where(rng.random(trades) < _FOREIGN_SHARE, volumes, 0)
-        if spec.is_index:
-            foreign_buy = foreign_sell = np.zeros(trades, dtype=np.int64)
-        floor, ceiling = (None, None) if spec.is_index else self._band(spec, reference)
-        return _DayPath(
+        return day_path(
+            spec=spec,
             day=day,
+            rng=rng,
             reference=reference,
-            floor=floor,
-            ceiling=ceiling,
-            ladder=ladder,
-            times=times,
-            ladder_idx=ladder_idx,
-            prices=prices,
-            volumes=volumes,
-            sides=sides.astype(np.int8),
-            cum_volume=np.cumsum(volumes),
-            cum_value=np.cumsum(self._trade_values(spec, prices, volumes)),
-            cum_foreign_buy=np.cumsum(foreign_buy),
-            cum_foreign_sell=np.cumsum(foreign_sell),
-            run_high=np.maximum.accumulate(prices),
-            run_low=np.minimum.accumulate(prices),
+            close=close,
+            ladder=self._ladder(spec, reference),
+            band=None if spec.is_index else self._band(spec, reference),
+            windows=self._windows(spec, day),
+            step_seconds=self.step_seconds,
+            always_open=self.always_open,
         )
 
     @staticmethod
-    def _ladder_position(path: _DayPath) -> int:
-        return _nearest(path.ladder, path.reference)
+    def _ladder_position(path: DayPath) -> int:
+        return nearest(path.ladder, path.reference)
 
     def _spec(self, symbol: str) -> SimulatedInstrument:
         spec = self._specs.get(symbol)
@@ -794,38 +586,3 @@ class SimulatedProvider:
 
 def _clock_seconds(t: time) -> float:
     return float(t.hour * 3600 + t.minute * 60 + t.second)
-
-
-def _nearest(ladder: np.ndarray, target: float) -> int:
-    """Index of the ladder price nearest ``target``."""
-    values = ladder.tolist()
-    i = bisect.bisect_left(values, target)
-    if i <= 0:
-        return 0
-    if i >= len(values):
-        return len(values) - 1
-    return i if values[i] - target <= target - values[i - 1] else i - 1
-
-
-def _bridge(start: int, end: int, top: int, draws: np.ndarray) -> np.ndarray:
-    """``len(draws)`` moves of +/-1 from ``start`` that end exactly on ``end`` within ``[0, top]``.
-
-    With ``n`` moves left and ``r`` still to travel, a move goes up with probability
-    ``(n + r) / 2n``: the uniform random bridge. A move that would leave the ladder is flipped;
-    that never breaks the invariant ``|r| <= n, r = n (mod 2)``, so the walk always lands on
-    ``end`` (see tests).
-    """
-    n = len(draws)
-    moves = np.empty(n, dtype=np.int64)
-    position = start
-    for j, u in enumerate(draws.tolist()):
-        remaining = n - j
-        to_go = end - position
-        step = 1 if u < (remaining + to_go) / (2 * remaining) else -1
-        if not 0 <= position + step <= top:
-            step = -step
-        moves[j] = step
-        position += step
-    if position != end:
-        raise AssertionError("bridge missed its end")
-    return moves

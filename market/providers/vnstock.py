@@ -5,10 +5,10 @@ written anywhere), ``VNSTOCK_TELEMETRY=off`` and ``VNSTOCK_CIRCUIT_BREAKER=off``
 reaches us instead of a silent cooldown). vnstock's ``__init__`` runs a dependency and PyPI update
 check (``vnstock.core.utils.upgrade.update_notice``: three ``pip list`` subprocesses and two HTTP
 calls, ~1 s); a stand-in module answers that one import while vnstock initialises and is removed
-right after. vnai (the vendor's usage guard) is left untouched. We also set vnstock's
+right after. vnai's adverts and notices are silenced (``vendor_quiet.py``); its usage guard is
+left untouched. We also set vnstock's
 ``Config.RETRY_AFTER_MAX_WAIT = 0`` so that a 429 with ``Retry-After`` surfaces as an error at once
-instead of sleeping inside a worker. vnai still fetches an advert from hq.vnstocks.com and prints
-notices on its first use in each process, and writes ``~/.vnstock``.
+instead of sleeping inside a worker. vnai still writes ``~/.vnstock`` on its first use.
 
 Budget. Every HTTP attempt takes one unit from the shared ``OutboundBudget`` before it leaves: one
 is reserved before each vnstock call, and each further attempt vnstock's own retry makes (up to 3
@@ -71,6 +71,7 @@ from market.providers.base import (
     TradeSide,
     read_setting,
 )
+from market.providers.vendor_quiet import silence_banners
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -153,6 +154,8 @@ def import_vnstock() -> types.ModuleType:
             try:
                 import vnstock
                 import vnstock.common  # its chart module looks for the helpers now
+
+                silence_banners()  # vnai's adverts and notices, before its first use
             finally:
                 for name, module in blocked.items():
                     if name in sys.modules and sys.modules[name] is module:

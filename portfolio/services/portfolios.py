@@ -40,6 +40,7 @@ PORTFOLIO_FIELDS = (
     "enforce_settlement",
     "track_cash",
     "benchmark",
+    "auto_apply_entitlements",
 )
 LEDGER_SETTINGS = ("cost_method", "enforce_settlement", "track_cash")
 

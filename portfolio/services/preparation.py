@@ -18,6 +18,7 @@ from market.models import Instrument, InstrumentType
 from portfolio.bounds import FIRST_SESSION, MAX_AMOUNT, MAX_PRICE, MAX_QUANTITY, vnd
 from portfolio.ledger import (
     AMOUNT_KINDS,
+    PRICED_KINDS,
     SHARE_KINDS,
     SYMBOL_KINDS,
     TRADE_KINDS,
@@ -38,7 +39,7 @@ SETTLEMENT_DAYS = 2
 SETTLING_KINDS = TRADE_KINDS
 FEE_KINDS = frozenset({Kind.BUY, Kind.SELL})
 TAX_KINDS = frozenset({Kind.SELL, Kind.DIVIDEND})
-PRICE_KINDS = TRADE_KINDS
+PRICE_KINDS = PRICED_KINDS
 
 # What a transaction says, in the order every form of it lists them (API, admin, CSV).
 TRANSACTION_ENTRY_FIELDS = ("kind", "symbol", "quantity", "price", "amount", "fee", "tax")

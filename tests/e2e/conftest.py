@@ -1,9 +1,9 @@
-"""A real stack on loopback for end-to-end tests: Redis, PostgreSQL, two daphne, a worker and beat.
+"""A real stack on loopback for end-to-end tests: Redis, PostgreSQL, two web tiers, a worker and beat.
 
 ``stack`` (one per test session) starts a private ``redis-server`` on a free port, creates a
 throw-away PostgreSQL database next to the one in ``DATABASE_URL``, migrates and seeds it (the demo
-accounts, the simulated market, the demo portfolio), then starts two daphne processes on free ports,
-a Celery worker (prefork, as in production) and beat with the simulated feed always open. Every
+accounts, the simulated market, the demo portfolio), then starts two web tiers on free ports (each
+gunicorn with two uvicorn workers, as the Procfile runs it: portfolio_site/web_tier.py), a Celery worker (prefork, as in production) and beat with the simulated feed always open. Every
 process runs in its own process group and is stopped at the end; the database is dropped and the
 Redis server stopped. Needs PostgreSQL (``DATABASE_URL``) and ``redis-server`` on PATH.
 """
@@ -34,6 +34,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 DEMO_PASSWORD = "e2e-demo-password-7c1f"
 START_TIMEOUT = 90.0
+WEB_WORKERS = 2  # per web tier: ticks cross processes inside a tier and between the two tiers
 
 
 def free_port() -> int:
@@ -81,6 +82,7 @@ class Stack:
     prefix: str
     logs: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)  # what the stack's processes run with
 
     def http(self, path: str, *, web: int = 0) -> str:
         return f"http://127.0.0.1:{self.web_ports[web]}{path}"
@@ -109,10 +111,21 @@ class Stack:
         )
         return str(body["access"])
 
+    def workers(self, name: str) -> list[int]:
+        """The pids of a web tier's worker processes (the children of its gunicorn master)."""
+        pid = self.processes[name].pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return sorted(int(child) for child in children)
+
     def rss_kib(self, name: str) -> int:
-        status = Path(f"/proc/{self.processes[name].pid}/status").read_text()
-        line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
-        return int(line.split()[1])
+        """Resident memory of the process and its children (a web tier's master and workers)."""
+        total = 0
+        for pid in [self.processes[name].pid, *self.workers(name)]:
+            with contextlib.suppress(FileNotFoundError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+                total += int(line.split()[1])
+        return total
 
     def log_tails(self, lines: int = 40) -> str:
         parts = []
@@ -217,6 +230,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             PYTHONUNBUFFERED="1",
             PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         )
+        stack.env = env
         for step in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
             subprocess.run(
                 [sys.executable, "manage.py", *step], cwd=BASE_DIR, env=env, check=True,
@@ -225,7 +239,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         for index, port in enumerate(web_ports):
             stack.processes[f"web{index}"] = spawn(
                 f"web{index}",
-                [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+                [str(BIN / "gunicorn"), "-c", "python:portfolio_site.web_tier",
+                 "--bind", f"127.0.0.1:{port}", "--workers", str(WEB_WORKERS),
                  "portfolio_site.asgi:application"],
                 env,
             )  # fmt: skip

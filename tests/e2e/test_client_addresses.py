@@ -1,8 +1,8 @@
 """Real client addresses behind the web client's server (issue 14, item 2).
 
 The web client's Node server proxies ``/api`` and ``/ws`` to Django, so Django's socket peer is that
-server for every user. Here the real proxy (``frontend/proxy.mjs``) runs in front of a real daphne
-that trusts it (as ``make run`` configures), and clients bind to different loopback addresses: each
+server for every user. Here the real proxy (``frontend/proxy.mjs``) runs in front of the real web tier
+(gunicorn + uvicorn workers, as the Procfile runs it; no proxy headers) that trusts it (as ``make run`` configures), and clients bind to different loopback addresses: each
 must be counted under its own address, and a forged ``X-Forwarded-For`` must change nothing.
 
 The proxy runs twice: alone (``frontend/scripts/proxy-server.mjs``, no build needed) and, when
@@ -154,7 +154,7 @@ def proxied(
         PYTHONUNBUFFERED="1",
         PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     )
-    # BACKEND_URL for the proxy and TRUSTED_PROXIES for daphne, exactly as make run sets them
+    # BACKEND_URL for the proxy and TRUSTED_PROXIES for the web tier, exactly as make run sets them
     env.update(web_client_env(web_host="127.0.0.1", web_port=str(web_port)))
     logs = root / "logs"
     logs.mkdir()
@@ -174,7 +174,8 @@ def proxied(
     try:
         spawn(
             "web",
-            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(web_port),
+            [str(BIN / "gunicorn"), "-c", "python:portfolio_site.web_tier",
+             "--bind", f"127.0.0.1:{web_port}", "--workers", "2",
              "portfolio_site.asgi:application"],
             {},
         )  # fmt: skip

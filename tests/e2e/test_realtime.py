@@ -1,4 +1,4 @@
-"""Live data end to end through real processes: beat -> worker -> Redis -> daphne -> websocket client.
+"""Live data end to end through real processes: beat -> worker -> Redis -> web tier -> websocket client.
 
 Bounded: every wait has a deadline (no assertion on how fast); the session's stack is torn down even
 when a test fails. See tests/e2e/conftest.py for the processes.

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("market_redis")]
 
 @pytest.fixture
 def admin_client() -> Client:
-    client = Client()
+    client = Client(headers={"accept-language": "en"})  # the texts asserted below are English
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     return client
 
@@ -91,7 +91,7 @@ def test_the_refresh_action_ingests_the_board_now(
         {"action": "refresh_quote", "_selected_action": [fpt.pk]},
         follow=True,
     )
-    assert "1 quote(s) stored" in response.content.decode()
+    assert "Quotes: 1 stored, 0 unchanged, 0 rejected" in response.content.decode()
     assert Quote.objects.get(instrument=fpt).price == 101000
 
 
@@ -119,5 +119,5 @@ def test_the_backfill_action_queues_the_task(admin_client: Client, market, monke
         {"action": "backfill_history", "_selected_action": ids},
         follow=True,
     )
-    assert "Queued a history backfill of 2 instrument(s)." in response.content.decode()
+    assert "Queued a history backfill of 2 instruments." in response.content.decode()
     assert queued == [{"symbols": ["FPT", "SHS"], "days": 730}]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -536,3 +536,63 @@ _PARAM_VALUES = st.one_of(
 def test_no_query_string_makes_a_server_error(api_client: APIClient, market, path, params) -> None:
     response = api_client.get(f"{BASE}/{path}", params)
     assert response.status_code in (200, 400, 404), (path, params, response.content[:300])
+
+
+# --- market status ------------------------------------------------------------------------------
+
+PRE_OPEN = datetime(2026, 3, 4, 1, 30, tzinfo=UTC)  # 08:30 in Vietnam on a Wednesday
+
+
+@pytest.mark.parametrize(
+    ("always_open", "source", "quote_age", "expected"),
+    [
+        # the always-open demo feed with fresh quotes: open, whatever the exchange clock says
+        (True, "simulated", 5, ("continuous", True, True)),
+        # the same feed gone quiet: the exchange's own session, not open
+        (True, "simulated", 600, ("pre_open", False, True)),
+        # the exchange's clock otherwise, even with fresh simulated quotes
+        (False, "simulated", 5, ("pre_open", False, False)),
+        (True, "vnstock", 5, ("pre_open", False, False)),
+        (True, None, None, ("pre_open", False, False)),
+    ],
+)
+def test_the_market_status_says_the_simulated_market_is_open_while_trades_flow(
+    settings: Any, always_open: bool, source: str | None, quote_age: int | None, expected: tuple
+) -> None:
+    from market.selectors import market_status
+
+    settings.SIMULATED_ALWAYS_OPEN = always_open
+    as_of = None if quote_age is None else PRE_OPEN - timedelta(seconds=quote_age)
+    status = market_status(source=source, as_of=as_of, now=PRE_OPEN)
+    assert (status["session"], status["is_open"], status["always_open"]) == expected
+    assert status["exchange"] == "HOSE"
+
+
+@pytest.mark.parametrize(
+    ("clock", "session", "is_open"),
+    [("09:05", "ato", True), ("10:00", "continuous", True), ("12:00", "lunch_break", False),
+     ("14:50", "put_through", False), ("16:00", "closed", False)],
+)  # fmt: skip
+def test_the_market_status_follows_the_hose_clock(
+    settings: Any, clock: str, session: str, is_open: bool
+) -> None:
+    from market.selectors import market_status
+
+    settings.SIMULATED_ALWAYS_OPEN = False
+    now = vn(date(2026, 3, 4), clock)
+    status = market_status(source="vnstock", as_of=now, now=now)
+    assert (status["session"], status["is_open"]) == (session, is_open)
+
+
+def test_the_summary_reports_the_market_status(
+    api_client: APIClient, market, settings: Any
+) -> None:
+    settings.SIMULATED_ALWAYS_OPEN = True
+    ingest_now("FPT", last="103000", volume=500)
+    body = api_client.get(f"{BASE}/summary/").json()
+    assert body["market_status"] == {
+        "exchange": "HOSE",
+        "session": "continuous",
+        "is_open": True,
+        "always_open": True,
+    }

@@ -175,6 +175,11 @@ def test_the_database_refuses_a_duplicate_event_without_provider_id() -> None:
         (stock(subscription_price=Decimal("10000")), "subscription_price"),
         (cash(kind="merger"), "kind"),
         (cash(symbol="NOPE"), "symbol"),
+        (cash(cash_per_share=Decimal("1000000001")), "cash_per_share"),
+        (rights(subscription_price=Decimal("1000000001")), "subscription_price"),
+        (stock(ratio_old=1, ratio_new=101), "ratio_new"),
+        (stock(ratio_old=1_000_001, ratio_new=20), "ratio_old"),
+        (cash(ex_date=date(1999, 6, 15), record_date=None, payment_date=None), "ex_date"),
     ],
     ids=[
         "negative-cash",
@@ -192,6 +197,11 @@ def test_the_database_refuses_a_duplicate_event_without_provider_id() -> None:
         "subscription-terms-outside-a-rights-issue",
         "unknown-kind",
         "unknown-symbol",
+        "cash-above-any-share-price",
+        "subscription-above-any-share-price",
+        "over-100-new-shares-per-share",
+        "absurd-ratio-part",
+        "before-the-first-session",
     ],
 )
 def test_the_service_rejects_each_impossible_term_with_its_field(

@@ -90,6 +90,55 @@ def test_an_impossible_term_comes_back_as_a_field_error(
     assert CorporateEvent.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"cash_per_share": "-1500"}, "cash_per_share"),
+        ({"cash_per_share": "0"}, "cash_per_share"),
+        ({"cash_per_share": "1000000001"}, "cash_per_share"),
+        ({"record_date": "2026-06-12"}, "record_date"),
+        ({"payment_date": "2026-06-01"}, "payment_date"),
+        (
+            {"kind": "stock_dividend", "cash_per_share": "", "ratio_old": "0", "ratio_new": "20"},
+            "ratio_old",
+        ),
+        (
+            {"kind": "bonus_shares", "cash_per_share": "", "ratio_old": "1", "ratio_new": "500"},
+            "ratio_new",
+        ),
+        ({"ex_date": "1999-06-15", "record_date": "", "payment_date": ""}, "ex_date"),
+        (
+            {
+                "kind": "rights_issue",
+                "cash_per_share": "",
+                "ratio_old": "10",
+                "ratio_new": "3",
+                "subscription_price": "-10000",
+            },
+            "subscription_price",
+        ),
+    ],
+    ids=[
+        "negative-cash",
+        "zero-cash",
+        "cash-above-any-price",
+        "record-before-ex",
+        "paid-before-ex",
+        "zero-ratio",
+        "absurd-ratio",
+        "before-the-first-session",
+        "negative-subscription-price",
+    ],
+)
+def test_each_impossible_term_is_a_field_error_and_nothing_is_written(
+    admin_client: Client, fpt: Instrument, overrides: dict[str, str], field: str
+) -> None:
+    page = admin_client.post("/admin/market/corporateevent/add/", form(fpt, **overrides))
+    assert page.status_code == 200
+    assert field in page.context["adminform"].form.errors
+    assert CorporateEvent.objects.count() == 0
+
+
 def test_a_stock_dividend_without_ratio_is_refused_on_its_field(
     admin_client: Client, fpt: Instrument
 ) -> None:

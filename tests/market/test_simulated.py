@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from market import calendar
 from market.calendar import VN_TZ, Exchange, Session
 from market.providers.base import ProviderDataError, QuoteSnapshot
-from market.providers.simulated import UNIVERSE, SimulatedProvider, _bridge
+from market.providers.simulated import UNIVERSE, SimulatedProvider
+from market.providers.simulated_trades import bridge
 from market.providers.validation import validate_bar, validate_quote, validate_tick
 
 SYMBOLS = [spec.symbol for spec in UNIVERSE]
@@ -241,6 +242,81 @@ def test_always_open_moves_on_a_sunday_night() -> None:
     assert sim.history("HPG", interval="1d", start=sunday, end=sunday) == []
 
 
+VN30 = [spec.symbol for spec in UNIVERSE if "VN30" in spec.groups]
+
+
+@pytest.mark.parametrize(
+    ("start", "always_open"),
+    [
+        (at(TRADING_DAY, "10:05:00"), False),  # a morning's continuous session
+        (at(TRADING_DAY, "13:41:30"), False),  # an afternoon's
+        (at(date(2026, 3, 8), "02:13:00"), True),  # the demo on a Sunday night
+    ],
+)
+def test_over_a_minute_most_vn30_symbols_trade_at_several_prices(
+    start: datetime, always_open: bool
+) -> None:
+    # Given the simulated board polled every two seconds for a minute, as the worker does
+    sim = provider(start, always_open=always_open)
+    seen: dict[str, set[Decimal]] = {symbol: set() for symbol in VN30}
+    for second in range(0, 61, 2):
+        for quote in sim.price_board_at(VN30, start + timedelta(seconds=second)):
+            assert_on_grid_and_in_band(quote.symbol, quote)
+            seen[quote.symbol].add(quote.last)
+    # Then most symbols printed three prices or more, and every one moved at least once
+    assert sum(len(prices) >= 3 for prices in seen.values()) >= 20
+    assert all(len(prices) >= 2 for prices in seen.values())
+
+
+@pytest.mark.parametrize(
+    ("start", "always_open"),
+    [(at(date(2026, 3, 8), "02:13:00"), True), (at(TRADING_DAY, "10:05:00"), False)],
+)
+def test_the_demo_portfolios_total_changes_within_ten_seconds(
+    start: datetime, always_open: bool
+) -> None:
+    # Given the demo portfolio's five VN30 holdings (seed_portfolio), valued at the last price
+    holdings = {"FPT": 300, "VNM": 500, "HPG": 1_000, "MWG": 200, "VCB": 800}
+    sim = provider(start, always_open=always_open)
+
+    def total(when: datetime) -> Decimal:
+        board = sim.price_board_at(list(holdings), when)
+        return sum((q.last * holdings[q.symbol] for q in board), Decimal(0))
+
+    # When the total is read every ten seconds for ten minutes
+    totals = [total(start + timedelta(seconds=10 * n)) for n in range(61)]
+    changed = [a != b for a, b in itertools.pairwise(totals)]
+    # Then it changes in five ten-second intervals out of six or more, never still for 30 s
+    assert sum(changed) >= 50
+    still = [totals[n] == totals[n + 3] == totals[n + 1] == totals[n + 2] for n in range(58)]
+    assert not any(still)
+
+
+def test_every_trade_of_a_busy_day_is_on_the_grid_inside_the_band_and_ends_on_the_close() -> None:
+    end_of_day = at(TRADING_DAY, "15:30")
+    sim = provider(end_of_day)
+    for symbol in ("ACB", "FPT", "SHB", "VIC", "SHS", "ACV"):
+        quote = sim.quote_at(symbol, end_of_day)
+        ticks = sim.intraday_ticks(symbol, limit=100_000)
+        band = (quote.floor, quote.ceiling)
+        exchange = UNIVERSE_EXCHANGE[symbol]
+        assert all(validate_tick(t, reference_band=band, exchange=exchange) == [] for t in ticks)
+        [daily] = sim.history(symbol, interval="1d", start=TRADING_DAY, end=TRADING_DAY)
+        assert ticks[-1].price == daily.close == quote.last
+        assert len({t.price for t in ticks}) >= 8  # the price wanders, not just bounces
+
+
+def test_volume_comes_in_bursts() -> None:
+    # Given a quiet stretch of the demo market, per ten-second slice
+    start = at(date(2026, 3, 8), "02:00:00")
+    sim = provider(start + timedelta(hours=1), always_open=True)
+    volumes = [sim.quote_at("VNM", start + timedelta(seconds=10 * n)).volume for n in range(361)]
+    slices = sorted(b - a for a, b in itertools.pairwise(volumes))
+    # Then the busiest slices trade many times the typical one
+    median, busiest = slices[len(slices) // 2], slices[-5]
+    assert busiest >= 5 * max(median, 100)
+
+
 def test_unknown_symbols_are_skipped_on_the_board_and_refused_elsewhere() -> None:
     sim = provider(at(TRADING_DAY, "10:00"))
     assert [q.symbol for q in sim.price_board(["FPT", "NOPE", "FPT"])] == ["FPT"]
@@ -274,7 +350,7 @@ def test_the_bridge_always_lands_on_its_end_inside_the_ladder(
     extra = data.draw(st.integers(0, 60))
     n = abs(end - start) + 2 * extra
     draws = np.array(data.draw(st.lists(st.floats(0, 1, exclude_max=True), min_size=n, max_size=n)))
-    moves = _bridge(start, end, top, draws)
+    moves = bridge(start, end, top, draws)
     path = start + np.cumsum(moves)
     assert (path >= 0).all()
     assert (path <= top).all()

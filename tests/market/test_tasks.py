@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -251,3 +251,49 @@ def test_the_daily_close_skips_non_trading_days_and_closes_trading_days(monkeypa
     assert result == {"day": "2026-01-05", "closed": 1}
     assert Bar.objects.get(interval="1d").close == Decimal("101000")
     assert Quote.objects.count() == 1
+
+
+def test_polls_are_summarised_in_one_info_line_a_minute(caplog: pytest.LogCaptureFixture) -> None:
+    from market.poll_log import poll_record
+
+    # Given a minute of polls, one a second from two worker processes: most store quotes, some
+    # are paced or rate limited
+    start = datetime(2026, 3, 4, 3, 0, tzinfo=UTC)
+    caplog.set_level("DEBUG", logger="market.tasks")
+    for second in range(60):
+        if second % 20 == 19:
+            result: dict[str, Any] = {"skipped": "rate limited", "retry_after": 3.0}
+        elif second % 2:
+            result = {"skipped": "paced"}
+        else:
+            result = {"symbols": 33, "stored": 30, "unchanged": 3, "rejected": 0, "ticks": 40}
+        poll_record(result=result, now=start + timedelta(seconds=second))
+    assert [r for r in caplog.records if r.levelname == "INFO"] == []  # not a minute yet
+    # When the next minute's polls land, in either process
+    for second in (60, 61, 62):
+        poll_record(result={"skipped": "paced"}, now=start + timedelta(seconds=second))
+    # Then one INFO line tells what the finished minute's polls did, once
+    [line] = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    assert line == (
+        "quote polls 03:00-03:01 UTC: 30 ran (900 stored, 90 unchanged, 0 rejected, 1200 ticks,"
+        " 0 bars), skipped: 27 paced, 3 rate limited"
+    )
+
+
+def test_the_summary_is_skipped_while_redis_is_down(caplog: pytest.LogCaptureFixture) -> None:
+    import redis
+
+    from market.poll_log import poll_record
+
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    poll_record(result={"stored": 1}, now=datetime(2026, 3, 4, 3, 0, tzinfo=UTC), client=dead)
+    assert [r.levelname for r in caplog.records if r.name == "market.tasks"] in ([], ["DEBUG"])
+
+
+def test_each_poll_is_logged_at_debug(vn30, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(tasks, "quotes_poll", lambda force=False: {"skipped": "paced"})
+    caplog.set_level("DEBUG", logger="market.tasks")
+    tasks.poll_quotes()
+    [debug] = [r for r in caplog.records if r.name == "market.tasks"]
+    assert debug.levelname == "DEBUG"
+    assert debug.getMessage() == "quote poll: {'skipped': 'paced'}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import json
 import logging
 import multiprocessing
@@ -272,6 +273,24 @@ def test_kbs_price_board_is_read_in_raw_vnd() -> None:
     assert (vnm.last, vnm.open, vnm.volume) == (Decimal(61000), None, 0)
     assert vnm.bids == ((Decimal(60900), 1000),)
     assert budget.spent == 1
+
+
+@forked
+def test_vnai_prints_no_advert_or_notice_on_first_use(tmp_path: Any) -> None:
+    # Given a process on a machine where vnstock never ran (no ~/.vnstock yet)
+    import os
+
+    os.environ["HOME"] = str(tmp_path)
+    printed = io.StringIO()
+    # When its first vnstock call is made
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed), replay() as mock:
+        mock.post(f"{KBS}/stock/iss", json=KBS_BOARD)
+        adapter("KBS", CountingBudget()).price_board(["FPT", "VNM"])
+        # Then no advert was fetched from the vendor
+        assert [c.request.url for c in mock.calls if str(c.request.url).startswith(ADVERT)] == []
+    # And nothing was printed: no start-up advert, no first-run notice
+    assert printed.getvalue() == ""
+    assert (tmp_path / ".vnstock").is_dir()  # vnai still keeps its own files
 
 
 @forked

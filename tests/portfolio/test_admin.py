@@ -21,7 +21,8 @@ PORTFOLIO_FIELDS = ("name", "description", "fee_rate", "sell_tax_rate", "dividen
 
 
 @pytest.fixture
-def admin_client(client: Client) -> Client:
+def admin_client() -> Client:
+    client = Client(headers={"accept-language": "en"})  # the texts asserted below are English
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     return client
 

@@ -1,5 +1,5 @@
-"""A small real stack whose Redis and PostgreSQL the tests may stop and start: one daphne, a prefork
-worker, beat and the simulated feed, on loopback, plus the load the tests put on it.
+"""A small real stack whose Redis and PostgreSQL the tests may stop and start: one web tier (gunicorn
+and its uvicorn workers, as the Procfile runs it), a prefork worker, beat and the simulated feed, on loopback, plus the load the tests put on it.
 
 Unlike ``tests/e2e`` (which uses the shared PostgreSQL), the database here is a cluster of our own
 (``initdb`` + ``pg_ctl`` in a temporary directory on a free port, run as the ``postgres`` user when
@@ -150,12 +150,14 @@ class Stack:
         return process
 
     def start_web(self) -> None:
-        """One daphne on ``port`` (the same port after a restart)."""
-        self.spawn("web", [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port),
+        """The web tier on ``port`` (the same port after a restart), WEB_CONCURRENCY workers."""
+        self.spawn("web", [str(BIN / "gunicorn"), "-c", "python:portfolio_site.web_tier",
+                           "--bind", f"127.0.0.1:{self.port}",
                            "portfolio_site.asgi:application"])  # fmt: skip
 
     def stop_web(self) -> None:
-        """SIGTERM to daphne (SIGKILL if it lingers): every open websocket and request is cut."""
+        """SIGTERM to the tier's process group (SIGKILL if it lingers): every open websocket and
+        request is cut."""
         _stop(self.processes["web"])
 
     def wait_ready(self) -> None:
@@ -199,7 +201,7 @@ class Stack:
         return str(body["access"])
 
     def web_rss_kib(self) -> int:
-        """Resident memory of the daphne process (and any children), KiB."""
+        """Resident memory of the web tier (the master and its workers), KiB."""
         process = psutil.Process(self.processes["web"].pid)
         return (
             sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) // 1024

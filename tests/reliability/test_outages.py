@@ -4,7 +4,7 @@
 Redis: reads keep answering 200 and nothing answers 500; while Redis is away the limiter lets reads
 through without its headers, and its headers come back by themselves. The websockets stay open (the
 channel layer resubscribes underneath them) and no seq hole is left.
-Web: daphne stopped (SIGTERM) and a new one started on the same port while the worker keeps storing
+Web: the web tier stopped (SIGTERM) and a new one started on the same port while the worker keeps storing
 ticks: every websocket client reconnects, resubscribes, and fills the seqs it missed from the
 snapshot's seq and ``/ticks/?after_seq=``; the API answers 200 outside the window, never 500.
 PostgreSQL: errors only while it is down and only 503 (never 500), the app recovers without a
@@ -117,8 +117,8 @@ def test_a_web_restart_under_load_clients_reconnect_and_repair_the_gap(stack: St
             timeout=90,
             stack=stack,
         )
-        # given 20 subscribed clients and API load; when daphne stops (SIGTERM cuts every socket)
-        # while the worker keeps storing ticks, and a new daphne starts on the same port
+        # given 20 subscribed clients and API load; when the web tier stops (SIGTERM cuts every socket)
+        # while the worker keeps storing ticks, and a new tier starts on the same port
         down = time.monotonic()
         stack.stop_web()
         at_stop = [{sym: max(seqs) for sym, seqs in seen.items()} for seen in clients.seen]

@@ -1,4 +1,4 @@
-"""A soak: 1,000 websocket clients plus API load on one daphne for three minutes.
+"""A soak: 1,000 websocket clients plus API load on one web tier for three minutes.
 
 As the issue asks: ``SOAK_CLIENTS`` (1,000) clients on 6 symbols for ``SOAK_SECONDS`` (180) after they
 are all subscribed, on the same 2 cores as the worker, beat, Redis, PostgreSQL and the clients

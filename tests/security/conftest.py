@@ -14,9 +14,10 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from market.models import Instrument
+from market.models import CorporateEvent, Instrument
 from portfolio import services
-from portfolio.models import Alert, Portfolio, Transaction, WatchlistItem
+from portfolio.models import Alert, Entitlement, Portfolio, Transaction, WatchlistItem
+from portfolio.services.entitlements import entitlements_sync
 from tests.factories import UserFactory
 from tests.portfolio.factories import IndexFactory, InstrumentFactory
 from tests.security.limits import rate_limits_enabled
@@ -67,6 +68,7 @@ class Account:
     transaction: Transaction
     alert: Alert
     watched: str
+    entitlement: Entitlement
     markers: list[str] = field(default_factory=list)
 
     def ids(self) -> dict[str, Any]:
@@ -76,6 +78,7 @@ class Account:
             "transactions": self.transaction.pk,
             "alerts": self.alert.pk,
             "watchlist": self.watched,
+            "entitlements": self.entitlement.pk,
         }
 
     def state(self) -> dict[str, Any]:
@@ -89,6 +92,9 @@ class Account:
             ),
             "alerts": list(Alert.objects.filter(user=self.user).order_by("pk").values()),
             "watchlist": list(WatchlistItem.objects.filter(user=self.user).order_by("pk").values()),
+            "entitlements": list(
+                Entitlement.objects.filter(portfolio__owner=self.user).order_by("pk").values()
+            ),
         }
 
 
@@ -115,8 +121,25 @@ def _account(*, watched: str, amount: int, threshold: int) -> Account:
         user=user, symbol="FPT", condition="above", threshold=Decimal(threshold)
     )
     services.watchlist_add(user=user, symbol=watched)
+    # A due cash dividend: 10 FPT held before the ex-date.
+    services.transaction_record(
+        portfolio=portfolio,
+        kind="BUY",
+        symbol="FPT",
+        quantity=10,
+        price=Decimal(100_000),
+        trade_date=date(2025, 3, 4),
+    )
+    CorporateEvent.objects.get_or_create(
+        instrument=Instrument.objects.get(symbol="FPT"),
+        kind="cash_dividend",
+        ex_date=date(2025, 3, 10),
+        source="manual",
+        defaults={"payment_date": date(2025, 4, 1), "cash_per_share": Decimal(2_000)},
+    )
+    (entitlement,) = entitlements_sync(portfolio=portfolio, today=date(2025, 4, 2))
     markers = [tag, str(amount), str(threshold), user.email]
-    return Account(user, bearer(user), portfolio, deposit, alert, watched, markers)
+    return Account(user, bearer(user), portfolio, deposit, alert, watched, entitlement, markers)
 
 
 @pytest.fixture

@@ -53,11 +53,12 @@ def export_csv(world: World) -> str:
 
 
 def test_an_exported_csv_has_no_cell_starting_with_a_formula_character(world: World) -> None:
+    stored = world.attacker.portfolio.transactions.count()
     record_hostile_text(world.attacker.portfolio)
 
     rows = list(csv.DictReader(io.StringIO(export_csv(world))))
 
-    assert len(rows) == len(HOSTILE) + 1
+    assert len(rows) == len(HOSTILE) + stored
     for row in rows:
         for column, cell in row.items():
             assert not cell.startswith(FORMULA_START), (column, cell)
@@ -109,5 +110,5 @@ def test_number_columns_stay_numbers(world: Any) -> None:
 
     rows = list(csv.DictReader(io.StringIO(export_csv(world))))
 
-    buy = next(row for row in rows if row["kind"] == "BUY")
+    buy = next(row for row in rows if row["kind"] == "BUY" and row["note"] == "'-sold later")
     assert (buy["quantity"], buy["price"], buy["note"]) == ("100", "100000", "'-sold later")

@@ -20,6 +20,7 @@ from django.db import transaction
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from market.models import CorporateEvent
 from portfolio.models import Alert, Portfolio, Transaction, WatchlistItem
 from tests.factories import DEFAULT_PASSWORD
 from tests.security.conftest import World, needs_login, schema_operations
@@ -27,6 +28,21 @@ from tests.security.test_bola import fill, request_example
 
 FORGED_ID = 987_654_321
 WRITE_METHODS = {"post", "put", "patch"}
+
+
+def _entitlement_as(world: World, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Turn the accounts' (shared) FPT event into a cash dividend or a rights issue, so that the
+    attacker's one entitlement can be applied or exercised; the body to send."""
+    terms: dict[str, Any] = {
+        "cash_dividend": {"cash_per_share": 2_000, "ratio_old": None, "ratio_new": None},
+        "rights_issue": {"cash_per_share": None, "ratio_old": 10, "ratio_new": 3},
+    }[kind]
+    price = 10_000 if kind == "rights_issue" else None
+    CorporateEvent.objects.filter(pk=world.attacker.entitlement.event_id).update(
+        kind=kind, subscription_price=price, **terms
+    )
+    return body
+
 
 # Valid bodies where the schema's example does not fit (or there is none); keyed "METHOD path".
 BODIES: dict[str, Callable[[World], Any]] = {
@@ -62,6 +78,12 @@ BODIES: dict[str, Callable[[World], Any]] = {
         "new_password": "Ha-Long-Bay-2026!",
     },
     "POST /api/auth/ws-ticket/": lambda w: {},
+    "POST /api/portfolios/{portfolio_id}/entitlements/{id}/apply/": lambda w: _entitlement_as(
+        w, "cash_dividend", {"trade_date": "2025-04-01"}
+    ),
+    "POST /api/portfolios/{portfolio_id}/entitlements/{id}/exercise/": lambda w: _entitlement_as(
+        w, "rights_issue", {"quantity": "1"}
+    ),
 }
 
 

@@ -27,6 +27,12 @@ PROCESS_VARS = {
     "WEB_HOST",
     "WEB_PORT",
     "WORKER_CONCURRENCY",
+    "WEB_CONCURRENCY",
+    "WEB_TIMEOUT",
+    "WEB_KEEPALIVE",
+    "WEB_GRACEFUL_TIMEOUT",
+    "WEB_MAX_CONNECTIONS",
+    "WEB_MAX_REQUESTS",
     "ADMIN_PASSWORD",
     "DEMO_PASSWORD",
 }
@@ -55,7 +61,8 @@ def check_command(argv: list[str]) -> None:
     if program == "python":
         assert argv[1] == "manage.py"
         assert argv[2] in get_commands(), f"unknown management command {argv[2]}"
-    elif program == "daphne":
+    elif program == "gunicorn":
+        assert argv[1:3] == ["-c", "python:portfolio_site.web_tier"]
         module, attribute = argv[-1].split(":")
         assert hasattr(importlib.import_module(module), attribute)
     elif program == "celery":

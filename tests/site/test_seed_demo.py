@@ -118,8 +118,15 @@ def test_the_demo_seed_ingests_the_simulated_events_of_held_symbols(var_dir, mon
     reset_provider_cache()
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
-    created = CorporateEvent.objects.filter(instrument__symbol="FPT").count()
+    ingested = CorporateEvent.objects.filter(instrument__symbol="FPT").exclude(
+        source_id__contains="-demo-"
+    )
+    created = ingested.count()
     assert created > 0
     assert f"corporate events: {created} created" in out.getvalue()
+    # and the demo portfolio shows a pending dividend (one demo event on its holding)
+    assert "entitlements: Demo has a pending dividend of FPT" in out.getvalue()
+    total = CorporateEvent.objects.count()
+    assert total == created + 1
     call_command("seed_demo", stdout=io.StringIO())
-    assert CorporateEvent.objects.count() == created
+    assert CorporateEvent.objects.count() == total

@@ -2,7 +2,7 @@
 // Adding a namespace takes 2 lines: its name in NAMESPACES and its type in Messages.
 import type { Locale } from "./config";
 
-export const NAMESPACES = ["common", "nav", "errors", "auth", "dashboard", "portfolio", "market", "instrument", "watchlist", "alerts", "trade"] as const;
+export const NAMESPACES = ["common", "nav", "errors", "auth", "dashboard", "portfolio", "market", "instrument", "watchlist", "alerts", "trade", "events"] as const;
 
 export type Messages = {
   common: typeof import("../../messages/en/common.json");
@@ -16,6 +16,7 @@ export type Messages = {
   watchlist: typeof import("../../messages/en/watchlist.json");
   alerts: typeof import("../../messages/en/alerts.json");
   trade: typeof import("../../messages/en/trade.json");
+  events: typeof import("../../messages/en/events.json");
 };
 
 export type Namespace = (typeof NAMESPACES)[number];

@@ -5,6 +5,8 @@ import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 
 export const BASE_URL = (process.env.E2E_BASE_URL ?? "http://127.0.0.1:3000").replace(/\/$/, "");
+/** The client's language for the run (NEXT_LOCALE cookie): the selectors below are the English texts. */
+export const E2E_LOCALE = process.env.E2E_LOCALE === "vi" ? "vi" : "en";
 export const SCREENSHOTS = path.resolve(import.meta.dirname, "../../screenshots");
 
 export type Session = {
@@ -39,6 +41,8 @@ export async function launch(): Promise<Session> {
     timezoneId: "Asia/Ho_Chi_Minh",
     colorScheme: "light",
   });
+  // The browser prefers Vietnamese (Accept-Language vi-VN); the cookie the language switcher sets wins.
+  await context.addCookies([{ name: "NEXT_LOCALE", value: E2E_LOCALE, url: BASE_URL }]);
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(String(error)));

@@ -4,7 +4,7 @@
 // every page go to frontend/screenshots/ (ignored by git).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Page } from "playwright-core";
-import { launch, shot, type Session } from "./browser";
+import { E2E_LOCALE, launch, shot, type Session } from "./browser";
 
 const HELD = ["FPT", "VNM", "HPG", "VCB", "MBB"];
 const user = `e2e_${Date.now().toString(36)}`;
@@ -107,7 +107,7 @@ describe("an investor", () => {
 
   test("sees holdings valued live, and a tick flashes a price", async () => {
     const total = page.getByTestId("total-value");
-    await expect.poll(async () => (await total.textContent()) ?? "", { timeout: 20_000 }).toMatch(/\d{1,3}(\.\d{3})+ ₫/);
+    await expect.poll(async () => (await total.textContent()) ?? "", { timeout: 20_000 }).toMatch(E2E_LOCALE === "vi" ? /\d{1,3}(\.\d{3})+ ₫/ : /\d{1,3}(,\d{3})+ VND/);
     for (const symbol of HELD) {
       await expect.poll(async () => (await page.getByTestId(`holding-value-${symbol}`).textContent()) ?? "").toMatch(/\d/);
     }
@@ -251,6 +251,36 @@ describe("an investor", () => {
     await page.getByRole("link", { name: "Market", exact: true }).last().click();
     await page.getByTestId("vn30-heatmap").waitFor();
     await shot(page, "14-market-phone", { fullPage: false });
+    // No page scrolls sideways at 390 px; the transactions list is cards and its pagination fits.
+    for (const [path, ready] of [["/", "holdings-cards"], ["/portfolio", "transactions-cards"], ["/market", "vn30-heatmap"], ["/watchlist", "watchlist-table"], ["/alerts", "alerts-table"]] as const) {
+      await page.goto(path);
+      await page.getByTestId(ready).waitFor();
+      await page.waitForTimeout(300);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${path} scrolls sideways at 390 px`).toBeLessThanOrEqual(0);
+    }
+    await page.goto("/portfolio");
+    const pagination = page.getByTestId("transactions-pagination");
+    await pagination.waitFor();
+    expect(await pagination.evaluate((el) => [...el.querySelectorAll("span, select")].every((child) => child.scrollWidth <= child.clientWidth))).toBe(true);
+    await shot(page, "15-transactions-phone", { fullPage: false });
+  });
+
+  test("switches language from the header and remembers it", async () => {
+    await page.setViewportSize({ width: 1440, height: 960 });
+    await page.goto("/");
+    await page.getByTestId("holdings-table").waitFor();
+    const other = E2E_LOCALE === "vi" ? "en" : "vi";
+    await page.getByTestId("locale-switcher").click();
+    await page.getByTestId(`locale-${other}`).click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(other);
+    await expect.poll(async () => (await page.getByTestId("total-value").textContent()) ?? "").toMatch(other === "vi" ? / ₫$/ : / VND$/);
+    await page.reload();
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(other);
+    await shot(page, `16-dashboard-${other}`);
+    await page.getByTestId("locale-switcher").click();
+    await page.getByTestId(`locale-${E2E_LOCALE}`).click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(E2E_LOCALE);
   });
 
   test("signs out: the session cookie is gone and private pages ask to sign in", async () => {

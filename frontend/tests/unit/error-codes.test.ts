@@ -1,6 +1,8 @@
 // Every error code the API can return (frontend/src/lib/api/error-codes.json, written by
 // `manage.py dump_error_codes` and checked against the server by tests/site/test_error_codes.py)
 // has a message in every language.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createTranslator } from "next-intl";
 import enErrors from "../../messages/en/errors.json";
@@ -24,6 +26,16 @@ describe("API error codes", () => {
     const codes = (LANGUAGES[locale as keyof typeof LANGUAGES] as { codes: Record<string, string> }).codes;
     const missing = [...serverCodes, ...CLIENT_ERROR_CODES].filter((code) => !codes[code]?.trim());
     expect(missing, `add these to messages/${locale}/errors.json`).toEqual([]);
+  });
+
+  it("include every code the Next.js session routes answer with", () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)]));
+    const source = ["src/app/api", "src/lib/server", "src/lib/api"].flatMap(files).map((file) => readFileSync(file, "utf8")).join("\n");
+    const used = [...source.matchAll(/errorResponse\([^,]+,\s*"([a-z_]+)"|new ApiError\([^,]+,\s*"([a-z_]+)"|code: "([a-z_]+)"/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+    expect(used.length).toBeGreaterThan(5);
+    const known = new Set<string>([...serverCodes, ...CLIENT_ERROR_CODES]);
+    expect(used.filter((code) => !known.has(code!))).toEqual([]);
   });
 
   it("show the user's language, falling back to the server's text for an unknown code", () => {

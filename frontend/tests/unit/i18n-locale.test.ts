@@ -29,3 +29,14 @@ describe("the client's language", () => {
     expect(localeFromAcceptLanguage("de")).toBeNull();
   });
 });
+
+describe("the language switcher", () => {
+  it("remembers the choice in the NEXT_LOCALE cookie for a year", async () => {
+    const { rememberLocale } = await import("@/components/layout/locale-switcher");
+    rememberLocale("vi");
+    expect(document.cookie).toContain("NEXT_LOCALE=vi");
+    rememberLocale("en");
+    expect(document.cookie).toContain("NEXT_LOCALE=en");
+    expect(resolveLocale(document.cookie.match(/NEXT_LOCALE=(\w+)/)?.[1], "vi-VN")).toBe("en");
+  });
+});

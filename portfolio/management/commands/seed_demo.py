@@ -1,7 +1,9 @@
 """Seed the demo data idempotently: the ``admin`` superuser, the ``demo`` user, the market
 (instruments, two years of daily history, schedules: ``seed_market``), the demo user's portfolio
 (``seed_portfolio``) and, with the simulated feed, the corporate events of the held or watched
-symbols (the beat task does that daily; vnstock's budget is not spent at start-up).
+symbols (the beat task does that daily; vnstock's budget is not spent at start-up), then the demo
+portfolio's entitlements, with one pending cash dividend ("quyền chờ về") on its largest holding
+when the simulated year has none in progress (``demo_pending_dividend``).
 
 Passwords come from ADMIN_PASSWORD / DEMO_PASSWORD; otherwise a password is generated once, kept in
 ``var/credentials.json`` (mode 0600, in VAR_DIR 0700) and printed on every run so a second ``make run`` can show it.
@@ -25,6 +27,7 @@ from django.utils import timezone
 from market.calendar import market_date
 from market.events import corporate_events_ingest
 from market.providers.base import get_provider
+from portfolio.models import Portfolio
 from portfolio_site import accounts
 from portfolio_site.install_secrets import private_directory, private_file
 
@@ -43,6 +46,7 @@ class Command(BaseCommand):
             call_command("seed_market", "--no-progress", stdout=self.stdout, stderr=self.stderr)
             call_command("seed_portfolio", stdout=self.stdout, stderr=self.stderr)
             self._seed_events()
+            self._seed_entitlements()
 
     def _seed_events(self) -> None:
         provider = get_provider()
@@ -53,6 +57,20 @@ class Command(BaseCommand):
             f"corporate events: {report.created} created, {report.updated} updated, "
             f"{report.unchanged} unchanged"
         )
+
+    def _seed_entitlements(self) -> None:
+        if get_provider().name != "simulated":
+            return
+        from portfolio.services.entitlement_jobs import demo_pending_dividend
+
+        for portfolio in Portfolio.objects.filter(owner__username="demo"):
+            pending = demo_pending_dividend(portfolio=portfolio)
+            if pending is not None:
+                self.stdout.write(
+                    f"entitlements: {portfolio.name} has a pending dividend of "
+                    f"{pending.event.instrument.symbol} ({pending.cash_net:,.0f} VND net, "
+                    f"paid {pending.event.payment_date})"
+                )
 
     def _seed_accounts(self) -> None:
         credentials_file = Path(settings.VAR_DIR) / "credentials.json"

@@ -38,12 +38,12 @@ function AlertRow({ alert }: { alert: Alert }) {
         </Link>
       </TableCell>
       <TableCell className="whitespace-normal">{describeCondition(alert.condition, alert.threshold, alertText)}</TableCell>
-      <TableCell className="text-right">
+      <TableCell className="hidden text-right sm:table-cell">
         <FlashingValue quote={live} tone={tone} value={formatPrice(live?.price)} />
       </TableCell>
-      <TableCell>
+      <TableCell className="whitespace-normal">
         {alert.triggered_at ? (
-          <Badge variant="warning">
+          <Badge variant="warning" className="h-auto whitespace-normal">
             <BellRingIcon /> {t("status.fired", { time: formatDateTime(alert.triggered_at), price: formatPrice(alert.triggered_price) })}
           </Badge>
         ) : alert.is_active ? (
@@ -96,7 +96,7 @@ export function AlertsView() {
               <TableRow className="hover:bg-transparent">
                 <TableHead className="pl-5">{c("symbol")}</TableHead>
                 <TableHead>{t("col.condition")}</TableHead>
-                <TableHead className="text-right">{c("lastPrice")}</TableHead>
+                <TableHead className="hidden text-right sm:table-cell">{c("lastPrice")}</TableHead>
                 <TableHead>{t("col.status")}</TableHead>
                 <TableHead className="pr-5 text-right">{t("col.active")}</TableHead>
               </TableRow>

@@ -72,10 +72,16 @@ export function Dashboard() {
 
   // One allocation, the API's: by symbol from the live valuation (the same definition, moved by
   // ticks), the other groupings as /allocation/ answers them.
+  // The cash and unclassified slices' labels are the server's English words: shown in the page's language.
+  const cashLabel = t("allocation.cash");
+  const unclassifiedLabel = t("allocation.unclassified");
   const slices: Slice[] = useMemo(() => {
-    if (by === "symbol" && live.rows.length) return symbolAllocation(live.rows, live.totals);
-    return (allocation.data?.results ?? []).map((s) => ({ key: s.key, label: s.label || s.key, value: toNumber(s.market_value) ?? 0, weight: toNumber(s.weight) ?? 0 }));
-  }, [by, live.rows, live.totals, allocation.data]);
+    const raw =
+      by === "symbol" && live.rows.length
+        ? symbolAllocation(live.rows, live.totals)
+        : (allocation.data?.results ?? []).map((s) => ({ key: s.key, label: s.label || s.key, value: toNumber(s.market_value) ?? 0, weight: toNumber(s.weight) ?? 0 }));
+    return raw.map((s) => (s.key === "CASH" ? { ...s, label: cashLabel } : s.key === "Unclassified" ? { ...s, label: unclassifiedLabel } : s));
+  }, [by, live.rows, live.totals, allocation.data, cashLabel, unclassifiedLabel]);
 
   if (isLoading) return <DashboardSkeleton />;
   if (error) return <ErrorState error={error} onRetry={() => void refetch()} title={t("loadFailed")} />;

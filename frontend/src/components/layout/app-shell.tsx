@@ -1,5 +1,5 @@
 "use client";
-import { BellIcon, CandlestickChartIcon, LayoutDashboardIcon, LogInIcon, LogOutIcon, SearchIcon, StarIcon, UserIcon, WalletIcon } from "lucide-react";
+import { BellIcon, CandlestickChartIcon, GiftIcon, LayoutDashboardIcon, LogInIcon, LogOutIcon, SearchIcon, StarIcon, UserIcon, WalletIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
@@ -21,6 +21,7 @@ const NAV = [
   { href: "/portfolio", label: "portfolio", icon: WalletIcon },
   { href: "/market", label: "market", icon: CandlestickChartIcon },
   { href: "/watchlist", label: "watchlist", icon: StarIcon },
+  { href: "/dividends", label: "dividends", icon: GiftIcon },
   { href: "/alerts", label: "alerts", icon: BellIcon },
 ] as const;
 
@@ -149,7 +150,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
 
       <nav
         aria-label={t("main")}
-        className="fixed inset-x-0 bottom-0 z-40 grid grid-cols-5 border-t bg-background/95 pb-[env(safe-area-inset-bottom)] backdrop-blur lg:hidden"
+        className="fixed inset-x-0 bottom-0 z-40 grid grid-cols-6 border-t bg-background/95 pb-[env(safe-area-inset-bottom)] backdrop-blur lg:hidden"
       >
         {NAV.map(({ href, label, icon: Icon }) => (
           <Link

@@ -81,8 +81,10 @@ export function ClosedPositionsCard({ portfolioId }: { portfolioId: number }) {
   return (
     <Card className="mt-4 gap-0 py-0" data-testid="closed-positions">
       <CardHeader className="border-b p-4 sm:p-5">
-        <CardTitle>{t("title")}</CardTitle>
-        <CardDescription>{t("text")}</CardDescription>
+        <div>
+          <CardTitle>{t("title")}</CardTitle>
+          <CardDescription className="mt-1">{t("text")}</CardDescription>
+        </div>
       </CardHeader>
       {closed.isLoading ? (
         <div className="py-5">

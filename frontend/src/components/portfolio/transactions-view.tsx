@@ -27,7 +27,7 @@ import { cn } from "@/lib/cn";
 import { toNumber } from "@/lib/format";
 
 const PAGE_SIZE = 20;
-const SHARE_KINDS = new Set(["BUY", "SELL", "STOCK_DIVIDEND"]);
+const SHARE_KINDS = new Set(["BUY", "SELL", "STOCK_DIVIDEND", "RIGHTS_SUBSCRIPTION"]);
 
 const KIND_TONE: Record<string, "up" | "down" | "secondary" | "outline"> = {
   BUY: "up",
@@ -38,6 +38,7 @@ const KIND_TONE: Record<string, "up" | "down" | "secondary" | "outline"> = {
   STOCK_DIVIDEND: "outline",
   FEE: "outline",
   INTEREST: "outline",
+  RIGHTS_SUBSCRIPTION: "up",
 };
 
 /** Cash effect of a row for display (the ledger is authoritative). */
@@ -46,7 +47,7 @@ function total(tx: Transaction): number | null {
   const price = toNumber(tx.price);
   const fee = toNumber(tx.fee) ?? 0;
   const tax = toNumber(tx.tax) ?? 0;
-  if (tx.kind === "BUY" && qty !== null && price !== null) return -(qty * price + fee);
+  if ((tx.kind === "BUY" || tx.kind === "RIGHTS_SUBSCRIPTION") && qty !== null && price !== null) return -(qty * price + fee);
   if (tx.kind === "SELL" && qty !== null && price !== null) return qty * price - fee - tax;
   const amount = toNumber(tx.amount);
   if (amount === null) return null;
@@ -124,7 +125,7 @@ function TransactionCards({ rows, onEdit, onDelete }: { rows: Transaction[]; onE
                     ? formatQuantity(tx.quantity)
                     : formatPrice(tx.amount)}
               </div>
-              {(fee > 0 || tax) && (
+              {(fee > 0 || (tax ?? 0) > 0) && (
                 <div className="tabular text-xs text-muted-foreground">
                   {tax ? t("card.feeTax", { fee: formatPrice(fee), tax: formatPrice(tax) }) : t("card.fee", { fee: formatPrice(fee) })}
                 </div>
@@ -268,61 +269,61 @@ export function TransactionsView() {
           />
         ) : (
           <div className={cn(transactions.isPlaceholderData && "opacity-60")}>
-          <TransactionCards rows={data.results} onEdit={(tx) => setEditing({ key: Date.now(), tx })} onDelete={setDeleting} />
-          <Table data-testid="transactions-table" className="hidden sm:table">
-            <TableHeader>
-              <TableRow className="hover:bg-transparent">
-                <SortHead label={t("col.date")} field="trade_date" ordering={filters.ordering ?? ""} onSort={(o) => update({ ordering: o })} className="pl-5" />
-                <SortHead label={t("col.type")} field="kind" ordering={filters.ordering ?? ""} onSort={(o) => update({ ordering: o })} />
-                <TableHead>{c("symbol")}</TableHead>
-                <TableHead className="text-right">{c("quantity")}</TableHead>
-                <TableHead className="text-right">{t("col.priceAmount")}</TableHead>
-                <TableHead className="text-right">{t("col.feeTax")}</TableHead>
-                <TableHead className="text-right">{t("col.cashEffect")}</TableHead>
-                <TableHead className="text-right">{t("col.realized")}</TableHead>
-                <TableHead className="w-12 pr-5">
-                  <span className="sr-only">{c("actions")}</span>
-                </TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {data.results.map((tx) => {
-                const effect = total(tx);
-                return (
-                  <TableRow key={tx.id} data-testid={`tx-${tx.id}`}>
-                    <TableCell className="tabular pl-5">{formatDate(tx.trade_date)}</TableCell>
-                    <TableCell>
-                      <Badge variant={KIND_TONE[tx.kind] ?? "outline"}>{isKind(tx.kind) ? t(`kinds.${tx.kind}`) : tx.kind}</Badge>
-                    </TableCell>
-                    <TableCell className="font-medium">
-                      {tx.symbol ? (
-                        <Link className="hover:text-primary" href={`/instruments/${tx.symbol}`}>
-                          {tx.symbol}
-                        </Link>
-                      ) : (
-                        <span className="text-muted-foreground">—</span>
-                      )}
-                    </TableCell>
-                    <TableCell className="tabular text-right">{SHARE_KINDS.has(tx.kind) ? formatQuantity(tx.quantity) : <span className="text-muted-foreground">—</span>}</TableCell>
-                    <TableCell className="tabular text-right">{tx.price != null ? formatPrice(tx.price) : tx.amount != null ? <span className="text-muted-foreground">{formatPrice(tx.amount)}</span> : "—"}</TableCell>
-                    <TableCell className="tabular text-right text-muted-foreground">
-                      {formatPrice(tx.fee ?? 0)}
-                      {toNumber(tx.tax) ? ` / ${formatPrice(tx.tax)}` : ""}
-                    </TableCell>
-                    <TableCell className={cn("tabular text-right font-medium", effect !== null && effect < 0 ? "text-down" : effect ? "text-up" : "")}>
-                      {effect === null ? "—" : formatNumber(effect, { signed: true })}
-                    </TableCell>
-                    <TableCell className="tabular text-right" data-testid={`tx-realized-${tx.id}`}>
-                      <RealizedCell realized={tx.realized} />
-                    </TableCell>
-                    <TableCell className="pr-5">
-                      <RowActions tx={tx} onEdit={() => setEditing({ key: Date.now(), tx })} onDelete={() => setDeleting(tx)} />
-                    </TableCell>
-                  </TableRow>
-                );
-              })}
-            </TableBody>
-          </Table>
+            <TransactionCards rows={data.results} onEdit={(tx) => setEditing({ key: Date.now(), tx })} onDelete={setDeleting} />
+            <Table data-testid="transactions-table" className="hidden sm:table">
+              <TableHeader>
+                <TableRow className="hover:bg-transparent">
+                  <SortHead label={t("col.date")} field="trade_date" ordering={filters.ordering ?? ""} onSort={(o) => update({ ordering: o })} className="pl-5" />
+                  <SortHead label={t("col.type")} field="kind" ordering={filters.ordering ?? ""} onSort={(o) => update({ ordering: o })} />
+                  <TableHead>{c("symbol")}</TableHead>
+                  <TableHead className="text-right">{c("quantity")}</TableHead>
+                  <TableHead className="text-right">{t("col.priceAmount")}</TableHead>
+                  <TableHead className="text-right">{t("col.feeTax")}</TableHead>
+                  <TableHead className="text-right">{t("col.cashEffect")}</TableHead>
+                  <TableHead className="text-right">{t("col.realized")}</TableHead>
+                  <TableHead className="w-12 pr-5">
+                    <span className="sr-only">{c("actions")}</span>
+                  </TableHead>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {data.results.map((tx) => {
+                  const effect = total(tx);
+                  return (
+                    <TableRow key={tx.id} data-testid={`tx-${tx.id}`}>
+                      <TableCell className="tabular pl-5">{formatDate(tx.trade_date)}</TableCell>
+                      <TableCell>
+                        <Badge variant={KIND_TONE[tx.kind] ?? "outline"}>{isKind(tx.kind) ? t(`kinds.${tx.kind}`) : tx.kind}</Badge>
+                      </TableCell>
+                      <TableCell className="font-medium">
+                        {tx.symbol ? (
+                          <Link className="hover:text-primary" href={`/instruments/${tx.symbol}`}>
+                            {tx.symbol}
+                          </Link>
+                        ) : (
+                          <span className="text-muted-foreground">—</span>
+                        )}
+                      </TableCell>
+                      <TableCell className="tabular text-right">{SHARE_KINDS.has(tx.kind) ? formatQuantity(tx.quantity) : <span className="text-muted-foreground">—</span>}</TableCell>
+                      <TableCell className="tabular text-right">{tx.price != null ? formatPrice(tx.price) : tx.amount != null ? <span className="text-muted-foreground">{formatPrice(tx.amount)}</span> : "—"}</TableCell>
+                      <TableCell className="tabular text-right text-muted-foreground">
+                        {formatPrice(tx.fee ?? 0)}
+                        {toNumber(tx.tax) ? ` / ${formatPrice(tx.tax)}` : ""}
+                      </TableCell>
+                      <TableCell className={cn("tabular text-right font-medium", effect !== null && effect < 0 ? "text-down" : effect ? "text-up" : "")}>
+                        {effect === null ? "—" : formatNumber(effect, { signed: true })}
+                      </TableCell>
+                      <TableCell className="tabular text-right" data-testid={`tx-realized-${tx.id}`}>
+                        <RealizedCell realized={tx.realized} />
+                      </TableCell>
+                      <TableCell className="pr-5">
+                        <RowActions tx={tx} onEdit={() => setEditing({ key: Date.now(), tx })} onDelete={() => setDeleting(tx)} />
+                      </TableCell>
+                    </TableRow>
+                  );
+                })}
+              </TableBody>
+            </Table>
           </div>
         )}
 

@@ -48,6 +48,8 @@ export async function apiResponse(template: ApiPath, options: RequestOptions = {
   const send = async (token: string | null) => {
     const init: RequestInit = { method, signal, headers: { accept: "application/json", ...headers }, credentials: "omit" };
     const h = init.headers as Record<string, string>;
+    // The page's language (the root layout sets <html lang>), so the server can answer in it too.
+    if (typeof document !== "undefined" && document.documentElement.lang && !h["accept-language"]) h["accept-language"] = document.documentElement.lang;
     if (token) h.authorization = `Bearer ${token}`;
     if (body instanceof FormData) init.body = body;
     else if (body !== undefined) {

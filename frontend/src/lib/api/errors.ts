@@ -60,8 +60,21 @@ export async function apiErrorFrom(response: Response): Promise<ApiError> {
   return new ApiError(response.status, code, fallback);
 }
 
-/** Codes the client makes up itself (no error body, or no answer at all); the server's are in error-codes.json. */
-export const CLIENT_ERROR_CODES = ["http_error", "unavailable", "network", "throttled"] as const;
+/**
+ * Codes the client makes up itself (no error body, or no answer at all) and those of the Next.js
+ * session routes (src/app/api/session, src/lib/server); Django's are in error-codes.json.
+ */
+export const CLIENT_ERROR_CODES = [
+  "http_error",
+  "unavailable",
+  "network",
+  "throttled",
+  "cross_site",
+  "refresh_unavailable",
+  "session_expired",
+  "upstream_error",
+  "backend_unavailable",
+] as const;
 
 /** The message lookup of the `errors` namespace (next-intl's translator, or a test double). */
 export type ErrorTranslator = { (key: `codes.${string}`): string; has(key: `codes.${string}`): boolean };

@@ -7,6 +7,9 @@ import type {
   Allocation,
   BarsResponse,
   ClosedPositions,
+  DividendCalendar,
+  EntitlementAction,
+  EntitlementList,
   Holdings,
   ImportResult,
   Instrument,
@@ -40,6 +43,8 @@ export const keys = {
   performance: (id: number, range: string, benchmark: string) => ["portfolio", id, "performance", range, benchmark] as const,
   allocation: (id: number, by: string) => ["portfolio", id, "allocation", by] as const,
   closedPositions: (id: number) => ["portfolio", id, "closed-positions"] as const,
+  entitlements: (id: number) => ["portfolio", id, "entitlements"] as const,
+  dividendCalendar: (id: number) => ["portfolio", id, "dividend-calendar"] as const,
   transactions: (id: number, filters: TransactionFilters) => ["portfolio", id, "transactions", filters] as const,
   instrument: (symbol: string) => ["instrument", symbol] as const,
   instruments: (search: string) => ["instruments", search] as const,
@@ -114,7 +119,7 @@ export function useGroupInstruments(group: string) {
 export function useBars(symbol: string, interval: string) {
   return useQuery({
     queryKey: keys.bars(symbol, interval),
-    queryFn: async () => (await api<BarsResponse>("/api/market/instruments/{symbol}/bars/", { params: { symbol }, query: { interval }, auth: "optional" })).results,
+    queryFn: async () => (await api<BarsResponse>("/api/market/instruments/{symbol}/bars/", { params: { symbol }, query: { interval, adjusted: true }, auth: "optional" })).results,
     placeholderData: keepPreviousData,
     refetchInterval: interval === "1d" ? 5 * 60_000 : 60_000,
   });
@@ -206,6 +211,40 @@ export function useClosedPositions(id: number | null) {
     queryKey: keys.closedPositions(id ?? 0),
     queryFn: () => api<ClosedPositions>("/api/portfolios/{id}/closed-positions/", { params: { id: id! } }),
     enabled: id !== null,
+  });
+}
+
+// ---------- corporate actions ----------
+
+export function useEntitlements(id: number | null) {
+  return useQuery({
+    queryKey: keys.entitlements(id ?? 0),
+    queryFn: async () => (await api<EntitlementList>("/api/portfolios/{portfolio_id}/entitlements/", { params: { portfolio_id: id! } })).results,
+    enabled: id !== null,
+  });
+}
+
+export function useDividendCalendar(id: number | null) {
+  return useQuery({
+    queryKey: keys.dividendCalendar(id ?? 0),
+    queryFn: () => api<DividendCalendar>("/api/portfolios/{portfolio_id}/dividend-calendar/", { params: { portfolio_id: id! } }),
+    enabled: id !== null,
+  });
+}
+
+/** Apply (confirm) a due entitlement, or exercise a right with a quantity; both idempotent on the server. */
+export function useEntitlementAction(portfolioId: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, quantity }: { id: number; quantity?: number }) =>
+      quantity === undefined
+        ? api<EntitlementAction>("/api/portfolios/{portfolio_id}/entitlements/{id}/apply/", { method: "POST", params: { portfolio_id: portfolioId, id }, body: {} })
+        : api<EntitlementAction>("/api/portfolios/{portfolio_id}/entitlements/{id}/exercise/", {
+            method: "POST",
+            params: { portfolio_id: portfolioId, id },
+            body: { quantity },
+          }),
+    onSuccess: () => client.invalidateQueries({ queryKey: keys.portfolio(portfolioId) }),
   });
 }
 

@@ -522,6 +522,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/portfolios/{portfolio_id}/dividend-calendar/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dividend calendar: upcoming ex-dates and payments, and dividend income by year
+         * @description Events of the symbols the portfolio holds or held and of the owner's watchlist whose ex-date, payment date or subscription window is today or later, each with this portfolio's entitlement; booked cash dividends by year.
+         */
+        get: operations["portfolios_dividend_calendar_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portfolios/{portfolio_id}/entitlements/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The portfolio's entitlements (quyền chờ về), recomputed first */
+        get: operations["portfolios_entitlements_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portfolios/{portfolio_id}/entitlements/{id}/apply/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply (confirm) a due cash dividend or new shares: books the ledger row once
+         * @description Writes the DIVIDEND (tax withheld) or STOCK_DIVIDEND the entitlement implies, linked to it; a hand-typed row with the same symbol, date and amount (within 1 VND) is linked instead. Idempotent: repeating it answers 200 with booked=false. Not due yet: 422 not_due; a right: 422 use_exercise; the ledger refuses: 422.
+         */
+        post: operations["portfolios_entitlements_apply_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portfolios/{portfolio_id}/entitlements/{id}/exercise/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exercise a right: subscribe up to the entitled quantity at the subscription price
+         * @description One RIGHTS_SUBSCRIPTION row dated today: the subscription cost joins the cost basis, no brokerage fee; the shares are tradable from the listing date. Only inside the subscription window (422 not_due / lapsed). Repeating the same quantity answers 200 with booked=false; another quantity afterwards: 409 already_exercised.
+         */
+        post: operations["portfolios_entitlements_exercise_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/portfolios/{portfolio_id}/transactions/": {
         parameters: {
             query?: never;
@@ -703,6 +780,13 @@ export interface components {
              */
             readonly weight: string | null;
         };
+        ApplyInputRequest: {
+            /**
+             * Format: date
+             * @description The day it arrived; defaults to the payment / listing date (required when the event has none). From the ex-date to today.
+             */
+            trade_date?: string;
+        };
         Bar: {
             /** Format: date-time */
             start: string;
@@ -750,6 +834,8 @@ export interface components {
             limit: number;
             /** @description True when more bars matched than the cap: the most recent ones are returned */
             truncated: boolean;
+            /** @description False: as-traded prices (what the market printed; holdings are valued at these). True: scaled for the stock dividends, bonus shares and splits since each bar, so the series has no gap on an ex-date (charts, comparisons). */
+            adjusted: boolean;
             /** @description Oldest first */
             results: components["schemas"]["Bar"][];
         };
@@ -845,6 +931,34 @@ export interface components {
             advancers: number;
             decliners: number;
             unchanged: number;
+        };
+        CalendarEvent: {
+            readonly event: number;
+            readonly symbol: string;
+            readonly kind: string;
+            readonly title: string;
+            /** Format: date */
+            readonly ex_date: string;
+            /** Format: date */
+            readonly record_date: string | null;
+            /** Format: date */
+            readonly payment_date: string | null;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly cash_per_share: string | null;
+            readonly ratio: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly subscription_price: string | null;
+            /** @description The portfolio holds or held it. */
+            readonly held: boolean;
+            /** @description On the owner's watchlist. */
+            readonly watched: boolean;
+            readonly entitlement: components["schemas"]["Entitlement"] | null;
         };
         /** @description A symbol sold out on its trading day: no holding any more, still part of day_change. */
         ClosedDayLine: {
@@ -1011,6 +1125,108 @@ export interface components {
          * @enum {string}
          */
         CostMethodEnum: "average" | "fifo";
+        DividendCalendar: {
+            /**
+             * Format: date
+             * @description Today in Vietnam.
+             */
+            readonly as_of: string;
+            readonly upcoming: components["schemas"]["CalendarEvent"][];
+            /** @description Booked cash dividends by payment year. */
+            readonly income_by_year: components["schemas"]["IncomeYear"][];
+            /**
+             * Format: decimal
+             * @description Net cash of the pending and due dividends, not booked yet. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly pending_cash: string;
+        };
+        /** @description What the portfolio receives from one corporate event. */
+        Entitlement: {
+            readonly id: number;
+            readonly event: number;
+            readonly symbol: string;
+            /** @description cash_dividend, stock_dividend, bonus_shares, rights_issue, split. */
+            readonly kind: string;
+            /**
+             * @description pending from the ex-date until the payment / listing date (rights: until the window opens), then due; applied once booked (rights: exercised); lapsed: a right not exercised by the end of its window.
+             *
+             *     * `pending` - Pending (quyền chờ về)
+             *     * `due` - Due
+             *     * `applied` - Applied
+             *     * `lapsed` - Lapsed (right not exercised)
+             */
+            readonly status: components["schemas"]["StatusEnum"];
+            /** Format: date */
+            readonly ex_date: string;
+            /** Format: date */
+            readonly record_date: string | null;
+            /**
+             * Format: date
+             * @description Payment or listing date.
+             */
+            readonly payment_date: string | null;
+            /**
+             * @description Shares held at the close before the ex-date.
+             * @example 100
+             */
+            readonly shares_held: string;
+            /**
+             * Format: decimal
+             * @description shares_held x cash per share. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly cash_gross: string | null;
+            /**
+             * Format: decimal
+             * @description Withheld at source (the portfolio's dividend rate, 5 %). Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly cash_tax: string | null;
+            /**
+             * Format: decimal
+             * @description cash_gross - cash_tax. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly cash_net: string | null;
+            /**
+             * @description floor(shares_held x ratio).
+             * @example 100
+             */
+            readonly new_shares: string;
+            /**
+             * @description floor(shares_held x ratio).
+             * @example 100
+             */
+            readonly rights: string;
+            /** @example 100 */
+            readonly exercised: string;
+            /** @description "100:20" */
+            readonly ratio: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly subscription_price: string | null;
+            /** Format: date */
+            readonly subscription_start: string | null;
+            /** Format: date */
+            readonly subscription_end: string | null;
+            /** Format: date-time */
+            readonly applied_at: string | null;
+            /** @description Ids of the ledger rows that book it. */
+            readonly transactions: number[];
+            /** @description What the last correction of the event changed: terms {field: [old, new]} and, once applied, the rows rewritten; an error when the ledger refused the change. */
+            readonly last_change: unknown;
+        };
+        EntitlementAction: {
+            /** @description False when it had already been applied (nothing new written). */
+            readonly booked: boolean;
+            readonly entitlement: components["schemas"]["Entitlement"];
+        };
+        EntitlementList: {
+            readonly results: components["schemas"]["Entitlement"][];
+        };
+        ExerciseInputRequest: {
+            /** @description Rights to exercise: 1 to the entitled rights (whole shares). */
+            quantity: number;
+        };
         /**
          * @description An open position valued at its latest price; each VND figure rounded once, half-up, so the
          *     holdings add up to the summary.
@@ -1119,6 +1335,24 @@ export interface components {
              */
             file: string;
         };
+        IncomeYear: {
+            readonly year: number;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly gross: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly tax: string;
+            /**
+             * Format: decimal
+             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly net: string;
+        };
         IndexLevel: {
             symbol: string;
             name: string;
@@ -1170,6 +1404,27 @@ export interface components {
             readonly groups: string[];
             /** @description null until the first poll */
             quote: components["schemas"]["Quote"] | null;
+        };
+        MarketStatus: {
+            /** @description The exchange whose clock is reported: HOSE */
+            exchange: string;
+            /**
+             * @description HOSE's session now (Vietnam time): pre_open, ato, continuous, lunch_break, atc, put_through or closed. With the always-open simulated feed: continuous while its quotes are fresh, whatever the exchange clock says.
+             *
+             *     * `pre_open` - pre_open
+             *     * `ato` - ato
+             *     * `continuous` - continuous
+             *     * `lunch_break` - lunch_break
+             *     * `atc` - atc
+             *     * `put_through` - put_through
+             *     * `post_close` - post_close
+             *     * `closed` - closed
+             */
+            session: components["schemas"]["SessionEnum"];
+            /** @description Trades are being matched (prices can move) */
+            is_open: boolean;
+            /** @description The quotes come from the simulated feed running around the clock (SIMULATED_ALWAYS_OPEN): show it as a simulated open market, not the exchange's */
+            always_open: boolean;
         };
         Overview: {
             readonly as_of: string;
@@ -1463,6 +1718,8 @@ export interface components {
             track_cash?: boolean;
             /** @description The performance chart's benchmark, remembered for the client: VNINDEX (default), VN30, HNXINDEX or any instrument's symbol; "" for none. Unknown: 400 unknown_benchmark. */
             benchmark?: string;
+            /** @description Book cash dividends and new shares on their payment / listing date by themselves (rights are never exercised automatically) */
+            auto_apply_entitlements?: boolean;
         };
         PatchedTransactionInputRequest: {
             kind?: components["schemas"]["TransactionInputKindEnum"];
@@ -1561,6 +1818,8 @@ export interface components {
             track_cash?: boolean;
             /** @description The performance chart's benchmark, remembered for the client: VNINDEX (default), VN30, HNXINDEX or any instrument's symbol; "" for none. Unknown: 400 unknown_benchmark. */
             benchmark?: string;
+            /** @description Book cash dividends and new shares on their payment / listing date by themselves (rights are never exercised automatically) */
+            auto_apply_entitlements?: boolean;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1591,6 +1850,8 @@ export interface components {
             track_cash?: boolean;
             /** @description The performance chart's benchmark, remembered for the client: VNINDEX (default), VN30, HNXINDEX or any instrument's symbol; "" for none. Unknown: 400 unknown_benchmark. */
             benchmark?: string;
+            /** @description Book cash dividends and new shares on their payment / listing date by themselves (rights are never exercised automatically) */
+            auto_apply_entitlements?: boolean;
         };
         PortfolioSummary: {
             /**
@@ -1873,11 +2134,31 @@ export interface components {
             readonly realized_pnl_pct: string | null;
         };
         /**
+         * @description * `pre_open` - pre_open
+         *     * `ato` - ato
+         *     * `continuous` - continuous
+         *     * `lunch_break` - lunch_break
+         *     * `atc` - atc
+         *     * `put_through` - put_through
+         *     * `post_close` - post_close
+         *     * `closed` - closed
+         * @enum {string}
+         */
+        SessionEnum: "pre_open" | "ato" | "continuous" | "lunch_break" | "atc" | "put_through" | "post_close" | "closed";
+        /**
          * @description * `error` - error
          *     * `warning` - warning
          * @enum {string}
          */
         SeverityEnum: "error" | "warning";
+        /**
+         * @description * `pending` - Pending (quyền chờ về)
+         *     * `due` - Due
+         *     * `applied` - Applied
+         *     * `lapsed` - Lapsed (right not exercised)
+         * @enum {string}
+         */
+        StatusEnum: "pending" | "due" | "applied" | "lapsed";
         StrictTokenObtainPairRequest: {
             username: string;
             password: string;
@@ -1903,6 +2184,8 @@ export interface components {
              * @description Today in Vietnam if the exchanges trade today, else the last day they traded (weekends and exchange holidays skipped): the latest date a BUY or SELL may carry
              */
             last_trading_day: string;
+            /** @description What the market-status badge shows: the session now and whether trades flow */
+            market_status: components["schemas"]["MarketStatus"];
         };
         Tick: {
             seq: number;
@@ -1961,6 +2244,8 @@ export interface components {
             readonly note: string;
             /** @description Unique per portfolio */
             readonly external_id: string;
+            /** @description The corporate-action entitlement this row books (at most one row per kind) */
+            readonly entitlement: number | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1979,9 +2264,10 @@ export interface components {
          *     * `STOCK_DIVIDEND` - STOCK_DIVIDEND
          *     * `FEE` - FEE
          *     * `INTEREST` - INTEREST
+         *     * `RIGHTS_SUBSCRIPTION` - RIGHTS_SUBSCRIPTION
          * @enum {string}
          */
-        TransactionInputKindEnum: "BUY" | "SELL" | "DEPOSIT" | "WITHDRAWAL" | "DIVIDEND" | "STOCK_DIVIDEND" | "FEE" | "INTEREST";
+        TransactionInputKindEnum: "BUY" | "SELL" | "DEPOSIT" | "WITHDRAWAL" | "DIVIDEND" | "STOCK_DIVIDEND" | "FEE" | "INTEREST" | "RIGHTS_SUBSCRIPTION";
         TransactionInputRequest: {
             kind: components["schemas"]["TransactionInputKindEnum"];
             /** @description Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND. */
@@ -2026,9 +2312,10 @@ export interface components {
          *     * `STOCK_DIVIDEND` - Stock dividend / bonus shares
          *     * `FEE` - Fee
          *     * `INTEREST` - Interest
+         *     * `RIGHTS_SUBSCRIPTION` - Rights subscription (exercised right)
          * @enum {string}
          */
-        TransactionKindEnum: "BUY" | "SELL" | "DEPOSIT" | "WITHDRAWAL" | "DIVIDEND" | "STOCK_DIVIDEND" | "FEE" | "INTEREST";
+        TransactionKindEnum: "BUY" | "SELL" | "DEPOSIT" | "WITHDRAWAL" | "DIVIDEND" | "STOCK_DIVIDEND" | "FEE" | "INTEREST" | "RIGHTS_SUBSCRIPTION";
         /** @description What the write would store and what it would do to the portfolio. */
         TransactionPreview: {
             kind: components["schemas"]["TransactionInputKindEnum"];
@@ -3522,6 +3809,8 @@ export interface operations {
     market_instruments_bars_retrieve: {
         parameters: {
             query?: {
+                /** @description false (default): as-traded prices. true: scaled for the stock dividends, bonus shares and splits since each bar (charts and comparisons). */
+                adjusted?: boolean;
                 /** @description YYYY-MM-DD or ISO-8601. */
                 end?: string;
                 interval?: "15m" | "1d" | "1h" | "1m" | "5m";
@@ -5116,6 +5405,421 @@ export interface operations {
             };
         };
     };
+    portfolios_dividend_calendar_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                portfolio_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DividendCalendar"];
+                };
+            };
+            /** @description No valid access token (missing, expired, revoked or malformed). */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not yours, or no such object. */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the rate limit of this endpoint's scope. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Redis) is unavailable; retry after the given delay. */
+            503: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    portfolios_entitlements_list: {
+        parameters: {
+            query?: {
+                /** @description Only this status; anything else: 400. */
+                status?: "applied" | "due" | "lapsed" | "pending";
+            };
+            header?: never;
+            path: {
+                portfolio_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntitlementList"][];
+                };
+            };
+            /** @description The input has the wrong shape or type. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token (missing, expired, revoked or malformed). */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not yours, or no such object. */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the rate limit of this endpoint's scope. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Redis) is unavailable; retry after the given delay. */
+            503: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    portfolios_entitlements_apply_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                portfolio_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ApplyInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntitlementAction"];
+                };
+            };
+            201: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntitlementAction"];
+                };
+            };
+            /** @description The input has the wrong shape or type. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token (missing, expired, revoked or malformed). */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not yours, or no such object. */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Clashes with stored data. */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A business rule refuses the change; nothing was written. */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the rate limit of this endpoint's scope. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Redis) is unavailable; retry after the given delay. */
+            503: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    portfolios_entitlements_exercise_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                portfolio_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExerciseInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntitlementAction"];
+                };
+            };
+            201: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntitlementAction"];
+                };
+            };
+            /** @description The input has the wrong shape or type. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token (missing, expired, revoked or malformed). */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not yours, or no such object. */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Clashes with stored data. */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A business rule refuses the change; nothing was written. */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Over the rate limit of this endpoint's scope. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Redis) is unavailable; retry after the given delay. */
+            503: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     portfolios_transactions_list: {
         parameters: {
             query?: {
@@ -5130,8 +5834,9 @@ export interface operations {
                  *     * `STOCK_DIVIDEND` - Stock dividend / bonus shares
                  *     * `FEE` - Fee
                  *     * `INTEREST` - Interest
+                 *     * `RIGHTS_SUBSCRIPTION` - Rights subscription (exercised right)
                  */
-                kind?: "BUY" | "DEPOSIT" | "DIVIDEND" | "FEE" | "INTEREST" | "SELL" | "STOCK_DIVIDEND" | "WITHDRAWAL";
+                kind?: "BUY" | "DEPOSIT" | "DIVIDEND" | "FEE" | "INTEREST" | "RIGHTS_SUBSCRIPTION" | "SELL" | "STOCK_DIVIDEND" | "WITHDRAWAL";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description Page number, from 1. Not a whole number from 1: 400; past the last page: 404 not_found (Invalid page.). */

@@ -43,6 +43,12 @@ export type PerformancePoint = Schemas["PerformancePoint"];
 export type Allocation = Schemas["Allocation"];
 export type AllocationSlice = Schemas["AllocationSlice"];
 export type ImportResult = Schemas["ImportResult"];
+export type Entitlement = Schemas["Entitlement"];
+export type EntitlementStatus = Schemas["Entitlement"]["status"];
+export type EntitlementList = Schemas["EntitlementList"];
+export type EntitlementAction = Schemas["EntitlementAction"];
+export type DividendCalendar = Schemas["DividendCalendar"];
+export type CalendarEvent = Schemas["CalendarEvent"];
 /** One bad row of a rejected import (422 `import_rejected`, in `error.fields.errors`). */
 export type ImportRowError = { row: number | null; code: string; message: string; fields?: Record<string, unknown> };
 
@@ -60,6 +66,7 @@ export const TRANSACTION_KINDS = [
   "STOCK_DIVIDEND",
   "FEE",
   "INTEREST",
+  "RIGHTS_SUBSCRIPTION",
 ] as const satisfies readonly TransactionKind[];
 
 export const ALERT_CONDITIONS = ["above", "below", "change_pct_above", "change_pct_below"] as const satisfies readonly AlertCondition[];
