@@ -4,7 +4,9 @@ import { useTranslations } from "next-intl";
 import { useEffect, useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
-import { hosePhase, type MarketPhase } from "@/lib/market-session";
+import { useMarketSummary } from "@/lib/api/queries";
+import type { MarketStatus } from "@/lib/api/types";
+import { hosePhase, type MarketPhase, type MarketPhaseKey } from "@/lib/market-session";
 import { cn } from "@/lib/cn";
 import { useConnectionStore } from "@/stores/connection";
 import { useQuotes } from "@/stores/quotes";
@@ -44,20 +46,39 @@ export function LiveIndicator({ compact = false }: { compact?: boolean }) {
   );
 }
 
+const SESSION_PHASE: Record<MarketStatus["session"], MarketPhaseKey> = {
+  pre_open: "preOpen",
+  ato: "ato",
+  continuous: "continuous",
+  lunch_break: "lunch",
+  atc: "atc",
+  put_through: "putThrough",
+  post_close: "closed",
+  closed: "closed",
+};
+
+/**
+ * HOSE's session as the server reports it (`/api/market/summary/`'s `market_status`): with the
+ * always-open simulated feed that is "open" whatever the exchange clock says. Until the summary
+ * arrives (or if it fails), the exchange clock computed here.
+ */
 export function MarketPhaseChip() {
-  const [phase, setPhase] = useState<MarketPhase | null>(null);
+  const [clock, setClock] = useState<MarketPhase | null>(null);
+  const status = useMarketSummary().data?.market_status;
   const t = useTranslations("common.phase");
   useEffect(() => {
-    const update = () => setPhase(hosePhase());
+    const update = () => setClock(hosePhase());
     update();
     const timer = setInterval(update, 30_000);
     return () => clearInterval(timer);
   }, []);
+  const phase: MarketPhase | null = status ? { key: SESSION_PHASE[status.session] ?? "closed", open: status.is_open } : clock;
   if (!phase) return null;
+  const label = status?.always_open ? t("simulatedLabel", { phase: t(phase.key) }) : t("label", { phase: t(phase.key) });
   return (
-    <span className="inline-flex items-center gap-1.5 text-xs text-muted-foreground">
+    <span className="inline-flex items-center gap-1.5 text-xs text-muted-foreground" data-testid="market-phase" data-open={phase.open}>
       <span className={cn("size-1.5 rounded-full", phase.open ? "bg-up" : "bg-muted-foreground/60")} />
-      {t("label", { phase: t(phase.key) })}
+      {label}
     </span>
   );
 }

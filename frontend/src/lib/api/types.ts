@@ -20,6 +20,7 @@ export type BarsResponse = Schemas["BarsResponse"];
 export type Tick = Schemas["Tick"];
 export type IndexLevel = Schemas["IndexLevel"];
 export type MarketSummary = Schemas["Summary"];
+export type MarketStatus = Schemas["MarketStatus"];
 
 export type Portfolio = Schemas["Portfolio"];
 export type PortfolioInput = Schemas["PortfolioRequest"];
