@@ -16,11 +16,8 @@ import { useMarketSummary, useQuotesQuery, useSaveTransaction } from "@/lib/api/
 import { TRANSACTION_KINDS, type Transaction, type TransactionKind } from "@/lib/api/types";
 import { todayInVietnam } from "@/lib/format";
 import { buildInput, placeError, prefilledPrice, previewProblems, uses, type TradeField, type TradeValues } from "@/lib/trade/form";
-import { ENGLISH_KINDS, asTradeT, type TradeT } from "@/lib/trade/messages";
+import { asTradeT, type TradeT } from "@/lib/trade/messages";
 import { thousandsSeparator, wholeText as wholeInLocale } from "@/lib/trade/numbers";
-
-/** Kind labels for the lists that show transactions (English; the form uses trade.kinds). */
-export const KIND_LABELS: Record<TransactionKind, string> = ENGLISH_KINDS;
 
 /** The trade namespace's translator, as the form's logic takes it. */
 function useTradeT(): TradeT {
