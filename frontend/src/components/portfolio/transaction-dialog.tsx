@@ -157,7 +157,7 @@ export function TransactionDialog({
           <DialogTitle>{transaction ? t("title.edit") : t("title.add")}</DialogTitle>
           <DialogDescription>{t("description")}</DialogDescription>
         </DialogHeader>
-        <form className="grid gap-4" onSubmit={onSubmit} aria-label="Transaction" noValidate key={transaction?.id ?? "new"}>
+        <form className="grid gap-4" onSubmit={onSubmit} aria-label={t("formLabel")} noValidate key={transaction?.id ?? "new"}>
           <div className="grid gap-4 sm:grid-cols-2">
             <Field label={t("fields.kind")} htmlFor="tx-kind" error={fieldError("kind")}>
               <NativeSelect id="tx-kind" name="kind" value={kind} onChange={(e) => set("kind")(e.target.value)}>
