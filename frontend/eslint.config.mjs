@@ -27,10 +27,5 @@ export default defineConfig([
       ],
     },
   },
-  {
-    // Being rewritten by the trade-form work (issue #15); it moves to messages there. Remove this block then.
-    files: ["src/components/portfolio/transaction-dialog.tsx"],
-    rules: { "react/jsx-no-literals": "off", "no-restricted-syntax": "off" },
-  },
   globalIgnores([".next/**", "node_modules/**", "screenshots/**", "test-results/**", "next-env.d.ts", "src/lib/api/schema.d.ts"]),
 ]);

@@ -33,6 +33,7 @@ from portfolio.serializers import (
 )
 from portfolio.services.preview import transaction_preview
 from portfolio_site.api_errors import DATABASE_DOWN
+from portfolio_site.errors import DomainError, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -220,9 +221,17 @@ class TransactionViewSet(viewsets.GenericViewSet):
         transaction_id = fields.pop("transaction_id", None)
         previous = None
         if transaction_id is not None:
-            previous = selectors.transaction_get(
-                portfolio=self.get_portfolio(), transaction_id=transaction_id
-            )
+            # a reference in the body, not the path's resource: an unknown one is a field error
+            try:
+                previous = selectors.transaction_get(
+                    portfolio=self.get_portfolio(), transaction_id=transaction_id
+                )
+            except NotFound:
+                raise DomainError(
+                    f"transaction_id: no transaction {transaction_id} in this portfolio.",
+                    code="invalid",
+                    fields={"transaction_id": ["No such transaction in this portfolio."]},
+                ) from None
         result = transaction_preview(
             portfolio=self.get_portfolio(), fields=fields, previous=previous
         )

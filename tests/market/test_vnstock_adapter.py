@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import responses
+from django.conf import settings
 
 from market.calendar import VN_TZ, Exchange
 from market.providers.base import (
@@ -589,6 +590,9 @@ def test_auto_falls_back_to_the_simulator_when_vnstock_does_not_answer(
     from market.providers.simulated import SimulatedProvider
 
     monkeypatch.setattr(budget, "default_budget", CountingBudget)
+    # The replayed source answers at once: a long deadline keeps a loaded machine's slow first
+    # import of vnstock from looking like an unreachable source.
+    monkeypatch.setattr(settings, "VNSTOCK_PROBE_TIMEOUT", 120.0, raising=False)
     base.reset_provider_cache()
     with replay() as mock, caplog.at_level(logging.WARNING, logger="market.providers.base"):
         mock.post(f"{KBS}/stock/iss", status=503, body="")
@@ -606,6 +610,7 @@ def test_auto_picks_vnstock_when_the_board_answers(monkeypatch: pytest.MonkeyPat
     from market.providers.vnstock import VnstockProvider
 
     monkeypatch.setattr(budget, "default_budget", CountingBudget)
+    monkeypatch.setattr(settings, "VNSTOCK_PROBE_TIMEOUT", 120.0, raising=False)
     base.reset_provider_cache()
     with replay() as mock:
         mock.post(f"{KBS}/stock/iss", json=[{**KBS_BOARD[0], "SB": "VCB"}])

@@ -4,11 +4,13 @@ stored; its figures equal what the real write then stores."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
 
+from portfolio import services
 from portfolio.models import Portfolio, Transaction
 from tests.portfolio.api_helpers import error_code, record, transactions_url
 
@@ -266,8 +268,19 @@ def test_preview_is_owner_only(
     assert preview(api_client, funded, **fields).status_code == 401
 
 
-def test_preview_of_an_unknown_transaction_is_404(
-    auth_client: APIClient, funded: Portfolio
+def test_preview_of_an_unknown_transaction_is_a_field_error(
+    auth_client: APIClient, funded: Portfolio, other_user: Any
 ) -> None:
     response = preview(auth_client, funded, transaction_id=999_999, kind="BUY")
-    assert response.status_code == 404
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "transaction_id": ["No such transaction in this portfolio."]
+    }
+    # another portfolio's transaction is just as unknown here
+    theirs = services.portfolio_create(owner=other_user, name="Theirs")
+    services.transaction_record(
+        portfolio=theirs, kind="DEPOSIT", amount=Decimal(1000), trade_date=date(2025, 3, 3)
+    )
+    row = Transaction.objects.get(portfolio=theirs)
+    response = preview(auth_client, funded, transaction_id=row.pk, kind="DEPOSIT")
+    assert response.status_code == 400

@@ -124,7 +124,8 @@ def _service_fields(row: Row) -> dict[str, Any]:
 days = st.sampled_from(DAYS)
 symbols = st.sampled_from(SYMBOLS)
 quantities = st.integers(min_value=1, max_value=30).map(lambda n: n * 100)
-prices = st.integers(min_value=10, max_value=150).map(lambda n: n * 1000 + 50)
+# HOSE prices off the round thousand but on the tick grid (50 VND steps below 50,000, 100 above)
+prices = st.integers(min_value=10, max_value=150).map(lambda n: n * 1000 + (50 if n < 50 else 100))
 fees = st.integers(min_value=0, max_value=50_000)
 amounts = st.integers(min_value=1, max_value=400).map(lambda n: n * 1_000_000)
 

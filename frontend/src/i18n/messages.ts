@@ -2,7 +2,7 @@
 // Adding a namespace takes 2 lines: its name in NAMESPACES and its type in Messages.
 import type { Locale } from "./config";
 
-export const NAMESPACES = ["common", "nav", "errors", "auth", "dashboard", "portfolio", "market", "instrument", "watchlist", "alerts", "trade", "events"] as const;
+export const NAMESPACES = ["common", "nav", "errors", "auth", "dashboard", "portfolio", "market", "instrument", "watchlist", "alerts", "trade", "events", "closed", "overview", "board"] as const;
 
 export type Messages = {
   common: typeof import("../../messages/en/common.json");
@@ -17,6 +17,9 @@ export type Messages = {
   alerts: typeof import("../../messages/en/alerts.json");
   trade: typeof import("../../messages/en/trade.json");
   events: typeof import("../../messages/en/events.json");
+  closed: typeof import("../../messages/en/closed.json");
+  overview: typeof import("../../messages/en/overview.json");
+  board: typeof import("../../messages/en/board.json");
 };
 
 export type Namespace = (typeof NAMESPACES)[number];

@@ -181,7 +181,7 @@ describe("TransactionDialog", () => {
     await waitFor(() => expect(screen.getByTestId("trade-preview").textContent).toContain("Sổ giao dịch chấp nhận."), { timeout: 3000 });
     const sent = calls.filter((c) => c.url.endsWith("/transactions/preview/")).at(-1);
     expect(sent?.body).toMatchObject({ quantity: 1000, price: "61000" });
-    fireEvent.submit(screen.getByRole("form", { name: "Transaction" }));
+    fireEvent.submit(screen.getByRole("form", { name: "Giao dịch" }));
     expect((await screen.findByTestId("error-tx-price")).textContent).toBe("Giá không đúng bước giá của sàn (100 ₫): dùng 61.000 hoặc 61.100.");
   });
 });

@@ -72,6 +72,7 @@ describe("prefilledPrice", () => {
     expect(prefilledPrice({ ...base, tradeDate: "2026-12-04" })).toBeNull();
     expect(prefilledPrice({ ...base, quote: null })).toBeNull();
     expect(prefilledPrice({ ...base, kind: "DIVIDEND" })).toBeNull();
+    expect(prefilledPrice({ ...base, kind: "RIGHTS_SUBSCRIPTION" })).toBeNull();
   });
 });
 

@@ -7,6 +7,7 @@ import { useShallow } from "zustand/react/shallow";
 import { ChangeText } from "@/components/common/price";
 import { EmptyState, ErrorState, PageHeader, TableSkeleton } from "@/components/common/states";
 import { AllocationDonut, type Slice } from "@/components/dashboard/allocation-donut";
+import { BenchmarkPicker, benchmarkParam } from "@/components/dashboard/benchmark-picker";
 import { HoldingsTable } from "@/components/dashboard/holdings-table";
 import { PerformanceChart } from "@/components/dashboard/performance-chart";
 import { CreatePortfolioDialog } from "@/components/portfolio/create-portfolio-dialog";
@@ -55,7 +56,8 @@ export function Dashboard() {
 
   const summary = usePortfolioSummary(id);
   const holdings = useHoldings(id);
-  const performance = usePerformance(id, range);
+  const benchmark = benchmarkParam(selected?.benchmark);
+  const performance = usePerformance(id, range, benchmark);
   const allocation = useAllocation(id, by);
   const valuation = useValuationStore((s) => (id !== null ? s.byPortfolio[id] : undefined));
 
@@ -190,13 +192,16 @@ export function Dashboard() {
               <CardTitle>{t("performance.title")}</CardTitle>
               <CardDescription className="mt-1">{t("performance.text")}</CardDescription>
             </div>
-            <ToggleGroup type="single" value={range} onValueChange={(v) => v && setRange(v)} aria-label={t("performance.range")} className="flex-wrap">
-              {RANGES.map((r) => (
-                <ToggleGroupItem key={r} value={r}>
-                  {t(`ranges.${r}`)}
-                </ToggleGroupItem>
-              ))}
-            </ToggleGroup>
+            <div className="flex flex-wrap items-center gap-2">
+              <BenchmarkPicker portfolioId={selected.id} value={benchmark} />
+              <ToggleGroup type="single" value={range} onValueChange={(v) => v && setRange(v)} aria-label={t("performance.range")} className="flex-wrap">
+                {RANGES.map((r) => (
+                  <ToggleGroupItem key={r} value={r}>
+                    {t(`ranges.${r}`)}
+                  </ToggleGroupItem>
+                ))}
+              </ToggleGroup>
+            </div>
           </CardHeader>
           <CardContent>
             {performance.isLoading ? (

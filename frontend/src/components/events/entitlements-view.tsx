@@ -10,11 +10,11 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { useErrorMessage } from "@/hooks/use-error-message";
+import { useFormat } from "@/hooks/use-format";
 import { useSelectedPortfolio } from "@/hooks/use-selected-portfolio";
-import { errorMessage } from "@/lib/api/errors";
 import { useDividendCalendar, useEntitlementAction, useEntitlements } from "@/lib/api/queries";
 import type { CalendarEvent, Entitlement, EntitlementStatus } from "@/lib/api/types";
-import { useFormat } from "@/hooks/use-format";
 
 const STATUS_TONE: Record<EntitlementStatus, "warning" | "up" | "secondary" | "outline"> = {
   pending: "warning",
@@ -60,6 +60,7 @@ function Receives({ entitlement: e }: { entitlement: Entitlement }) {
 
 function EntitlementAction({ entitlement: e, portfolioId }: { entitlement: Entitlement; portfolioId: number }) {
   const { formatNumber } = useFormat();
+  const errorMessage = useErrorMessage();
   const t = useTranslations("events.entitlements");
   const action = useEntitlementAction(portfolioId);
   const [quantity, setQuantity] = useState(e.rights);

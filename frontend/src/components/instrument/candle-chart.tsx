@@ -6,6 +6,7 @@ import { useTheme } from "next-themes";
 import { useEffect, useRef } from "react";
 import { foldTick, type ChartBar } from "@/lib/bars";
 import { resolveCssColor } from "@/lib/css-color";
+import { chartPriceFormat } from "@/lib/tick-size";
 import { useQuotes } from "@/stores/quotes";
 
 const VISIBLE_BARS = 70;
@@ -24,8 +25,8 @@ function palette() {
   };
 }
 
-/** Candlesticks with volume; the last bar follows live ticks. */
-export function CandleChart({ symbol, interval, bars }: { symbol: string; interval: string; bars: ChartBar[] }) {
+/** Candlesticks with volume; the last bar follows live ticks; the price axis sits on the tick grid. */
+export function CandleChart({ symbol, interval, bars, exchange, type }: { symbol: string; interval: string; bars: ChartBar[]; exchange?: string; type?: string }) {
   const format = useFormat();
   const t = useTranslations("instrument");
   const container = useRef<HTMLDivElement>(null);
@@ -73,11 +74,11 @@ export function CandleChart({ symbol, interval, bars }: { symbol: string; interv
     chartRef.current?.applyOptions({
       localization: {
         locale: format.intlLocale,
-        priceFormatter: (p: number) => format.formatNumber(p),
+        priceFormatter: (p: number) => format.formatNumber(p, { digits: type === "index" ? 2 : 0 }),
         timeFormatter: (time: Time) => (typeof time === "number" ? format.formatChartTime(time, interval !== "1d") : String(time)),
       },
     });
-  }, [format, interval]);
+  }, [format, interval, type]);
 
   // Re-colour on theme change.
   useEffect(() => {
@@ -96,12 +97,14 @@ export function CandleChart({ symbol, interval, bars }: { symbol: string; interv
     const colors = colorsRef.current;
     if (!series || !colors) return;
     barsRef.current = bars.map((b) => ({ ...b }));
+    const highest = bars.reduce((max, b) => Math.max(max, b.high), 0);
+    series.candles.applyOptions({ priceFormat: chartPriceFormat(exchange, type, highest) });
     series.candles.setData(barsRef.current.map(candlePoint));
     series.volume.setData(barsRef.current.map((b) => volumePoint(b, colors)));
     // Show the latest bars at a readable width (few bars sit on the right, not stretched).
     const n = barsRef.current.length;
     if (n > 0) chartRef.current?.timeScale().setVisibleLogicalRange({ from: n - VISIBLE_BARS, to: n + 2 });
-  }, [bars]);
+  }, [bars, exchange, type]);
 
   // Live: fold each new tick into the open bar.
   const latest = useQuotes((s) => s.ticks[symbol]?.[0]);

@@ -124,7 +124,7 @@ export function InstrumentView({ symbol }: { symbol: string }) {
               <ErrorState error={bars.error} onRetry={() => void bars.refetch()} className="h-[340px] sm:h-[420px]" />
             ) : (
               <>
-                <CandleChart symbol={symbol} interval={interval} bars={chartBars} />
+                <CandleChart symbol={symbol} interval={interval} bars={chartBars} exchange={instrument.data?.exchange} type={instrument.data?.type} />
                 {bars.isLoading && <Skeleton className="absolute inset-x-5 inset-y-0" />}
                 {!bars.isLoading && chartBars.length === 0 && (
                   <div className="absolute inset-0 grid place-items-center text-sm text-muted-foreground">{t("noBars", { interval: t(`intervals.${interval as (typeof INTERVALS)[number]}`) })}</div>

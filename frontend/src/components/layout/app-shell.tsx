@@ -1,5 +1,5 @@
 "use client";
-import { BellIcon, CandlestickChartIcon, GiftIcon, LayoutDashboardIcon, LogInIcon, LogOutIcon, SearchIcon, StarIcon, UserIcon, WalletIcon } from "lucide-react";
+import { BellIcon, CandlestickChartIcon, GiftIcon, LayersIcon, LayoutDashboardIcon, ReceiptTextIcon, Table2Icon, LogInIcon, LogOutIcon, SearchIcon, StarIcon, UserIcon, WalletIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
@@ -16,17 +16,24 @@ import { cn } from "@/lib/cn";
 import { useAuthStore } from "@/stores/auth";
 import { useQueryClient } from "@tanstack/react-query";
 
+// `mobile`: also in the phone's bottom bar (six at most); the rest are in the sidebar and the switcher.
 const NAV = [
-  { href: "/", label: "dashboard", icon: LayoutDashboardIcon },
-  { href: "/portfolio", label: "portfolio", icon: WalletIcon },
-  { href: "/market", label: "market", icon: CandlestickChartIcon },
-  { href: "/watchlist", label: "watchlist", icon: StarIcon },
-  { href: "/dividends", label: "dividends", icon: GiftIcon },
-  { href: "/alerts", label: "alerts", icon: BellIcon },
+  { href: "/", label: "dashboard", icon: LayoutDashboardIcon, mobile: true },
+  { href: "/portfolios", label: "allPortfolios", icon: LayersIcon, mobile: false },
+  { href: "/portfolio", label: "portfolio", icon: WalletIcon, mobile: true },
+  { href: "/portfolio/closed", label: "closed", icon: ReceiptTextIcon, mobile: false },
+  { href: "/board", label: "board", icon: Table2Icon, mobile: true },
+  { href: "/market", label: "market", icon: CandlestickChartIcon, mobile: true },
+  { href: "/watchlist", label: "watchlist", icon: StarIcon, mobile: true },
+  { href: "/dividends", label: "dividends", icon: GiftIcon, mobile: false },
+  { href: "/alerts", label: "alerts", icon: BellIcon, mobile: true },
 ] as const;
 
+/** The longest matching entry wins, so /portfolio/closed does not also light /portfolio. */
 function isActive(pathname: string, href: string): boolean {
-  return href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
+  const matches = (h: string) => (h === "/" ? pathname === "/" : pathname === h || pathname.startsWith(`${h}/`));
+  if (!matches(href)) return false;
+  return !NAV.some((n) => n.href.length > href.length && n.href.startsWith(href) && matches(n.href));
 }
 
 export function Logo({ className }: { className?: string }) {
@@ -152,7 +159,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
         aria-label={t("main")}
         className="fixed inset-x-0 bottom-0 z-40 grid grid-cols-6 border-t bg-background/95 pb-[env(safe-area-inset-bottom)] backdrop-blur lg:hidden"
       >
-        {NAV.map(({ href, label, icon: Icon }) => (
+        {NAV.filter((n) => n.mobile).map(({ href, label, icon: Icon }) => (
           <Link
             key={href}
             href={href}

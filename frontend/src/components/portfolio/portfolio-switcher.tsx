@@ -1,8 +1,9 @@
 "use client";
-import { BriefcaseIcon, ChevronsUpDownIcon } from "lucide-react";
+import { BriefcaseIcon, ChevronsUpDownIcon, LayersIcon, ReceiptTextIcon } from "lucide-react";
+import Link from "next/link";
 import { useTranslations } from "next-intl";
 import { Button } from "@/components/ui/button";
-import { DropdownMenu, DropdownMenuContent, DropdownMenuLabel, DropdownMenuRadioGroup, DropdownMenuRadioItem, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
+import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuLabel, DropdownMenuRadioGroup, DropdownMenuRadioItem, DropdownMenuSeparator, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
 import type { Portfolio } from "@/lib/api/types";
 
 export function PortfolioSwitcher({ portfolios, selected, onSelect }: { portfolios: Portfolio[]; selected: Portfolio | null; onSelect: (id: number) => void }) {
@@ -26,6 +27,17 @@ export function PortfolioSwitcher({ portfolios, selected, onSelect }: { portfoli
             </DropdownMenuRadioItem>
           ))}
         </DropdownMenuRadioGroup>
+        <DropdownMenuSeparator />
+        <DropdownMenuItem asChild>
+          <Link href="/portfolios" data-testid="switcher-all-portfolios">
+            <LayersIcon /> {t("all")}
+          </Link>
+        </DropdownMenuItem>
+        <DropdownMenuItem asChild>
+          <Link href="/portfolio/closed" data-testid="switcher-closed-positions">
+            <ReceiptTextIcon /> {t("closed")}
+          </Link>
+        </DropdownMenuItem>
       </DropdownMenuContent>
     </DropdownMenu>
   );

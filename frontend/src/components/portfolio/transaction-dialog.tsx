@@ -16,11 +16,8 @@ import { useMarketSummary, useQuotesQuery, useSaveTransaction } from "@/lib/api/
 import { TRANSACTION_KINDS, type Transaction, type TransactionKind } from "@/lib/api/types";
 import { todayInVietnam } from "@/lib/format";
 import { buildInput, placeError, prefilledPrice, previewProblems, uses, type TradeField, type TradeValues } from "@/lib/trade/form";
-import { ENGLISH_KINDS, asTradeT, type TradeT } from "@/lib/trade/messages";
+import { asTradeT, type TradeT } from "@/lib/trade/messages";
 import { thousandsSeparator, wholeText as wholeInLocale } from "@/lib/trade/numbers";
-
-/** Kind labels for the lists that show transactions (English; the form uses trade.kinds). */
-export const KIND_LABELS: Record<TransactionKind, string> = ENGLISH_KINDS;
 
 /** The trade namespace's translator, as the form's logic takes it. */
 function useTradeT(): TradeT {
@@ -162,7 +159,7 @@ export function TransactionDialog({
           <DialogTitle>{transaction ? t("title.edit") : t("title.add")}</DialogTitle>
           <DialogDescription>{t("description")}</DialogDescription>
         </DialogHeader>
-        <form className="grid gap-4" onSubmit={onSubmit} aria-label="Transaction" noValidate key={transaction?.id ?? "new"}>
+        <form className="grid gap-4" onSubmit={onSubmit} aria-label={t("formLabel")} noValidate key={transaction?.id ?? "new"}>
           <div className="grid gap-4 sm:grid-cols-2">
             <Field label={t("fields.kind")} htmlFor="tx-kind" error={fieldError("kind")}>
               <NativeSelect id="tx-kind" name="kind" value={kind} onChange={(e) => set("kind")(e.target.value)}>

@@ -6,10 +6,12 @@ import type {
   AlertInput,
   Allocation,
   BarsResponse,
+  Board,
   ClosedPositions,
   DividendCalendar,
   EntitlementAction,
   EntitlementList,
+  Overview,
   Holdings,
   ImportResult,
   Instrument,
@@ -42,9 +44,11 @@ export const keys = {
   holdings: (id: number) => ["portfolio", id, "holdings"] as const,
   performance: (id: number, range: string, benchmark: string) => ["portfolio", id, "performance", range, benchmark] as const,
   allocation: (id: number, by: string) => ["portfolio", id, "allocation", by] as const,
-  closedPositions: (id: number) => ["portfolio", id, "closed-positions"] as const,
+  closedPositions: (id: number, year: number | null = null) => ["portfolio", id, "closed-positions", year] as const,
   entitlements: (id: number) => ["portfolio", id, "entitlements"] as const,
   dividendCalendar: (id: number) => ["portfolio", id, "dividend-calendar"] as const,
+  overview: (range: string) => ["portfolios", "overview", range] as const,
+  board: (list: string) => ["board", list] as const,
   transactions: (id: number, filters: TransactionFilters) => ["portfolio", id, "transactions", filters] as const,
   instrument: (symbol: string) => ["instrument", symbol] as const,
   instruments: (search: string) => ["instruments", search] as const,
@@ -142,6 +146,17 @@ export function useRecentTicks(symbol: string) {
   });
 }
 
+/** The price board's rows of a list (VN30, HNX30, HOSE, HNX, UPCOM, watchlist, portfolio:<id>). */
+export function useBoard(list: string | null) {
+  return useQuery({
+    queryKey: keys.board(list ?? ""),
+    queryFn: () => api<Board>("/api/market/board/", { query: { list: list! }, auth: "optional" }),
+    enabled: list !== null,
+    staleTime: 30_000,
+    retry: (count, error) => ![400, 401, 404].includes((error as { status?: number }).status ?? 0) && count < 2,
+  });
+}
+
 export function useMarketSummary(initialData?: MarketSummary | null) {
   return useQuery({
     queryKey: keys.summaryMarket,
@@ -206,11 +221,37 @@ export function useAllocation(id: number | null, by: string) {
   });
 }
 
-export function useClosedPositions(id: number | null) {
+export function useClosedPositions(id: number | null, year: number | null = null) {
   return useQuery({
-    queryKey: keys.closedPositions(id ?? 0),
-    queryFn: () => api<ClosedPositions>("/api/portfolios/{id}/closed-positions/", { params: { id: id! } }),
+    queryKey: keys.closedPositions(id ?? 0, year),
+    queryFn: () =>
+      api<ClosedPositions>("/api/portfolios/{id}/closed-positions/", { params: { id: id! }, query: year === null ? {} : { year } }),
     enabled: id !== null,
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** Every portfolio of the user at once (totals, day P&L, allocation, performance, shares). */
+export function useOverview(range: string) {
+  const signedIn = useSignedIn();
+  return useQuery({
+    queryKey: keys.overview(range),
+    queryFn: () => api<Overview>("/api/portfolios/overview/", { query: { range } }),
+    enabled: signedIn,
+    placeholderData: keepPreviousData,
+    refetchInterval: 60_000,
+  });
+}
+
+/** Remember a portfolio's benchmark (PATCH Portfolio.benchmark); "" for none. */
+export function useSetBenchmark(portfolioId: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (benchmark: string) => api<Portfolio>("/api/portfolios/{id}/", { method: "PATCH", params: { id: portfolioId }, body: { benchmark } }),
+    onSuccess: (portfolio) => {
+      client.setQueryData<Portfolio[]>(keys.portfolios, (list) => list?.map((p) => (p.id === portfolio.id ? portfolio : p)));
+      void client.invalidateQueries({ queryKey: keys.portfolio(portfolioId) });
+    },
   });
 }
 
@@ -317,6 +358,20 @@ export async function downloadExport(portfolioId: number, format: "csv" | "json"
     query: { format },
     headers: { accept: format === "csv" ? "text/csv" : "application/json" },
   });
+  await saveResponse(response, filename);
+}
+
+/** Download the sales and cash dividends (of a year, or all) as CSV for Excel. */
+export async function downloadClosedPositionsCsv(portfolioId: number, year: number | null, filename: string): Promise<void> {
+  const response = await apiResponse("/api/portfolios/{id}/closed-positions/export.csv", {
+    params: { id: portfolioId },
+    query: year === null ? {} : { year },
+    headers: { accept: "text/csv" },
+  });
+  await saveResponse(response, filename);
+}
+
+async function saveResponse(response: Response, filename: string): Promise<void> {
   const disposition = response.headers.get("content-disposition") ?? "";
   const named = /filename="?([^";]+)"?/i.exec(disposition)?.[1];
   if (named) filename = named;

@@ -30,6 +30,12 @@ export type Transaction = Schemas["Transaction"];
 export type SaleRealized = Schemas["SaleRealized"];
 export type ClosedPosition = Schemas["ClosedPosition"];
 export type ClosedPositions = Schemas["ClosedPositions"];
+export type SaleLine = Schemas["SaleLine"];
+export type YearTotals = Schemas["YearTotals"];
+export type Overview = Schemas["Overview"];
+export type OverviewPortfolio = Schemas["OverviewPortfolio"];
+export type Board = Schemas["Board"];
+export type BoardRow = Schemas["BoardRow"];
 export type TransactionInput = Schemas["TransactionInputRequest"];
 export type TransactionKind = Schemas["TransactionKindEnum"];
 /** What a write would store (POST …/transactions/preview/); nothing is stored. */

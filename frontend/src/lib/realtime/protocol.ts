@@ -1,5 +1,6 @@
 // Messages of the websocket protocol (issue 6). Prices and amounts are strings.
-import type { Holding, PortfolioSummary, Quote } from "@/lib/api/types";
+import type { BoardRow, Holding, PortfolioSummary, Quote } from "@/lib/api/types";
+import type { BoardQuoteMessage } from "@/lib/board/store";
 
 export type TickMessage = {
   type: "tick";
@@ -43,7 +44,15 @@ export type AlertMessage = {
 
 export type UnsubscribedMessage = { type: "unsubscribed"; symbols: string[]; subscribed: string[] };
 
+/** The rows of a board after a `board` action (the REST board's rows). */
+export type BoardMessage = { type: "board"; list: string; symbols: string[]; limit: number; rows: BoardRow[] };
+export type BoardLeftMessage = { type: "board_left" };
+export type { BoardQuoteMessage };
+
 export type ServerMessage =
+  | BoardMessage
+  | BoardQuoteMessage
+  | BoardLeftMessage
   | TickMessage
   | SnapshotMessage
   | PongMessage
@@ -56,6 +65,8 @@ export type ServerMessage =
 export type ClientMessage =
   | { action: "subscribe"; symbols: string[] }
   | { action: "unsubscribe"; symbols: string[] }
+  | { action: "board"; list: string }
+  | { action: "board_leave" }
   | { action: "ping" };
 
 export function parseServerMessage(data: unknown): ServerMessage | null {

@@ -100,7 +100,8 @@ export function prefilledPrice({
   quote: Pick<Quote, "price"> | null | undefined;
   separator?: string;
 }): string | null {
-  if (touched || !uses.price(kind) || tradeDate !== today || !quote) return null;
+  // a market trade only: a rights subscription has its own fixed price
+  if (touched || (kind !== "BUY" && kind !== "SELL") || tradeDate !== today || !quote) return null;
   const price = Number(quote.price);
   return Number.isFinite(price) && price > 0 ? wholeText(quote.price, separator) : null;
 }

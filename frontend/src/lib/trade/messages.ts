@@ -14,6 +14,3 @@ export function asTradeT(t: ReturnType<typeof useTranslations<"trade">>): TradeT
 
 /** Server error codes the trade namespace translates (errors.<code>). */
 export const TRANSLATED_ERRORS: ReadonlySet<string> = new Set(Object.keys(en.errors));
-
-/** English kind labels, for the places not translated yet. */
-export const ENGLISH_KINDS = en.kinds;
