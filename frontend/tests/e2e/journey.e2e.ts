@@ -2,9 +2,10 @@
 // Redis, PostgreSQL/SQLite, the simulated feed), in the language E2E_LOCALE (vi or en): register,
 // create a portfolio, fund it, buy through the trade form (autocomplete without accents, prefilled
 // price, server preview), watch holdings move live, open an instrument chart, import a CSV with
-// errors, switch language, with no console error. Every text comes from the locale's message files
-// (t), the rest from data-testids and roles. Screenshots go to frontend/screenshots/ (ignored by
-// git); the main pages' also to E2E_SCREENSHOTS_DIR when set (docs/screenshots/ for the README).
+// errors, watch the price board move, pick a benchmark, open closed positions and all portfolios,
+// switch language, with no console error. Every text comes from the locale's message files (t),
+// the rest from data-testids and roles. Screenshots go to frontend/screenshots/ (ignored by git);
+// the main pages' also to E2E_SCREENSHOTS_DIR when set (docs/screenshots/ for the README).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Page } from "playwright-core";
 import { E2E_LOCALE, launch, shot, type Session } from "./browser";
@@ -289,6 +290,78 @@ describe("an investor", () => {
     await expect
       .poll(async () => (await (await page.request.get("/market")).text()).includes(t("market.gainers.title")), { timeout: 20_000, interval: 1000 })
       .toBe(true);
+  });
+
+  test("watches the price board move, sorts it and opens a row", async () => {
+    await page.getByRole("link", { name: t("nav.board"), exact: true }).first().click();
+    await page.getByRole("heading", { name: t("board.title") }).waitFor();
+    await page.getByTestId("board-cell-FPT-last").waitFor();
+    await expect.poll(async () => (await page.getByTestId("board-cell-FPT-last").textContent()) ?? "").toMatch(/\d/);
+    // At least ten cells change within ten seconds (a changed text or a restarted flash).
+    const changed = await page.evaluate(async () => {
+      const cells = () => {
+        const seen = new Map<string, string>();
+        for (const row of document.querySelectorAll('[data-testid^="board-row-"]')) {
+          row.querySelectorAll('[role="gridcell"]').forEach((cell, column) => seen.set(`${row.getAttribute("data-testid")}:${column}`, `${cell.getAttribute("data-flash") ?? ""}|${cell.textContent}`));
+        }
+        return seen;
+      };
+      const before = cells();
+      const moved = new Set<string>();
+      const end = Date.now() + 10_000;
+      while (Date.now() < end && moved.size < 10) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        for (const [key, value] of cells()) if (before.has(key) && before.get(key) !== value) moved.add(key);
+      }
+      return moved.size;
+    });
+    expect(changed, "board cells changed within 10 s").toBeGreaterThanOrEqual(10);
+    await shot(page, "17-board", { doc: "board" });
+
+    // Sort by symbol: the rows follow, from the top of the board down.
+    const header = page.getByTestId("board-sort-symbol");
+    await header.click();
+    const direction = await page.getByRole("columnheader").filter({ has: header }).getAttribute("aria-sort");
+    expect(["ascending", "descending"]).toContain(direction);
+    const order = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('[data-testid^="board-row-"]')]
+        .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+        .map((row) => row.getAttribute("data-testid")!.slice("board-row-".length)),
+    );
+    const sorted = [...order].sort();
+    expect(order).toEqual(direction === "ascending" ? sorted : sorted.reverse());
+
+    // A row opens the instrument page.
+    await page.getByTestId("board-row-FPT").dblclick();
+    await page.waitForURL(/\/instruments\/FPT$/);
+    await page.getByRole("heading", { name: "FPT" }).waitFor();
+  });
+
+  test("switches the performance chart's benchmark, and it is remembered", async () => {
+    await page.getByRole("link", { name: t("nav.dashboard"), exact: true }).first().click();
+    const picker = page.getByTestId("benchmark-picker");
+    await picker.waitFor();
+    await picker.click();
+    await page.getByTestId("benchmark-VN30").click();
+    await expect.poll(async () => (await picker.textContent()) ?? "").toContain(t("dashboard.benchmark.versus", { symbol: "VN30" }));
+    await page.reload();
+    await expect.poll(async () => (await page.getByTestId("benchmark-picker").textContent()) ?? "").toContain(t("dashboard.benchmark.versus", { symbol: "VN30" }));
+  });
+
+  test("opens the closed positions and all portfolios", async () => {
+    await page.getByRole("link", { name: t("nav.closed"), exact: true }).first().click();
+    const closed = page.getByTestId("closed-positions");
+    await closed.waitFor();
+    // The imported ACB round trip is a realized sale.
+    await expect.poll(async () => (await page.getByTestId("closed-sales").textContent()) ?? "").toContain("ACB");
+    await shot(page, "18-closed", { doc: "closed" });
+
+    await page.getByRole("link", { name: t("nav.allPortfolios"), exact: true }).first().click();
+    await expect
+      .poll(async () => (await page.getByTestId("overview-total-value").textContent()) ?? "", { timeout: 20_000 })
+      .toMatch(E2E_LOCALE === "vi" ? /\d{1,3}(\.\d{3})+ ₫/ : /\d{1,3}(,\d{3})+ VND/);
+    await page.getByTestId("overview-portfolios").waitFor();
+    await shot(page, "19-overview", { doc: "overview" });
   });
 
   test("works in the dark theme and on a phone", async () => {
