@@ -89,7 +89,7 @@ describe("an investor", () => {
     session.allow(SIGNED_OUT);
     await page.goto("/login");
     await page.getByRole("heading", { name: t("auth.login.title") }).waitFor();
-    await shot(page, "01-login", { doc: "login" });
+    await shot(page, "01-login");
     await page.getByRole("link", { name: t("auth.login.switch") }).click();
     await page.getByRole("heading", { name: t("auth.register.title") }).waitFor();
 
