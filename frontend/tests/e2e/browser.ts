@@ -111,6 +111,8 @@ export async function launch(): Promise<Session> {
  */
 export async function shot(page: Page, name: string, options: { fullPage?: boolean; doc?: string } = {}): Promise<void> {
   const fullPage = options.doc ? false : (options.fullPage ?? true);
-  const image = await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${E2E_LOCALE}.png`), fullPage, animations: "disabled" });
+  // The README's shots show the page, not the toast a previous step left.
+  const style = options.doc ? "[data-sonner-toaster] { display: none !important; }" : undefined;
+  const image = await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${E2E_LOCALE}.png`), fullPage, animations: "disabled", style });
   if (options.doc && DOC_SCREENSHOTS) await writeFile(path.join(DOC_SCREENSHOTS, `${options.doc}-${E2E_LOCALE}.png`), image);
 }
