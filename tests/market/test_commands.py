@@ -30,10 +30,12 @@ def simulated(monkeypatch: pytest.MonkeyPatch) -> SimulatedProvider:
         "market.management.commands.sync_instruments.get_provider",
         "market.management.commands.backfill_history.get_provider",
         "market.management.commands.seed_market.get_provider",
-        "market.services.get_provider",
+        "market.services.instruments.get_provider",
+        "market.services.quotes.get_provider",
+        "market.services.history.get_provider",
     ):
         monkeypatch.setattr(target, lambda provider=provider: provider)
-    monkeypatch.setattr("market.services.timezone.now", lambda: NOW)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
     return provider
 
 

@@ -68,7 +68,8 @@ def vn30(settings) -> None:  # type: ignore[no-untyped-def]
 
 def use(monkeypatch: pytest.MonkeyPatch, provider: FakeProvider) -> FakeProvider:
     monkeypatch.setattr(tasks, "get_provider", lambda: provider)
-    monkeypatch.setattr("market.services.get_provider", lambda: provider)
+    for module in ("instruments", "quotes", "history"):
+        monkeypatch.setattr(f"market.services.{module}.get_provider", lambda: provider)
     return provider
 
 

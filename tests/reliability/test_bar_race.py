@@ -19,6 +19,7 @@ from django.db.models import Sum
 from market import services
 from market.models import Bar, Tick
 from market.providers.simulated import SimulatedProvider
+from market.services import bars as bar_services
 from tests.conftest import requires_postgres
 
 pytestmark = [pytest.mark.reliability, requires_postgres, pytest.mark.django_db(transaction=True)]
@@ -51,7 +52,7 @@ def test_aggregation_racing_an_ingest_keeps_every_ticks_volume(monkeypatch: Any)
 
     # given an aggregation paused right after reading the ticks
     read, go = threading.Event(), threading.Event()
-    real_tick_rows = services._tick_rows
+    real_tick_rows = bar_services._tick_rows
 
     def pausing_tick_rows(**filters: Any) -> Any:
         rows = real_tick_rows(**filters)
@@ -60,7 +61,7 @@ def test_aggregation_racing_an_ingest_keeps_every_ticks_volume(monkeypatch: Any)
             go.wait(BOUND)
         return rows
 
-    monkeypatch.setattr(services, "_tick_rows", pausing_tick_rows)
+    monkeypatch.setattr(bar_services, "_tick_rows", pausing_tick_rows)
     minute = first.replace(second=0)
     failures: list[BaseException] = []
 
