@@ -24,7 +24,7 @@ transaction_detail = TransactionViewSet.as_view(
     {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
 )
 
-entitlement_list = EntitlementViewSet.as_view({"get": "list"})
+entitlement_list = EntitlementViewSet.as_view({"get": "index"})
 entitlement_apply = EntitlementViewSet.as_view({"post": "apply"})
 entitlement_exercise = EntitlementViewSet.as_view({"post": "exercise"})
 dividend_calendar = EntitlementViewSet.as_view({"get": "calendar"})

@@ -217,7 +217,8 @@ class EntitlementViewSet(viewsets.GenericViewSet):
             OpenApiExample("pending", value={"results": [ENTITLEMENT_EXAMPLE]}, response_only=True)
         ],
     )
-    def list(self, request: Request, portfolio_id: str) -> Response:
+    def index(self, request: Request, portfolio_id: str) -> Response:
+        # Not named "list": the answer is one object ({"results": [...]}), not a list of rows.
         wanted = request.query_params.get("status") or None
         if wanted is not None and wanted not in EntitlementStatus.values:
             raise DomainError(

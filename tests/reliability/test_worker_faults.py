@@ -60,18 +60,18 @@ def celery(tmp_path: Path) -> Iterator[Processes]:
             processes.stop_all()
 
 
-def start_worker(celery: Processes, name: str = "worker"):  # type: ignore[no-untyped-def]
+def start_worker(celery: Processes, name: str = "worker", loglevel: str = "INFO"):  # type: ignore[no-untyped-def]
     return celery.celery(
         name, "worker", "-Q", QUEUE, "-n", f"{name}-{celery.counts[name] + 1}@%h",
-        "--concurrency=2", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+        "--concurrency=2", f"--loglevel={loglevel}", "--without-gossip", "--without-mingle",
         "--without-heartbeat",
     )  # fmt: skip
 
 
-def start_beat(celery: Processes, tmp_path: Path, name: str = "beat"):  # type: ignore[no-untyped-def]
+def start_beat(celery: Processes, tmp_path: Path, name: str = "beat", loglevel: str = "INFO"):  # type: ignore[no-untyped-def]
     number = celery.counts[name] + 1
     return celery.celery(
-        name, "beat", "--loglevel=INFO", "-s", str(tmp_path / f"{name}{number}.db")
+        name, "beat", f"--loglevel={loglevel}", "-s", str(tmp_path / f"{name}{number}.db")
     )
 
 
@@ -105,9 +105,11 @@ def test_a_worker_killed_mid_ingestion_loses_and_duplicates_nothing(
 
 def test_two_beats_at_once_poll_no_slot_twice(celery: Processes, tmp_path: Path) -> None:
     # given two beat processes firing the same schedules, and one worker
-    start_beat(celery, tmp_path)
-    start_beat(celery, tmp_path)
-    start_worker(celery)
+    # The beats' "Sending due task" lines and each poll's result line are DEBUG for the frequent
+    # tasks (portfolio_site/log_filters.py's FrequentTasks): this test reads them at DEBUG.
+    start_beat(celery, tmp_path, loglevel="DEBUG")
+    start_beat(celery, tmp_path, loglevel="DEBUG")
+    start_worker(celery, loglevel="DEBUG")
     celery.wait_for("the first ticks", lambda: Tick.objects.count() >= 20)
     started = time.monotonic()
     time.sleep(15)

@@ -550,7 +550,7 @@ export interface paths {
             cookie?: never;
         };
         /** The portfolio's entitlements (quyền chờ về), recomputed first */
-        get: operations["portfolios_entitlements_list"];
+        get: operations["portfolios_entitlements_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5479,7 +5479,7 @@ export interface operations {
             };
         };
     };
-    portfolios_entitlements_list: {
+    portfolios_entitlements_retrieve: {
         parameters: {
             query?: {
                 /** @description Only this status; anything else: 400. */
@@ -5501,7 +5501,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EntitlementList"][];
+                    "application/json": components["schemas"]["EntitlementList"];
                 };
             };
             /** @description The input has the wrong shape or type. */
