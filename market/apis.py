@@ -52,6 +52,7 @@ from portfolio_site.pagination import (
     page_size_description,
     page_size_schema,
 )
+from portfolio_site.replica_reads import ReplicaReadsMixin
 
 TAGS = ["market"]
 BAD_REQUEST = error_response(
@@ -273,7 +274,9 @@ class QuoteListApi(MarketAPIView):
         return Response(QuoteSerializer(rows, many=True).data)
 
 
-class BarListApi(MarketAPIView):
+class BarListApi(ReplicaReadsMixin, MarketAPIView):
+    replica_reads = True  # history: may read from a replica (portfolio_site/db_router.py)
+
     @extend_schema(
         tags=TAGS,
         summary="OHLC bars of one instrument",

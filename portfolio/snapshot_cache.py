@@ -18,6 +18,8 @@ from typing import TypeVar
 import redis.exceptions
 from django.core.cache import cache
 
+from portfolio_site import db_router
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -97,6 +99,10 @@ def cached(key: str, compute: Callable[[], T], *, timeout: int) -> T:
     if hit is not None:
         return hit
     value = compute()
+    if db_router.reading_from_replica():
+        # A replica may not yet hold what the (already bumped) version stands for: a snapshot of
+        # its rows stays out of the cache, where it would outlive the lag and break read-your-writes.
+        return value
     try:
         cache.set(key, value, timeout=timeout)
     except CACHE_ERRORS as exc:

@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "portfolio_site.throttling.RateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portfolio_site.replica_reads.ReadYourWritesMiddleware",  # read replicas: a writer reads the primary
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -163,6 +164,34 @@ _db["CONN_MAX_AGE"] = 0
 if _db["ENGINE"] != "django.db.backends.sqlite3":  # SQLite tests use an in-memory database
     _db["TEST"] = {"NAME": env.string("TEST_DB_NAME", "test_portfolio")}
 DATABASES = {"default": _db}
+
+# Read replicas (portfolio_site/db_router.py): streaming replicas of the primary, used only for the
+# heavy read-only endpoints, with read-your-writes. Each becomes an alias replica_0, replica_1...
+# with the primary's options; its pool gives up after 2 s (a stopped replica falls back quickly).
+DATABASE_REPLICA_URLS = env.string_list("DATABASE_REPLICA_URLS", [])
+# Seconds a user who just wrote (a successful POST/PUT/PATCH/DELETE) reads from the primary only.
+DATABASE_REPLICA_PIN_SECONDS = env.number("DATABASE_REPLICA_PIN_SECONDS", 5.0, minimum=0.0)
+# A replica whose replay is this far behind the primary leaves the rotation until it catches up.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.number("DATABASE_REPLICA_MAX_LAG_SECONDS", 5.0, minimum=0.0)
+# Each process checks a replica's health (reachable, lag) at most this often.
+DATABASE_REPLICA_CHECK_SECONDS = env.number("DATABASE_REPLICA_CHECK_SECONDS", 2.0, minimum=0.1)
+if DATABASE_REPLICA_URLS and _db["ENGINE"] == "django.db.backends.sqlite3":
+    raise env.ConfigError("DATABASE_REPLICA_URLS", "read replicas need DATABASE_URL on PostgreSQL")
+for _index, _replica_url in enumerate(DATABASE_REPLICA_URLS):
+    if _replica_url.split("://", 1)[0].lower() not in ("postgres", "postgresql", "pgsql"):
+        raise env.ConfigError("DATABASE_REPLICA_URLS", "expected postgres:// URLs, comma-separated")
+    _replica = dj_database_url.parse(_replica_url, conn_max_age=0, conn_health_checks=True)
+    _replica["OPTIONS"] = {
+        **_db["OPTIONS"],
+        **({"pool": {**_db["OPTIONS"]["pool"], "timeout": 2}} if "pool" in _db["OPTIONS"] else {}),
+    }
+    _replica["CONN_MAX_AGE"] = 0
+    if "DISABLE_SERVER_SIDE_CURSORS" in _db:
+        _replica["DISABLE_SERVER_SIDE_CURSORS"] = _db["DISABLE_SERVER_SIDE_CURSORS"]
+    # Tests: the replica is the test database itself (no second test database on a read-only server).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_index}"] = _replica
+DATABASE_ROUTERS = ["portfolio_site.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, channel layer, broker, limiter ----------------------------------------------

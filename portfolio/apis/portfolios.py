@@ -24,6 +24,7 @@ from portfolio.apis.valuation import PortfolioValuationMixin
 from portfolio.idempotency import idempotent
 from portfolio.models import Portfolio
 from portfolio.serializers import PortfolioSerializer
+from portfolio_site.replica_reads import ReplicaReadsMixin
 
 PORTFOLIO_EXAMPLE = OpenApiExample(
     "portfolio",
@@ -65,7 +66,13 @@ PORTFOLIO_CHANGE_RESPONSES = {
     ),
 )
 @extend_schema(tags=["portfolios"])
-class PortfolioViewSet(PortfolioValuationMixin, PortfolioTransferMixin, viewsets.GenericViewSet):
+class PortfolioViewSet(
+    ReplicaReadsMixin, PortfolioValuationMixin, PortfolioTransferMixin, viewsets.GenericViewSet
+):
+    # The heavy read-only actions may read from a replica (portfolio_site/db_router.py).
+    replica_read_actions = frozenset(
+        {"performance", "overview", "closed_positions", "closed_positions_csv", "export"}
+    )
     serializer_class = PortfolioSerializer
     lookup_value_regex = r"\d+"
     filter_backends: list[Any] = []
