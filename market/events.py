@@ -288,7 +288,7 @@ def symbols_held_or_watched() -> list[str]:
     if transaction_model is not None:
         signed = Case(
             When(kind__in=("BUY", "STOCK_DIVIDEND", "RIGHTS_SUBSCRIPTION"), then="quantity"),
-            When(kind="SELL", then=-F("quantity")),
+            When(kind__in=("SELL", "SHARE_CONSOLIDATION"), then=-F("quantity")),
             default=Value(0),
             output_field=IntegerField(),
         )

@@ -2,11 +2,15 @@
 and the event's terms (no database writes; ``portfolio.services.entitlements`` books them).
 
 - ``Holdings.before(symbol, ex_date)``: the shares held at the close of the last trading day
-  before the ex-date (every BUY, SELL, STOCK_DIVIDEND and RIGHTS_SUBSCRIPTION with an earlier
-  trade date; under T+2 a buy the day before the ex-date is entitled, a sale on it keeps it).
+  before the ex-date (every BUY, SELL, STOCK_DIVIDEND, RIGHTS_SUBSCRIPTION and
+  SHARE_CONSOLIDATION with an earlier trade date; under T+2 a buy the day before the ex-date
+  is entitled, a sale on it keeps it).
 - ``entitlement_terms``: cash = shares x cash per share, tax withheld at the portfolio's dividend
   rate (half-up, whole VND); new shares and rights = floor(shares x new / old), fractions
-  cancelled; a split books the extra shares; a reverse split nothing.
+  cancelled; a split books the extra shares; a reverse split (old:new, e.g. 10:1) the shares it
+  takes away, as negative ``new_shares``: shares - floor(shares x new / old), the fraction
+  cancelled with the rest and the cost kept (``Kind.SHARE_CONSOLIDATION``). A holding too small
+  for one new share gets nothing booked (the issuer buys such holdings back in cash: a SELL).
 - ``entitlement_status``: pending from the ex-date until the payment / listing date, then due;
   rights pending before their window, due inside it, lapsed after it (unless exercised).
 """
@@ -21,13 +25,11 @@ from datetime import date
 from decimal import Decimal
 
 from market.models import CorporateEvent, CorporateEventKind, CorporateEventStatus
-from portfolio.ledger import Kind, LedgerEntry, derive_tax
+from portfolio.ledger import SHARE_SIGN, Kind, LedgerEntry, derive_tax
 from portfolio.models import Entitlement, EntitlementStatus
 
 ZERO = Decimal(0)
 ONE_VND = Decimal(1)
-#: How each kind moves the share count.
-SHARE_SIGN = {Kind.BUY: 1, Kind.STOCK_DIVIDEND: 1, Kind.RIGHTS_SUBSCRIPTION: 1, Kind.SELL: -1}
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,10 @@ def entitlement_terms(
         return Terms(shares_held, new_shares=extra) if extra > 0 else None
     if kind == CorporateEventKind.RIGHTS_ISSUE:
         return Terms(shares_held, rights=ratio_shares) if ratio_shares > 0 else None
-    return None  # a reverse split is not booked
+    if kind == CorporateEventKind.REVERSE_SPLIT:
+        taken = shares_held - ratio_shares
+        return Terms(shares_held, new_shares=-taken) if taken > 0 and ratio_shares > 0 else None
+    return None
 
 
 def entitlement_status(

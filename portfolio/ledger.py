@@ -10,6 +10,9 @@ Definitions follow docs/portfolio-maths.md (average cost is the Vietnamese broke
 - SELL q @ p, fee f, tax t: proceeds = q*p - f - t; realized += proceeds - avg_cost*q;
   cost -= avg_cost*q; quantity -= q; cash += proceeds.
 - STOCK_DIVIDEND q: quantity += q, cost unchanged.  DIVIDEND a, tax t: cash += a - t.
+- SHARE_CONSOLIDATION q (a reverse split, e.g. 10:1 books 900 of 1,000 shares): quantity -= q,
+  cost unchanged (average cost rises); it must leave at least one share. The fraction the
+  ratio leaves is cancelled with the rest (floor), its cost kept in the position.
 - RIGHTS_SUBSCRIPTION q @ p (an exercised right, paid at the subscription price): like a BUY
   without a brokerage fee: cost += q*p; quantity += q; cash -= q*p.
 - FEE a: cash -= a.  INTEREST a: cash += a.  DEPOSIT / WITHDRAWAL a: cash +/- a, net_flows +/- a.
@@ -21,11 +24,13 @@ Choices made here (the maths doc leaves them open):
   significant digits); selling the whole position removes exactly the whole cost.
 - FIFO: every BUY opens a lot (cost includes its fee); a STOCK_DIVIDEND's shares dilute the open
   lots in proportion, each lot's cost unchanged (`portfolio.ledger_books` has the rounding, and
-  the one zero-cost lot of a bonus received while nothing is held). SELL takes lots from the
-  front of the queue; a partly sold lot gives up cost pro rata.
+  the one zero-cost lot of a bonus received while nothing is held). A SHARE_CONSOLIDATION shrinks
+  the open lots in proportion, each lot's cost unchanged (``ledger_books``). SELL takes lots from
+  the front of the queue; a partly sold lot gives up cost pro rata.
 - Settlement (`enforce_settlement`): a SELL dated d may sell only shares whose entry has
   settle_date <= d (bonus shares use the STOCK_DIVIDEND entry's settle_date). The check counts
-  shares, not lots, so under FIFO the lot taken first may hold later-settling bonus shares.
+  shares, not lots, so under FIFO the lot taken first may hold later-settling bonus shares. A
+  SHARE_CONSOLIDATION takes settled shares first, then unsettled ones (earliest settlement first).
 - Each SELL's realized P&L (`Position.sales`) and each position held from zero back to zero
   (`Position.closed`) are kept exact, so they add up to the realized total.
 - Cash (`track_cash`): no entry may take total cash below zero. Total cash includes sale proceeds
@@ -68,6 +73,7 @@ class Kind(StrEnum):
     FEE = "FEE"
     INTEREST = "INTEREST"
     RIGHTS_SUBSCRIPTION = "RIGHTS_SUBSCRIPTION"
+    SHARE_CONSOLIDATION = "SHARE_CONSOLIDATION"
 
     @classmethod
     def _missing_(cls, value: object) -> Kind | None:
@@ -80,9 +86,24 @@ class Kind(StrEnum):
 TRADE_KINDS = frozenset({Kind.BUY, Kind.SELL})
 #: Kinds with a price per share: the trades and an exercised right (paid at its subscription price).
 PRICED_KINDS = frozenset({Kind.BUY, Kind.SELL, Kind.RIGHTS_SUBSCRIPTION})
-SHARE_KINDS = frozenset({Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND, Kind.RIGHTS_SUBSCRIPTION})
+#: How each kind moves the share count (its quantity is always positive).
+SHARE_SIGN: dict[Kind, int] = {
+    Kind.BUY: 1,
+    Kind.STOCK_DIVIDEND: 1,
+    Kind.RIGHTS_SUBSCRIPTION: 1,
+    Kind.SELL: -1,
+    Kind.SHARE_CONSOLIDATION: -1,
+}
+SHARE_KINDS = frozenset(SHARE_SIGN)
 SYMBOL_KINDS = frozenset(
-    {Kind.BUY, Kind.SELL, Kind.DIVIDEND, Kind.STOCK_DIVIDEND, Kind.RIGHTS_SUBSCRIPTION}
+    {
+        Kind.BUY,
+        Kind.SELL,
+        Kind.DIVIDEND,
+        Kind.STOCK_DIVIDEND,
+        Kind.RIGHTS_SUBSCRIPTION,
+        Kind.SHARE_CONSOLIDATION,
+    }
 )
 AMOUNT_KINDS = frozenset({Kind.DEPOSIT, Kind.WITHDRAWAL, Kind.DIVIDEND, Kind.FEE, Kind.INTEREST})
 
@@ -376,6 +397,24 @@ def _apply_sell(run: _Run, entry: LedgerEntry, quantity: int) -> None:
     run.taxes += entry.tax
 
 
+def _apply_share_consolidation(run: _Run, entry: LedgerEntry, quantity: int) -> None:
+    # A reverse split: fewer shares, the same cost; at least one share must remain.
+    book = run.books.get(entry.symbol)
+    held = book.quantity if book is not None else 0
+    if book is None or quantity >= held:
+        raise LedgerError(
+            entry=entry,
+            code=LedgerErrorCode.OVERSELL,
+            detail=(
+                f"a consolidation cannot take {quantity:,} shares away; only {held:,} held on "
+                "that date, and at least one must remain"
+            ),
+            available=max(held - 1, 0),
+            requested=quantity,
+        )
+    book.consolidate(quantity=quantity, trade_date=entry.trade_date)
+
+
 def _apply_dividend(run: _Run, entry: LedgerEntry, quantity: int) -> None:
     net = entry.amount - entry.tax
     run.move_cash(entry, net)
@@ -420,6 +459,7 @@ _HANDLERS: dict[Kind, Callable[[_Run, LedgerEntry, int], None]] = {
     Kind.FEE: _apply_fee,
     Kind.INTEREST: _apply_interest,
     Kind.RIGHTS_SUBSCRIPTION: _apply_rights_subscription,
+    Kind.SHARE_CONSOLIDATION: _apply_share_consolidation,
 }
 
 

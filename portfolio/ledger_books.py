@@ -10,6 +10,10 @@ and cost here; the frozen results (`Position`, `Lot`, `Sale`, `ClosedPosition`) 
   floor(bonus x lot quantity / shares held), each lot's cost unchanged; the shares left over go one
   at a time to the oldest lots. With nothing held there is nothing to dilute, and the shares form
   one zero-cost lot (the same zero basis average cost gives them).
+- A SHARE_CONSOLIDATION (reverse split) takes shares away, each lot's cost unchanged: each lot
+  loses floor(removed x lot quantity / shares held), the shares left over one at a time from the
+  largest lots (the oldest first on a tie). A lot left with no share (only when every lot held
+  one) passes its cost to the next open lot (the last one's to the one before).
 - Settlement counts shares, not lots: bonus shares are pending until the STOCK_DIVIDEND's
   settle_date whichever lots they joined, and a lot keeps its own settle_date.
 - A sale (`Sale`) records its proceeds (gross - fee - tax), the cost it removed (average cost x
@@ -306,6 +310,45 @@ class SymbolBook:
             left -= share
         for lot in islice(self.lots, left):  # fewer left over than there are lots
             lot.quantity += 1
+
+    # --- shares consolidated -------------------------------------------------------------------
+
+    def consolidate(self, *, quantity: int, trade_date: date) -> None:
+        """A reverse split takes ``quantity`` shares away (fewer than held; the caller checked):
+        cost unchanged; settled shares go first, then pending ones (earliest settlement first);
+        under FIFO the lots shrink in proportion."""
+        self.settle_until(trade_date)
+        settled = self.settled_quantity()
+        if quantity > settled:
+            self.consume_pending(quantity - settled)
+        if self.fifo:
+            self._shrink(quantity)
+        self.quantity -= quantity
+
+    def _shrink(self, removed: int) -> None:
+        held = self.quantity  # under FIFO the lots hold exactly the position's shares
+        left = removed
+        for lot in self.lots:
+            share = removed * lot.quantity // held
+            lot.quantity -= share
+            left -= share
+        # Fewer left over than there are lots; sorted() is stable: the oldest first on a tie.
+        largest = sorted(self.lots, key=lambda lot: -lot.quantity)
+        for lot in largest[:left]:
+            lot.quantity -= 1
+        if all(lot.quantity for lot in self.lots):
+            return
+        kept: deque[_OpenLot] = deque()
+        carry = ZERO
+        for lot in self.lots:
+            if lot.quantity == 0:
+                carry += lot.cost
+                continue
+            lot.cost += carry
+            carry = ZERO
+            kept.append(lot)
+        kept[-1].cost += carry
+        self.lots = kept
 
     def dividend(self, *, net: Decimal, tax: Decimal) -> None:
         self.dividends += net

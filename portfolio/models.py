@@ -32,6 +32,7 @@ class TransactionKind(models.TextChoices):
     FEE = Kind.FEE.value, "Fee"
     INTEREST = Kind.INTEREST.value, "Interest"
     RIGHTS_SUBSCRIPTION = Kind.RIGHTS_SUBSCRIPTION.value, "Rights subscription (exercised right)"
+    SHARE_CONSOLIDATION = Kind.SHARE_CONSOLIDATION.value, "Reverse split (share consolidation)"
 
 
 def rate_field(default: str, help_text: str) -> models.DecimalField:
@@ -154,7 +155,16 @@ class Transaction(models.Model):
                 name="transaction_amount_positive",
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=["BUY", "SELL", "DIVIDEND", "STOCK_DIVIDEND"])
+                condition=~Q(
+                    kind__in=[
+                        "BUY",
+                        "SELL",
+                        "DIVIDEND",
+                        "STOCK_DIVIDEND",
+                        "RIGHTS_SUBSCRIPTION",
+                        "SHARE_CONSOLIDATION",
+                    ]
+                )
                 | Q(instrument__isnull=False),
                 name="transaction_symbol_required",
             ),
@@ -204,8 +214,9 @@ class Entitlement(models.Model):
     Computed from the shares held at the close of the last trading day before the ex-date:
     ``cash_gross = shares_held x cash per share`` (tax withheld at the portfolio's dividend rate,
     5 % by default), ``new_shares = floor(shares_held x new / old)`` (a split: the extra shares),
-    ``rights = floor(shares_held x new / old)`` at ``subscription_price``. Recomputed when the event
-    or the ledger before the ex-date changes; applying writes the ledger rows it implies, linked
+    ``rights = floor(shares_held x new / old)`` at ``subscription_price``; a reverse split's
+    ``new_shares`` is negative: the shares it takes away (``shares_held - floor(shares_held x new /
+    old)``). Recomputed when the event or the ledger before the ex-date changes; applying writes the ledger rows it implies, linked
     here, exactly once (``Transaction.entitlement`` is unique per kind).
     """
 
@@ -236,7 +247,9 @@ class Entitlement(models.Model):
                 fields=["portfolio", "event"], name="entitlement_unique_portfolio_event"
             ),
             models.CheckConstraint(
-                condition=Q(shares_held__gt=0, new_shares__gte=0, rights__gte=0)
+                # new_shares < 0: the shares a reverse split takes away (one must remain).
+                condition=Q(shares_held__gt=0, rights__gte=0)
+                & Q(new_shares__gt=-models.F("shares_held"))
                 & Q(exercised__gte=0, exercised__lte=models.F("rights")),
                 name="entitlement_counts_valid",
             ),

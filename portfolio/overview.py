@@ -5,13 +5,15 @@ Built from each portfolio's own figures, so the overview can never disagree with
 - each portfolio is valued by ``selectors.portfolio_valuation`` (its folded ledger, cached per
   portfolio version and invalidated exactly like the single-portfolio summary, x the latest
   quotes); a total is the sum of the portfolios' rounded summary figures, to the đồng. ``cash`` sums
-  the portfolios that track cash (null when none does). ``day_change_pct`` divides the summed day
+  the portfolios that track cash (null when none does); ``receivables`` their pending
+  entitlements (in ``total_value``, as in each summary). ``day_change_pct`` divides the summed day
   change by the summed exact day bases (what each portfolio's own percentage divides by).
 - a portfolio whose stored ledger no longer folds (409 ``ledger_inconsistent`` on its summary) is
   listed with its ``error`` and left out of every total.
 - ``share`` is a portfolio's total value in percent of the summed total value.
 - allocation: the holdings' rounded market values summed per symbol across portfolios, largest
-  first, then one cash slice (the summed cash, when positive); weights are percent of the summed
+  first, then one cash slice (the summed cash, when positive) and one of the pending entitlements
+  (when positive); weights are percent of the summed
   total value.
 - performance: each portfolio's cached performance series over the range (no benchmark: the
   client asks a portfolio's own performance for that), summed per trading date. A portfolio whose
@@ -33,7 +35,15 @@ from django.utils import timezone
 from portfolio import selectors
 from portfolio.models import Portfolio
 from portfolio.returns import max_drawdown, twr
-from portfolio.valuation import CASH_KEY, Summary, Valuation, iso_utc, money, percent
+from portfolio.valuation import (
+    CASH_KEY,
+    RECEIVABLES_KEY,
+    Summary,
+    Valuation,
+    iso_utc,
+    money,
+    percent,
+)
 from portfolio_site.errors import Conflict
 
 ZERO = Decimal(0)
@@ -78,7 +88,9 @@ def _day_base(valuation: Valuation) -> Decimal:
     lines = [*valuation.holdings, *valuation.summary.day_closed]
     return sum(
         (
-            line.day_base_quantity * line.reference_price + line.day_bought_value
+            line.day_base_quantity * line.reference_price
+            + (line.day_pending_base or ZERO)
+            + line.day_bought_value
             for line in lines
             if line.day_change is not None
             and line.reference_price is not None
@@ -117,6 +129,7 @@ def portfolios_overview(*, user: Any, range_code: str = "1Y") -> Overview:
     }
     cash = [s.cash for s in summaries if s.cash is not None]
     totals["cash"] = sum(cash, ZERO) if cash else None
+    totals["receivables"] = sum((s.receivables.total for s in summaries), ZERO)
     totals["day_change_pct"] = percent(
         totals["day_change"], sum((_day_base(v) for _, v in valuations), ZERO)
     )
@@ -144,6 +157,15 @@ def portfolios_overview(*, user: Any, range_code: str = "1Y") -> Overview:
                 "label": "Cash",
                 "market_value": totals["cash"],
                 "weight": percent(totals["cash"], total_value),
+            }
+        )
+    if totals["receivables"] > 0:
+        allocation.append(
+            {
+                "key": RECEIVABLES_KEY,
+                "label": "Pending entitlements",
+                "market_value": totals["receivables"],
+                "weight": percent(totals["receivables"], total_value),
             }
         )
     newest = max((s.as_of for s in summaries), default=None)

@@ -67,6 +67,7 @@ _BUY, _SELL, _STOCK_DIVIDEND = (_KIND_CODE[k] for k in (Kind.BUY, Kind.SELL, Kin
 _DEPOSIT, _WITHDRAWAL = _KIND_CODE[Kind.DEPOSIT], _KIND_CODE[Kind.WITHDRAWAL]
 _DIVIDEND, _FEE, _INTEREST = (_KIND_CODE[k] for k in (Kind.DIVIDEND, Kind.FEE, Kind.INTEREST))
 _RIGHTS = _KIND_CODE[Kind.RIGHTS_SUBSCRIPTION]
+_CONSOLIDATION = _KIND_CODE[Kind.SHARE_CONSOLIDATION]
 
 
 def _as_days(values: Iterable[date] | DateArray) -> DateArray:
@@ -197,7 +198,7 @@ class EntryColumns:
             [
                 (self.kinds == _BUY) | (self.kinds == _RIGHTS),
                 self.kinds == _STOCK_DIVIDEND,
-                self.kinds == _SELL,
+                (self.kinds == _SELL) | (self.kinds == _CONSOLIDATION),
             ],
             [1.0, 1.0, -1.0],
         )

@@ -25,7 +25,7 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from portfolio.ledger import Kind, LedgerEntry, cash_effect, trade_order
+from portfolio.ledger import SHARE_SIGN, Kind, LedgerEntry, cash_effect, trade_order
 from portfolio_site.numbers import PERCENT_PLACES, half_up
 
 TRADING_DAYS_PER_YEAR = 250
@@ -320,8 +320,6 @@ def linked_modified_dietz(
     still open is weighted up to `end` (or its last day when it holds nothing) and valued by the
     caller. One pass in trade order (the ledger snapshot runs it on every ledger change).
     """
-    buy, sell, bonus = Kind.BUY, Kind.SELL, Kind.STOCK_DIVIDEND
-    rights = Kind.RIGHTS_SUBSCRIPTION
     growth, counted = ONE, False
     shares = 0
     cash = ZERO
@@ -333,13 +331,7 @@ def linked_modified_dietz(
     held = False
     for entry in sorted(entries, key=trade_order):
         kind, day = entry.kind, entry.trade_date
-        delta = (
-            entry.quantity
-            if kind is buy or kind is bonus or kind is rights
-            else -entry.quantity
-            if kind is sell
-            else 0
-        )
+        delta = SHARE_SIGN.get(kind, 0) * entry.quantity
         if opened and shares == 0 and delta > 0:
             net, base = _dietz(start_value, first, last, flows)
             if base > 0:

@@ -54,6 +54,7 @@ from portfolio.valuation import (
     DayFlows,
     Holding,
     InstrumentInfo,
+    PendingEntitlement,
     PricePoint,
     Summary,
     Valuation,
@@ -220,14 +221,57 @@ def instrument_infos(*, symbols: Iterable[str]) -> dict[str, InstrumentInfo]:
 
 
 def portfolio_valuation(*, portfolio: Portfolio) -> Valuation:
-    """Holdings and summary valued at the latest stored prices."""
+    """Holdings and summary valued at the latest stored prices, pending entitlements included."""
     snapshot = ledger_snapshot(portfolio=portfolio)
-    symbols = valued_symbols(snapshot)
+    pending = pending_entitlements(portfolio=portfolio)
+    symbols = valued_symbols(snapshot, pending)
     return valuation_compute(
         snapshot=snapshot,
         prices=latest_prices(symbols=symbols),
         instruments=instrument_infos(symbols=symbols),
+        pending=pending,
     )
+
+
+#: How far back an ex-date's close before it is looked up (its day change needs it on the day).
+PENDING_CLOSE_DAYS = 10
+
+
+def pending_entitlements(
+    *, portfolio: Portfolio, today: date | None = None
+) -> list[PendingEntitlement]:
+    """The receivables of the performance series (``entitlement_receivables``) open today: gone
+    ex on or before today and not booked by today. Each recent one (ex-date within
+    ``PENDING_CLOSE_DAYS``) carries the as-traded close before its ex-date (one query)."""
+    from market.selectors import daily_closes
+
+    today = today or market_today()
+    open_now = [
+        r
+        for r in entitlement_receivables(portfolio=portfolio, today=today)
+        if r.start <= today and (r.end is None or r.end > today)
+    ]
+    since = today - timedelta(days=PENDING_CLOSE_DAYS)
+    recent = [r for r in open_now if r.start >= since]
+    closes: list[tuple[str, date, Decimal]] = []
+    if recent:
+        first = min(r.start for r in recent) - timedelta(days=CLOSE_LOOKBACK_DAYS)
+        closes = daily_closes(symbols={r.symbol for r in recent}, start=first, end=today)
+
+    def close_before(symbol: str, ex_date: date) -> Decimal | None:
+        before = [(day, close) for s, day, close in closes if s == symbol and day < ex_date]
+        return max(before)[1] if before else None
+
+    return [
+        PendingEntitlement(
+            symbol=r.symbol,
+            ex_date=r.start,
+            shares=r.shares,
+            cash=r.cash,
+            close_before=close_before(r.symbol, r.start) if r.start >= since else None,
+        )
+        for r in open_now
+    ]
 
 
 def portfolio_holdings(*, portfolio: Portfolio) -> tuple[list[Holding], str]:

@@ -195,12 +195,14 @@ class TransactionInputSerializer(StrictSerializer):
         required=False,
         allow_blank=True,
         allow_null=True,
-        help_text="Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND.",
+        help_text="Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND, RIGHTS_SUBSCRIPTION,"
+        " SHARE_CONSOLIDATION.",
     )
     quantity = QuantityField(
         required=False,
         allow_null=True,
-        help_text="Whole shares (BUY, SELL, STOCK_DIVIDEND), at most 10^11.",
+        help_text="Whole shares (BUY, SELL, STOCK_DIVIDEND, RIGHTS_SUBSCRIPTION; for a"
+        " SHARE_CONSOLIDATION, a reverse split, the shares it takes away), at most 10^11.",
     )
     price = _money_input("VND per share (BUY, SELL), at most 10^9; quantity x price at most 10^16.")
     amount = _money_input("Gross cash amount in VND (cash kinds and DIVIDEND), at most 10^16.")
@@ -271,9 +273,9 @@ class TransactionPreviewSerializer(serializers.Serializer):
 
 
 DAY_CHANGE_HELP = (
-    "Today's P&L on trading_day (the Vietnam trading day of the quote): quantity x last price"
-    " + day_sold_value - day_base_quantity x reference_price - day_bought_value; null without a"
-    " quote's reference."
+    "Today's P&L on trading_day (the Vietnam trading day of the quote): (quantity +"
+    " pending_shares) x last price + pending_cash + day_sold_value - day_base_quantity x"
+    " reference_price - day_pending_base - day_bought_value; null without a quote's reference."
 )
 
 
@@ -289,7 +291,8 @@ class DayChangeFieldsSerializer(serializers.Serializer):
     day_base_quantity = QuantityOutputField(
         read_only=True,
         allow_null=True,
-        help_text="Shares held at the close before trading_day, plus bonus shares booked since.",
+        help_text="Shares held at the close before trading_day, plus bonus shares booked since"
+        " and the pending entitlements' shares gone ex before trading_day.",
     )
     day_bought_value = _vnd(
         "Gross value (quantity x price) of the BUYs dated on or after trading_day.", allow_null=True
@@ -298,8 +301,16 @@ class DayChangeFieldsSerializer(serializers.Serializer):
         "Gross value (quantity x price) of the SELLs dated on or after trading_day.",
         allow_null=True,
     )
+    day_pending_base = _vnd(
+        "The pending entitlements' part of the day's base: the cash of those gone ex before"
+        " trading_day and, on an ex-date, the shares held x (the as-traded close before it -"
+        " reference_price), the exchange's reference being adjusted for the event. 0 without any.",
+        allow_null=True,
+    )
     day_change = _vnd(DAY_CHANGE_HELP, allow_null=True)
-    day_change_pct = _pct("day_change / (day_base_quantity x reference_price + day_bought_value).")
+    day_change_pct = _pct(
+        "day_change / (day_base_quantity x reference_price + day_pending_base + day_bought_value)."
+    )
 
 
 class HoldingSerializer(DayChangeFieldsSerializer):
@@ -326,6 +337,16 @@ class HoldingSerializer(DayChangeFieldsSerializer):
         "market_value / the summary's total_value (cash included when tracked): the by-symbol"
         " allocation's weight."
     )
+    pending_shares = QuantityOutputField(
+        read_only=True,
+        help_text="Shares of pending entitlements (gone ex, not booked yet): new shares of a"
+        " stock dividend, bonus issue or split; negative for those a reverse split takes away."
+        " Not in quantity nor market_value; in the summary's receivables.",
+    )
+    pending_cash = _vnd(
+        "Pending cash dividends of the symbol (gone ex, not booked yet), net of the tax withheld."
+        " In the summary's receivables."
+    )
 
 
 class ClosedDayLineSerializer(DayChangeFieldsSerializer):
@@ -342,12 +363,28 @@ class HoldingsSerializer(serializers.Serializer):
     results = HoldingSerializer(many=True, read_only=True)
 
 
+class ReceivablesSerializer(serializers.Serializer):
+    """What the pending entitlements ("quyền chờ về") add to the value."""
+
+    cash = _vnd("Pending cash dividends, net of the tax withheld.")
+    shares_value = _vnd("Pending new shares at their symbol's price (negative: a reverse split).")
+    total = _vnd("cash + shares_value: counted in total_value.")
+
+
 class PortfolioSummarySerializer(serializers.Serializer):
     cash = _vnd(allow_null=True)
     settled_cash = _vnd(allow_null=True)
     cost_basis = _vnd()
     market_value = _vnd()
-    total_value = _vnd()
+    total_value = _vnd(
+        "market_value + cash (when tracked) + receivables.total: what the performance series"
+        " values the portfolio at."
+    )
+    receivables = ReceivablesSerializer(
+        read_only=True,
+        help_text="Pending entitlements: from the ex-date until the ledger row lands, a cash"
+        " dividend (net) and new shares count in the value (README 'Valuation across events').",
+    )
     net_flows = _vnd()
     realized_pnl = _vnd()
     unrealized_pnl = _vnd()
@@ -355,7 +392,7 @@ class PortfolioSummarySerializer(serializers.Serializer):
     interest = _vnd()
     fees = _vnd()
     taxes = _vnd()
-    total_return = _vnd()
+    total_return = _vnd("realized + unrealized + dividends + interest - FEE rows + receivables.")
     total_return_pct = _pct(
         "Return since the first transaction, in percent: Modified Dietz, linked wherever no "
         "shares were held. Each sub-period's R = (V_end - V_0 - sum F) / (V_0 + sum w F), with "
@@ -366,7 +403,8 @@ class PortfolioSummarySerializer(serializers.Serializer):
         "Today's P&L: the sum of the holdings' and day_closed's day_change (each rounded)."
     )
     day_change_pct = _pct(
-        "day_change / the sum of (day_base_quantity x reference_price + day_bought_value)."
+        "day_change / the sum of (day_base_quantity x reference_price + day_pending_base +"
+        " day_bought_value)."
     )
     holdings_count = serializers.IntegerField(read_only=True)
     transactions_count = serializers.IntegerField(read_only=True)
@@ -580,6 +618,7 @@ class OverviewTotalsSerializer(serializers.Serializer):
     cost_basis = _vnd()
     market_value = _vnd()
     total_value = _vnd()
+    receivables = _vnd("The sum of the portfolios' receivables.total (in total_value).")
     net_flows = _vnd()
     realized_pnl = _vnd()
     unrealized_pnl = _vnd()

@@ -10,6 +10,11 @@ whole VND once, by ``money``, and a total is the sum of its rounded lines, so th
 add up to the summary (cost, market value, unrealized, realized, day change). ``money`` never gives -0. Percentages (``percent``) have two decimals,
 half-up, from the exact figures; a weight divides a line's rounded value by the rounded total value.
 
+Receivables (README "Valuation across events"): from the ex-date until its ledger row lands, a
+pending cash dividend (net) and pending new shares (at the symbol's price) count in
+``total_value`` and ``total_return``, like the performance series' value; the summary's
+``receivables`` says how much, each holding's ``pending_shares`` / ``pending_cash`` of what.
+
 Today's P&L (the brokers' "lãi/lỗ trong ngày"), per symbol, "today" being the Vietnam trading day
 ``D`` of the symbol's quote::
 
@@ -18,10 +23,13 @@ Today's P&L (the brokers' "lãi/lỗ trong ngày"), per symbol, "today" being th
 where ``bought_D`` / ``sold_D`` are the gross values (q x p) of the BUYs / SELLs dated on or after
 ``D`` and ``base_quantity = quantity_now - bought shares + sold shares`` is the quantity held at the
 close before ``D`` plus the bonus shares (STOCK_DIVIDEND) booked since: bonus shares are not bought
-at a price; they move from the reference price, which the exchange adjusts for them. The
-portfolio's day change is the sum of the rounded lines, its percentage divides by
-``sum(base_quantity * reference + bought_D)``. A symbol sold out on ``D`` is no holding any more but
-still has a line (``Summary.day_closed``). Without a quote's reference (valued at a daily close or
+at a price; they move from the reference price, which the exchange adjusts for them. With
+pending entitlements (``day_line``) their shares join ``quantity_now`` and their cash the value,
+and those gone ex before ``D`` join the base (``pending_base``), so the ex-date's drop is offset
+by the receivable: day change = value change less flows. The portfolio's day change is the sum
+of the rounded lines, its percentage divides by
+``sum(base_quantity * reference + pending_base + bought_D)``. A symbol sold out on ``D`` is no
+holding any more but still has a line (``Summary.day_closed``). Without a quote's reference (valued at a daily close or
 at cost) a line has no day change, nor when the quote is older than the symbol's last
 ``DAY_FLOW_DAYS`` trade dates (the folded ledger keeps only those).
 """
@@ -46,6 +54,7 @@ if TYPE_CHECKING:
 ZERO = Decimal(0)
 ALLOCATION_KEYS = ("symbol", "industry", "exchange", "type")
 CASH_KEY = "CASH"
+RECEIVABLES_KEY = "RECEIVABLES"
 UNCLASSIFIED = "Unclassified"
 # Trade days kept per symbol for today's P&L (a quote older than all of them has no day change).
 DAY_FLOW_DAYS = 8
@@ -143,6 +152,32 @@ UNKNOWN_INSTRUMENT = InstrumentInfo("", "", "", "")
 
 
 @dataclass(frozen=True, slots=True)
+class PendingEntitlement:
+    """A corporate-action receivable open today (``selectors.pending_entitlements``): from the
+    ex-date until its ledger row lands, ``cash`` (net of the tax withheld) and ``shares`` (new
+    shares; negative for the shares a reverse split takes away) count in the value, the shares at
+    the symbol's price. ``close_before``: the as-traded close of the last trading day before the
+    ex-date (None when unknown), what the ex-date's day change is measured from."""
+
+    symbol: str
+    ex_date: date
+    shares: int = 0
+    cash: Decimal = ZERO
+    close_before: Decimal | None = None
+
+
+def pending_in_force(
+    pending: Iterable[PendingEntitlement], price: PricePoint | None
+) -> list[PendingEntitlement]:
+    """The receivables a symbol's valuation counts: those gone ex by the trading day of its
+    price (all of them without a price), so a price from before the ex-date never meets them."""
+    if price is None:
+        return list(pending)
+    day = market_date(price.as_of)
+    return [p for p in pending if p.ex_date <= day]
+
+
+@dataclass(frozen=True, slots=True)
 class DayLine:
     """One symbol's part of today's P&L (exact; rounded where it is shown)."""
 
@@ -152,16 +187,33 @@ class DayLine:
     bought_value: Decimal
     sold_value: Decimal
     change: Decimal
+    pending_base: Decimal = ZERO
 
     @property
     def base_value(self) -> Decimal:
-        """What the day's change is measured against: base shares at the reference, plus buys."""
-        return self.base_quantity * self.reference + self.bought_value
+        """What the day's change is measured against: base shares at the reference, the pending
+        entitlements' part of the base, plus buys."""
+        return self.base_quantity * self.reference + self.pending_base + self.bought_value
 
 
-def day_line(*, quantity: int, flows: DayFlows | None, price: PricePoint | None) -> DayLine | None:
+def day_line(
+    *,
+    quantity: int,
+    flows: DayFlows | None,
+    price: PricePoint | None,
+    pending: Iterable[PendingEntitlement] = (),
+) -> DayLine | None:
     """The symbol's day change on its quote's trading day; None without a quote's reference, or
-    when the quote is older than the trade days kept."""
+    when the quote is older than the trade days kept.
+
+    ``pending`` (the symbol's receivables counted now): their shares join the quantity and their
+    cash the value; one gone ex before the trading day is in the base too (its shares in
+    ``base_quantity`` at the reference, its cash in ``pending_base``), one going ex on it is not,
+    so the ex-date's price drop is offset by what the holder receives. On that day the base
+    shares are measured from the as-traded close before the ex-date (``close_before``), not from
+    the exchange's reference, which is adjusted for the event: ``pending_base`` carries
+    ``base shares x (close_before - reference)``.
+    """
     if price is None or price.reference is None:
         return None
     day = market_date(price.as_of)
@@ -173,22 +225,40 @@ def day_line(*, quantity: int, flows: DayFlows | None, price: PricePoint | None)
     sold_quantity = sum(f.sold_quantity for f in since)
     bought = sum((f.bought_value for f in since), ZERO)
     sold = sum((f.sold_value for f in since), ZERO)
-    base_quantity = quantity - bought_quantity + sold_quantity
-    change = quantity * price.price + sold - base_quantity * price.reference - bought
-    return DayLine(day, price.reference, base_quantity, bought, sold, change)
+    held_before = quantity - bought_quantity + sold_quantity
+    counted = [p for p in pending if p.ex_date <= day]
+    earlier = [p for p in counted if p.ex_date < day]
+    base_quantity = held_before + sum(p.shares for p in earlier)
+    pending_base = sum((p.cash for p in earlier), ZERO)
+    going_ex = [p.close_before for p in counted if p.ex_date == day and p.close_before is not None]
+    if going_ex:
+        pending_base += held_before * (going_ex[0] - price.reference)
+    pending_shares = sum(p.shares for p in counted)
+    pending_cash = sum((p.cash for p in counted), ZERO)
+    change = (
+        (quantity + pending_shares) * price.price
+        + pending_cash
+        + sold
+        - base_quantity * price.reference
+        - pending_base
+        - bought
+    )
+    return DayLine(day, price.reference, base_quantity, bought, sold, change, pending_base)
 
 
 @dataclass(frozen=True, kw_only=True)
 class DayFields:
     """The day-change figures a holding or a closed line shows, and what the client needs to move
-    them with ticks: ``day_change = quantity * last + day_sold_value - day_base_quantity *
-    reference_price - day_bought_value``."""
+    them with ticks: ``day_change = (quantity + pending_shares) * last + pending_cash +
+    day_sold_value - day_base_quantity * reference_price - day_pending_base - day_bought_value``
+    (the pending parts are a holding's; zero on a closed line)."""
 
     trading_day: str | None = None
     reference_price: Decimal | None = None
     day_base_quantity: int | None = None
     day_bought_value: Decimal | None = None
     day_sold_value: Decimal | None = None
+    day_pending_base: Decimal | None = None
     day_change: Decimal | None = None
     day_change_pct: Decimal | None = None
 
@@ -202,6 +272,7 @@ class DayFields:
             day_base_quantity=line.base_quantity,
             day_bought_value=line.bought_value,
             day_sold_value=line.sold_value,
+            day_pending_base=line.pending_base,
             day_change=money(line.change),
             day_change_pct=percent(line.change, line.base_value),
         )
@@ -226,6 +297,8 @@ class Holding(DayFields):
     unrealized_pnl_pct: Decimal | None
     realized_pnl: Decimal
     weight: Decimal | None
+    pending_shares: int = 0
+    pending_cash: Decimal = ZERO
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -236,6 +309,16 @@ class ClosedDayLine(DayFields):
     name: str
     last_price: Decimal
     price_as_of: str
+
+
+@dataclass(frozen=True)
+class Receivables:
+    """The pending entitlements counted in ``total_value``: net cash, new shares at their price
+    (each symbol's rounded once), and their sum."""
+
+    cash: Decimal = ZERO
+    shares_value: Decimal = ZERO
+    total: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -261,6 +344,7 @@ class Summary:
     cash_tracked: bool
     as_of: str
     day_closed: list[ClosedDayLine] = field(default_factory=list)
+    receivables: Receivables = field(default_factory=Receivables)
 
 
 @dataclass(frozen=True)
@@ -269,10 +353,34 @@ class Valuation:
     summary: Summary
 
 
-def valued_symbols(snapshot: LedgerSnapshot) -> list[str]:
-    """Symbols a valuation needs prices for: the open positions and those traded lately (a symbol
-    sold out today still has a day change)."""
-    return sorted(set(snapshot.state.open_positions) | set(snapshot.day_flows))
+def valued_symbols(
+    snapshot: LedgerSnapshot, pending: Iterable[PendingEntitlement] = ()
+) -> list[str]:
+    """Symbols a valuation needs prices for: the open positions, those traded lately (a symbol
+    sold out today still has a day change) and those with pending entitlements."""
+    return sorted(
+        set(snapshot.state.open_positions) | set(snapshot.day_flows) | {p.symbol for p in pending}
+    )
+
+
+def _receivables(
+    pending: Mapping[str, list[PendingEntitlement]], prices: Mapping[str, PricePoint]
+) -> tuple[Receivables, dict[str, tuple[int, Decimal]]]:
+    """The receivables counted now, and each symbol's (pending shares, pending cash)."""
+    cash_total = shares_total = ZERO
+    per_symbol: dict[str, tuple[int, Decimal]] = {}
+    for symbol in sorted(pending):
+        live = prices.get(symbol)
+        counted = pending_in_force(pending[symbol], live)
+        if not counted:
+            continue
+        shares = sum(p.shares for p in counted)
+        cash = money(sum((p.cash for p in counted), ZERO))
+        per_symbol[symbol] = (shares, cash)
+        cash_total += cash
+        # Without any price the shares count at nothing (a holding falls back to its cost).
+        shares_total += money(shares * live.price) if live is not None else ZERO
+    return Receivables(cash_total, shares_total, cash_total + shares_total), per_symbol
 
 
 def valuation_compute(
@@ -280,14 +388,21 @@ def valuation_compute(
     snapshot: LedgerSnapshot,
     prices: Mapping[str, PricePoint],
     instruments: Mapping[str, InstrumentInfo],
+    pending: Iterable[PendingEntitlement] = (),
 ) -> Valuation:
     """Holdings and summary of a folded ledger at the given prices (pure: no database).
 
     A holding without a price is valued at its cost. Each line is rounded once (``money``) and the
-    summary's totals are the sums of the rounded lines.
+    summary's totals are the sums of the rounded lines. ``pending``: the corporate-action
+    receivables open today (README "Valuation across events"): in ``total_value`` and
+    ``total_return``, in each holding's ``pending_shares`` / ``pending_cash`` and its day change.
     """
     state = snapshot.state
     positions = state.open_positions
+    by_symbol: dict[str, list[PendingEntitlement]] = defaultdict(list)
+    for item in pending:
+        by_symbol[item.symbol].append(item)
+    receivables, pending_lines = _receivables(by_symbol, prices)
     lines: list[tuple[str, Any, PricePoint | None, Decimal, DayLine | None]] = []
     newest: datetime | None = None
     for symbol in sorted(positions):
@@ -295,7 +410,10 @@ def valuation_compute(
         live = prices.get(symbol)
         value = money(live.price * position.quantity if live else position.cost)
         line = day_line(
-            quantity=position.quantity, flows=snapshot.day_flows.get(symbol), price=live
+            quantity=position.quantity,
+            flows=snapshot.day_flows.get(symbol),
+            price=live,
+            pending=by_symbol.get(symbol, ()),
         )
         if live is not None and (newest is None or live.as_of > newest):
             newest = live.as_of
@@ -322,11 +440,12 @@ def valuation_compute(
 
     cash = money(state.cash) if state.cash_tracked else None
     market_value = sum((value for *_, value, _ in lines), ZERO)
-    total_value = market_value + (cash or ZERO)
+    total_value = market_value + (cash or ZERO) + receivables.total
     holdings = []
     for symbol, position, live, value, line in lines:
         info = instruments.get(symbol, UNKNOWN_INSTRUMENT)
         cost = money(position.cost)
+        pending_shares, pending_cash = pending_lines.get(symbol, (0, ZERO))
         holdings.append(
             Holding(
                 symbol=symbol,
@@ -346,6 +465,8 @@ def valuation_compute(
                 unrealized_pnl_pct=percent(value - cost, position.cost),
                 realized_pnl=money(position.realized_vnd),
                 weight=percent(value, total_value),
+                pending_shares=pending_shares,
+                pending_cash=pending_cash,
                 **asdict(DayFields.of(line)),
             )
         )
@@ -363,6 +484,7 @@ def valuation_compute(
         + money(state.dividends)
         + money(state.interest)
         - money(state.fee_rows)
+        + receivables.total
     )
     summary = Summary(
         cash=cash,
@@ -386,6 +508,7 @@ def valuation_compute(
         cash_tracked=state.cash_tracked,
         as_of=iso_utc(newest or snapshot.computed_at),
         day_closed=closed,
+        receivables=receivables,
     )
     return Valuation(holdings=holdings, summary=summary)
 
@@ -404,8 +527,9 @@ class AllocationSlice:
 def allocation_slices(*, valuation: Valuation, by: str) -> list[AllocationSlice]:
     """The one allocation: the holdings' rounded market values grouped by ``by`` (symbol,
     industry, exchange or type), largest first, then cash as its own slice when it is tracked and
-    positive; each weight is the slice's percent of the summary's total value (cash included), so
-    the by-symbol slices carry exactly the holdings' ``weight``."""
+    positive, then the pending entitlements (``RECEIVABLES``) when positive; each weight is the
+    slice's percent of the summary's total value (cash and receivables included), so the
+    by-symbol slices carry exactly the holdings' ``weight``."""
     groups: dict[str, Decimal] = defaultdict(Decimal)
     labels: dict[str, str] = {}
     for holding in valuation.holdings:
@@ -420,4 +544,11 @@ def allocation_slices(*, valuation: Valuation, by: str) -> list[AllocationSlice]
     cash = valuation.summary.cash
     if cash is not None and cash > 0:
         slices.append(AllocationSlice(CASH_KEY, "Cash", cash, percent(cash, total)))
+    pending = valuation.summary.receivables.total
+    if pending > 0:
+        slices.append(
+            AllocationSlice(
+                RECEIVABLES_KEY, "Pending entitlements", pending, percent(pending, total)
+            )
+        )
     return slices

@@ -204,6 +204,7 @@ LABELS = (
     _("Pending (quyền chờ về)"),
     _("Rights exercised (shares subscribed)"),
     _("Rights subscription (exercised right)"),
+    _("Reverse split (share consolidation)"),
     _("Shares held at the close before the ex-date"),
     _("The corporate-action entitlement this row books (at most one row per kind)"),
     _("What the last correction of the event changed"),

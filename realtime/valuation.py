@@ -2,7 +2,8 @@
 
 A stream loads its ``LivePortfolio`` when it opens and whenever the ledger changes
 (``portfolio.changed``): the folded ledger from ``portfolio.selectors.ledger_snapshot`` (cached),
-instrument details, and the latest prices the way the REST valuation takes them (the stored quote,
+instrument details, the pending entitlements (receivables), and the latest prices the way the
+REST valuation takes them (the stored quote,
 else the last daily close, else the cost). Between reloads each tick only moves one price, so a
 revaluation is a few Decimal multiplications in memory: no database work per tick.
 
@@ -24,10 +25,17 @@ from typing import Any
 from django.conf import settings
 
 from portfolio.models import Portfolio
-from portfolio.selectors import LedgerSnapshot, instrument_infos, latest_prices, ledger_snapshot
+from portfolio.selectors import (
+    LedgerSnapshot,
+    instrument_infos,
+    latest_prices,
+    ledger_snapshot,
+    pending_entitlements,
+)
 from portfolio.serializers import HoldingSerializer, PortfolioSummarySerializer
 from portfolio.valuation import (
     InstrumentInfo,
+    PendingEntitlement,
     PricePoint,
     Valuation,
     valuation_compute,
@@ -52,12 +60,13 @@ class LivePortfolio:
     snapshot: LedgerSnapshot
     instruments: dict[str, InstrumentInfo]
     prices: dict[str, PricePoint] = field(default_factory=dict)
+    pending: tuple[PendingEntitlement, ...] = ()
 
     @cached_property
     def symbols(self) -> frozenset[str]:
-        """The symbols whose ticks move the valuation: held ones and those traded lately (a
-        symbol sold out today still has a day change)."""
-        return frozenset(valued_symbols(self.snapshot))
+        """The symbols whose ticks move the valuation: held ones, those traded lately (a
+        symbol sold out today still has a day change) and those with pending entitlements."""
+        return frozenset(valued_symbols(self.snapshot, self.pending))
 
     def apply_tick(self, *, symbol: str, price: str, change: str | None, ts: str | None) -> bool:
         """Move ``symbol``'s price to a tick's; True if it moved (the portfolio holds the symbol
@@ -96,7 +105,10 @@ class LivePortfolio:
     def compute(self) -> Valuation:
         """The shared valuation (``portfolio.valuation.valuation_compute``) at the live prices."""
         return valuation_compute(
-            snapshot=self.snapshot, prices=self.prices, instruments=self.instruments
+            snapshot=self.snapshot,
+            prices=self.prices,
+            instruments=self.instruments,
+            pending=self.pending,
         )
 
 
@@ -104,10 +116,12 @@ def live_portfolio_load(*, portfolio: Portfolio) -> LivePortfolio:
     """Fold (or fetch the cached fold of) the ledger and attach instruments and latest prices."""
     portfolio.refresh_from_db()  # the ledger cache key includes updated_at
     snapshot = ledger_snapshot(portfolio=portfolio)
-    symbols = valued_symbols(snapshot)
+    pending = tuple(pending_entitlements(portfolio=portfolio))
+    symbols = valued_symbols(snapshot, pending)
     return LivePortfolio(
         portfolio_id=portfolio.pk,
         snapshot=snapshot,
         instruments=instrument_infos(symbols=symbols),
         prices=latest_prices(symbols=symbols),
+        pending=pending,
     )

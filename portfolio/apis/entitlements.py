@@ -57,7 +57,11 @@ class EntitlementSerializer(serializers.Serializer):
     cash_gross = _vnd("shares_held x cash per share.", allow_null=True)
     cash_tax = _vnd("Withheld at source (the portfolio's dividend rate, 5 %).", allow_null=True)
     cash_net = _vnd("cash_gross - cash_tax.", allow_null=True)
-    new_shares = QuantityOutputField(read_only=True, help_text="floor(shares_held x ratio).")
+    new_shares = QuantityOutputField(
+        read_only=True,
+        help_text="floor(shares_held x ratio); a split: the extra shares; a reverse split: minus"
+        " the shares it takes away (shares_held - floor(shares_held x new / old)).",
+    )
     rights = QuantityOutputField(read_only=True, help_text="floor(shares_held x ratio).")
     exercised = QuantityOutputField(read_only=True)
     ratio = serializers.CharField(source="event.ratio", read_only=True, help_text='"100:20"')
@@ -242,7 +246,8 @@ class EntitlementViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Apply (confirm) a due cash dividend or new shares: books the ledger row once",
         description=(
-            "Writes the DIVIDEND (tax withheld) or STOCK_DIVIDEND the entitlement implies, "
+            "Writes the DIVIDEND (tax withheld), STOCK_DIVIDEND or (a reverse split) "
+            "SHARE_CONSOLIDATION the entitlement implies, "
             "linked to it; a hand-typed row with the same symbol, date and amount (within 1 VND) "
             "is linked instead. Idempotent: repeating it answers 200 with booked=false. Not due "
             "yet: 422 not_due; a right: 422 use_exercise; the ledger refuses: 422."

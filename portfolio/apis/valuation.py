@@ -108,7 +108,10 @@ class PortfolioValuationMixin(viewsets.GenericViewSet):
         summary="Cash, value, P&L, dividends, fees and taxes",
         description=(
             "total_return = realized + unrealized + dividends (net) + interest - FEE rows "
-            "(= total_value - net_flows when cash is tracked); total_return_pct is the return "
+            "+ receivables (= total_value - net_flows when cash is tracked). receivables: the "
+            "pending entitlements (from the ex-date until the ledger row lands: cash dividends "
+            "net, new shares at their price), counted in total_value like the performance "
+            "series; total_return_pct is the return "
             "since the first transaction by Modified Dietz, linked wherever no shares were held."
         ),
         responses={200: PortfolioSummarySerializer, 404: NOT_FOUND},

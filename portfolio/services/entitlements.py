@@ -6,8 +6,8 @@ ledger rows that book it, exactly once. The terms and statuses are ``portfolio.e
   when the event or the ledger before the ex-date changes. Correcting an applied event rewrites
   its rows (checked against the whole ledger) and stores what changed in ``last_change``; a
   cancelled event, or one nobody is entitled to any more, removes its rows.
-- Applying books a DIVIDEND (tax withheld at the portfolio's rate) or a STOCK_DIVIDEND dated on
-  the payment / listing date; exercising a right books a RIGHTS_SUBSCRIPTION at the subscription
+- Applying books a DIVIDEND (tax withheld at the portfolio's rate), a STOCK_DIVIDEND or (a
+  reverse split) a SHARE_CONSOLIDATION dated on the payment / listing date; exercising a right books a RIGHTS_SUBSCRIPTION at the subscription
   price without fee, tradable from the listing date.
 - Exactly once: every write locks the portfolio row, then the entitlement row
   (``select_for_update``), and ``Transaction.entitlement`` is unique per kind in the database.
@@ -69,8 +69,10 @@ class _Row:
 def _rows_for(entitlement: Entitlement, event: CorporateEvent, on: date) -> list[_Row]:
     if entitlement.cash_gross:
         return [_Row(Kind.DIVIDEND, on, amount=entitlement.cash_gross)]
-    if entitlement.new_shares:
+    if entitlement.new_shares > 0:
         return [_Row(Kind.STOCK_DIVIDEND, on, quantity=entitlement.new_shares)]
+    if entitlement.new_shares < 0:  # a reverse split takes shares away
+        return [_Row(Kind.SHARE_CONSOLIDATION, on, quantity=-entitlement.new_shares)]
     return []
 
 

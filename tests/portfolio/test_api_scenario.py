@@ -119,9 +119,12 @@ def test_hand_computed_holdings_match_every_field(
         "day_base_quantity": "1080",  # no trade on the quote's day
         "day_bought_value": "0",
         "day_sold_value": "0",
+        "day_pending_base": "0",  # no pending entitlement
         "day_change": "1080000",  # 1,080 x (125,000 - 124,000)
         "day_change_pct": "0.81",  # 1,080,000 / (1,080 x 124,000)
         "weight": "28.17",  # 135,000,000 / 479,266,000
+        "pending_shares": "0",
+        "pending_cash": "0",
     }
     assert vnm == {
         "symbol": "VNM",
@@ -145,9 +148,12 @@ def test_hand_computed_holdings_match_every_field(
         "day_base_quantity": "2000",
         "day_bought_value": "0",
         "day_sold_value": "0",
+        "day_pending_base": "0",  # no pending entitlement
         "day_change": "-2000000",  # 2,000 x (60,000 - 61,000)
         "day_change_pct": "-1.64",  # -2,000,000 / (2,000 x 61,000)
         "weight": "25.04",  # 120,000,000 / 479,266,000
+        "pending_shares": "0",
+        "pending_cash": "0",
     }
 
 
@@ -198,6 +204,7 @@ def test_hand_computed_summary_matches_every_field(
         "cash_tracked": True,
         "as_of": "2026-03-02T07:45:00Z",
         "day_closed": [],
+        "receivables": {"cash": "0", "shares_value": "0", "total": "0"},
     }
 
 

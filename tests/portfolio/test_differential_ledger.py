@@ -123,15 +123,39 @@ def test_fifo_bonus_shares_dilute_the_open_lots_like_the_reference(scenario: Sce
     _assert_positions_agree(state, ref, _as_of(scenario))
 
 
+@pytest.mark.parametrize("cost_method", ["average", "fifo"])
+@DIFFERENTIAL
+@given(data=st.data())
+def test_reverse_splits_shrink_positions_and_lots_like_the_reference(
+    cost_method: CostMethod, data: st.DataObject
+) -> None:
+    scenario = data.draw(scenarios(cost_method=cost_method, force_consolidation=True))
+    state, ref = _fold(scenario), _replay(scenario)
+    _assert_totals_agree(state, ref)
+    _assert_positions_agree(state, ref, _as_of(scenario))
+    if cost_method == "fifo":
+        _assert_lots_agree(state, ref)
+
+
 # --- both refuse the same entries -----------------------------------------------------------------
 
-_RAW_KINDS = (Kind.WITHDRAWAL, Kind.BUY, Kind.BUY, Kind.SELL, Kind.SELL, Kind.SELL, Kind.FEE)
+_RAW_KINDS = (
+    Kind.WITHDRAWAL,
+    Kind.BUY,
+    Kind.BUY,
+    Kind.SELL,
+    Kind.SELL,
+    Kind.SELL,
+    Kind.FEE,
+    Kind.SHARE_CONSOLIDATION,
+)
 
 
 @st.composite
 def raw_entries(draw: st.DrawFn) -> list[LedgerEntry]:
     """A deposit, then any trades and cash rows on four days, valid or not: sells of more than
-    is held or has settled (T+2), withdrawals and fees beyond the cash."""
+    is held or has settled (T+2), withdrawals and fees beyond the cash, reverse splits taking
+    every share held or more."""
     entries = [ledger_entry(0, Kind.DEPOSIT, date(2024, 1, 2), amount=draw(st.integers(1, 10**6)))]
     for n in range(1, draw(st.integers(2, 9))):
         kind = draw(st.sampled_from(_RAW_KINDS))
@@ -141,6 +165,9 @@ def raw_entries(draw: st.DrawFn) -> list[LedgerEntry]:
             entries.append(
                 ledger_entry(n, kind, day, "AAA", quantity, price=1_000, settle_date=settle)
             )
+        elif kind is Kind.SHARE_CONSOLIDATION:
+            quantity = draw(st.integers(1, 300))
+            entries.append(ledger_entry(n, kind, day, "AAA", quantity))
         else:
             entries.append(ledger_entry(n, kind, day, amount=draw(st.integers(1, 400_000))))
     return entries
@@ -248,3 +275,90 @@ def test_fifo_spreads_bonus_shares_over_the_lots_remainder_to_the_oldest() -> No
         (117, 1_000_000),
         (116, 1_000_000),
     ]
+
+
+# --- reverse splits (SHARE_CONSOLIDATION) --------------------------------------------------------
+
+
+def _lots_then_consolidation(*sizes: int, taken: int) -> list[LedgerEntry]:
+    """Lots of ``sizes`` shares at 10,000 (settled), then a reverse split taking ``taken``."""
+    day = date(2024, 1, 2)
+    entries = [ledger_entry(0, Kind.DEPOSIT, day, amount=10**9)]
+    entries += [
+        ledger_entry(n, Kind.BUY, day, "AAA", size, price=10_000, settle_date=day)
+        for n, size in enumerate(sizes, start=1)
+    ]
+    consolidation = ledger_entry(
+        len(entries), Kind.SHARE_CONSOLIDATION, date(2024, 2, 1), "AAA", taken
+    )
+    return [*entries, consolidation]
+
+
+@pytest.mark.parametrize("engine", ["reference", "production"])
+def test_a_10_to_1_reverse_split_shrinks_each_lot_keeping_its_cost(engine: str) -> None:
+    # 1,005 shares in lots of 500, 300 and 205; 10:1 leaves floor(100.5) = 100: 905 taken.
+    # floor(905 x 500 / 1,005) = 450 -> 50, 270 -> 30, 184 -> 21; one more from the largest lot
+    entries = _lots_then_consolidation(500, 300, 205, taken=905)
+    if engine == "reference":
+        mine = replay(entries, cost_method="fifo").positions["AAA"]
+        lots = [(lot.quantity, lot.cost) for lot in mine.lots]
+        quantity, cost = mine.quantity, mine.cost
+    else:
+        position = fold(entries, config=LedgerConfig(cost_method="fifo")).positions["AAA"]
+        lots = [(lot.quantity, lot.cost) for lot in position.lots]
+        quantity, cost = position.quantity, position.cost
+    assert lots == [(49, 5_000_000), (30, 3_000_000), (21, 2_050_000)]
+    assert (quantity, cost) == (100, 10_050_000)
+
+
+@pytest.mark.parametrize("cost_method", ["average", "fifo"])
+def test_a_reverse_split_keeps_the_cost_and_raises_the_average(cost_method: CostMethod) -> None:
+    state = fold(
+        _lots_then_consolidation(1_000, taken=900), config=LedgerConfig(cost_method=cost_method)
+    )
+    position = state.positions["AAA"]
+    assert (position.quantity, position.cost, position.avg_cost) == (100, 10_000_000, 100_000)
+    assert state.realized == 0
+
+
+def test_a_lot_a_reverse_split_empties_passes_its_cost_to_the_next() -> None:
+    # three lots of one share: taking two leaves one; the emptied lots' cost joins the survivor
+    entries = _lots_then_consolidation(1, 1, 1, taken=2)
+    position = fold(entries, config=LedgerConfig(cost_method="fifo")).positions["AAA"]
+    mine = replay(entries, cost_method="fifo").positions["AAA"]
+    assert [(lot.quantity, lot.cost) for lot in position.lots] == [(1, 30_000)]
+    assert [(lot.quantity, lot.cost) for lot in mine.lots] == [(1, 30_000)]
+
+
+@pytest.mark.parametrize("taken", [1_000, 1_001])
+def test_a_reverse_split_must_leave_a_share(taken: int) -> None:
+    entries = _lots_then_consolidation(1_000, taken=taken)
+    with pytest.raises(LedgerError) as raised:
+        fold(entries, config=LedgerConfig())
+    assert raised.value.code == "oversell"
+    with pytest.raises(Refused):
+        replay(entries)
+
+
+def test_a_reverse_split_takes_settled_shares_first() -> None:
+    # 1,000 settled + 1,000 bought the day before (settling later); 10:1 takes 1,800:
+    # all 1,000 settled, then 800 of the pending; 200 left, settling with their purchase
+    day = date(2024, 1, 2)
+    entries = [
+        ledger_entry(0, Kind.DEPOSIT, day, amount=10**9),
+        ledger_entry(1, Kind.BUY, day, "AAA", 1_000, price=10_000, settle_date=day),
+        ledger_entry(
+            2, Kind.BUY, date(2024, 1, 31), "AAA", 1_000, price=10_000,
+            settle_date=date(2024, 2, 2),
+        ),
+        ledger_entry(3, Kind.SHARE_CONSOLIDATION, date(2024, 2, 1), "AAA", 1_800),
+    ]  # fmt: skip
+    on_the_day = fold(entries, config=LedgerConfig(), as_of=date(2024, 2, 1)).positions["AAA"]
+    settled = fold(entries, config=LedgerConfig(), as_of=date(2024, 2, 2)).positions["AAA"]
+    assert (on_the_day.quantity, on_the_day.settled_quantity) == (200, 0)
+    assert settled.settled_quantity == 200
+    mine = replay(entries).positions["AAA"]
+    assert (mine.settled_quantity(date(2024, 2, 1)), mine.settled_quantity(date(2024, 2, 2))) == (
+        0,
+        200,
+    )

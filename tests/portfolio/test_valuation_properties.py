@@ -18,6 +18,7 @@ from portfolio.ledger import Kind, LedgerConfig, LedgerEntry, fold
 from portfolio.returns import linked_modified_dietz
 from portfolio.selectors import LedgerSnapshot
 from portfolio.valuation import (
+    PendingEntitlement,
     PricePoint,
     allocation_slices,
     day_flows_from,
@@ -161,3 +162,77 @@ def test_a_quote_older_than_the_kept_trade_days_has_no_day_change_rather_than_a_
     # a quote on the third of the ten days (the oldest kept): 800 bought since at 10,000
     # 1,000 x 11,000 - 200 x 10,500 - 800 x 10,000 = 900,000
     assert day_change(days[2]) == Decimal(900_000)
+
+
+# Pending entitlements on the valued symbols: (shares, net cash, ex-date offset from the last
+# entry's day, close before the ex-date or none).
+pending_draws = st.tuples(
+    st.integers(-500, 500),
+    st.integers(0, 10**8),
+    st.integers(-3, 1),
+    st.one_of(st.none(), st.integers(1, 10**7)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    entries=ledgers,
+    config=st.sampled_from(CONFIGS),
+    draws=st.lists(price_draws, min_size=3, max_size=3),
+    pending_drawn=st.lists(pending_draws, min_size=3, max_size=3),
+)
+def test_pending_entitlements_join_the_totals_and_the_client_can_redo_each_day_line(
+    entries: list[LedgerEntry],
+    config: LedgerConfig,
+    draws: list[tuple[str, int, int, bool, int]],
+    pending_drawn: list[tuple[int, int, int, int | None]],
+) -> None:
+    snapshot = snapshot_of(entries, config)
+    last = max((e.trade_date for e in entries), default=NOW.date())
+    symbols = valued_symbols(snapshot) or ["FPT"]
+    prices = {
+        symbol: point
+        for symbol, draw in zip(symbols, draws, strict=False)
+        if (point := price_point(draw, last)) is not None
+    }
+    pending = [
+        PendingEntitlement(
+            symbol=symbol,
+            ex_date=last + timedelta(days=offset),
+            shares=shares,
+            cash=Decimal(cash),
+            close_before=None if close is None else Decimal(close),
+        )
+        for symbol, (shares, cash, offset, close) in zip(symbols, pending_drawn, strict=False)
+    ]
+
+    valuation = valuation_compute(snapshot=snapshot, prices=prices, instruments={}, pending=pending)
+    holdings, summary = valuation.holdings, valuation.summary
+
+    receivables = summary.receivables
+    assert receivables.total == receivables.cash + receivables.shares_value
+    cash = summary.cash if summary.cash is not None else Decimal(0)
+    assert summary.total_value == summary.market_value + cash + receivables.total
+    assert sum((h.pending_cash for h in holdings), Decimal(0)) <= receivables.cash
+    day_lines = [h.day_change for h in holdings] + [c.day_change for c in summary.day_closed]
+    assert sum((d for d in day_lines if d is not None), Decimal(0)) == summary.day_change
+    for h in holdings:
+        if h.day_change is None:
+            continue
+        point = prices[h.symbol]
+        assert h.reference_price is not None
+        assert h.day_base_quantity is not None
+        assert h.day_bought_value is not None
+        assert h.day_sold_value is not None
+        redone = (
+            (h.quantity + h.pending_shares) * point.price
+            + h.pending_cash
+            + h.day_sold_value
+            - h.day_base_quantity * h.reference_price
+            - (h.day_pending_base or 0)
+            - h.day_bought_value
+        )
+        assert h.day_change == money(redone), h.symbol
+    slices = allocation_slices(valuation=valuation, by="symbol")
+    keys = [s.key for s in slices]
+    assert ("RECEIVABLES" in keys) == (receivables.total > 0)

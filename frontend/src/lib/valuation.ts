@@ -8,8 +8,13 @@
 //   sell price); the total adds the rounded lines, including the symbols sold out today
 //   (summary.day_closed); its % divides by Σ (day_base_quantity × reference + day_bought_value);
 // - every VND figure rounded half-up to whole VND once per line, totals are sums of the lines;
-// - weight = a line's value / total value (cash included when tracked), two decimals half-up; the
-//   by-symbol allocation is these weights plus cash as its own slice.
+// - weight = a line's value / total value (cash and pending entitlements included), two decimals
+//   half-up; the by-symbol allocation is these weights plus cash and the pending entitlements
+//   ("RECEIVABLES") as their own slices;
+// - pending entitlements (summary.receivables: from the ex-date until the ledger row lands) count
+//   in the total value: a holding's pending_cash, and its pending_shares at the live price; in
+//   today's P&L per line = (quantity + pending_shares) × last + pending_cash + day_sold_value
+//   − day_base_quantity × reference − day_pending_base − day_bought_value.
 import type { ClosedDayLine, Holding, PortfolioSummary } from "@/lib/api/types";
 import { toNumber } from "@/lib/format";
 
@@ -34,6 +39,7 @@ export type LiveTotals = {
   totalValue: number | null;
   marketValue: number | null;
   cash: number | null;
+  receivables: number;
   unrealizedPnl: number | null;
   dayChange: number | null;
   dayChangePct: number | null;
@@ -53,7 +59,13 @@ export function percentOf(part: number, total: number | null): number | null {
   return total ? roundHalfUp((part / total) * 100, 2) : null;
 }
 
-type DayFields = Pick<Holding, "reference_price" | "day_base_quantity" | "day_bought_value" | "day_sold_value" | "day_change">;
+type DayFields = Pick<Holding, "reference_price" | "day_base_quantity" | "day_bought_value" | "day_sold_value" | "day_change"> & {
+  day_pending_base?: string | null;
+};
+
+/** What a line's pending entitlements add today: shares (at the price) and net cash. */
+export type Pending = { shares: number; cash: number };
+const NOTHING_PENDING: Pending = { shares: 0, cash: 0 };
 
 /** The reference a tick implies (its reference price, or price − change), else the server's. */
 function referenceOf(line: DayFields, quote: PriceInfo | undefined): number | null {
@@ -63,12 +75,24 @@ function referenceOf(line: DayFields, quote: PriceInfo | undefined): number | nu
 }
 
 /** A line's day change at `price` and its base (what the % divides by); null without the parts. */
-export function dayLine(quantity: number, line: DayFields, price: number | null, reference: number | null): { change: number; base: number } | null {
+export function dayLine(
+  quantity: number,
+  line: DayFields,
+  price: number | null,
+  reference: number | null,
+  pending: Pending = NOTHING_PENDING,
+): { change: number; base: number } | null {
   const base = toNumber(line.day_base_quantity);
   const bought = toNumber(line.day_bought_value);
   const sold = toNumber(line.day_sold_value);
+  const pendingBase = toNumber(line.day_pending_base) ?? 0;
   if (base === null || bought === null || sold === null || reference === null || price === null) return null;
-  return { change: roundHalfUp(quantity * price + sold - base * reference - bought), base: base * reference + bought };
+  const now = (quantity + pending.shares) * price + pending.cash;
+  return { change: roundHalfUp(now + sold - base * reference - pendingBase - bought), base: base * reference + pendingBase + bought };
+}
+
+function pendingOf(h: Holding): Pending {
+  return { shares: toNumber(h.pending_shares) ?? 0, cash: toNumber(h.pending_cash) ?? 0 };
 }
 
 export function liveValuation(
@@ -81,6 +105,8 @@ export function liveValuation(
   let dayChange = 0;
   let dayBase = 0;
   let dayKnown = false;
+  // The server's receivables, moved by the ticks of the held symbols' pending shares.
+  let receivables = toNumber(summary?.receivables?.total) ?? 0;
   const addDay = (day: { change: number; base: number } | null) => {
     if (day === null) return;
     dayChange += day.change;
@@ -96,7 +122,10 @@ export function liveValuation(
     const pnl = value - cost;
     // The server's line (it knows today's trades) at the live price; without one (no reference
     // when the server valued it), every share held times the tick's change per share.
-    const line = dayLine(quantity, h, price, referenceOf(h, quote));
+    const pending = pendingOf(h);
+    const serverPrice = toNumber(h.last_price);
+    if (pending.shares && price !== null && serverPrice !== null) receivables += roundHalfUp(pending.shares * price) - roundHalfUp(pending.shares * serverPrice);
+    const line = dayLine(quantity, h, price, referenceOf(h, quote), pending);
     const perShare = toNumber(quote?.change);
     const day = line ?? (perShare !== null && price !== null ? { change: roundHalfUp(quantity * perShare), base: quantity * (price - perShare) } : null);
     addDay(day);
@@ -115,7 +144,7 @@ export function liveValuation(
   });
   for (const closed of summary?.day_closed ?? []) addDay(closedLine(closed, quotes[closed.symbol.toUpperCase()]));
   const cash = toNumber(summary?.cash);
-  const totalValue = holdings.length || summary ? marketValue + (cash ?? 0) : null;
+  const totalValue = holdings.length || summary ? marketValue + (cash ?? 0) + receivables : null;
   for (const row of rows) row.liveWeight = row.liveValue !== null ? percentOf(row.liveValue, totalValue) : null;
   const day = dayKnown ? dayChange : toNumber(summary?.day_change);
   return {
@@ -124,6 +153,7 @@ export function liveValuation(
       totalValue,
       marketValue,
       cash,
+      receivables,
       unrealizedPnl: marketValue - costBasis,
       dayChange: day,
       dayChangePct: dayKnown ? percentOf(dayChange, dayBase) : toNumber(summary?.day_change_pct),
@@ -138,13 +168,14 @@ function closedLine(line: ClosedDayLine, quote: PriceInfo | undefined) {
 }
 
 /** The by-symbol allocation of a live valuation, by the API's definition (/allocation/?by=symbol):
- * every holding's value, largest first, then cash as its own slice when tracked and positive; each
- * weight a percent of the total value. */
+ * every holding's value, largest first, then cash as its own slice when tracked and positive, then
+ * the pending entitlements ("RECEIVABLES") when positive; each weight a percent of the total value. */
 export function symbolAllocation(rows: readonly LiveHolding[], totals: LiveTotals): LiveSlice[] {
   const total = totals.totalValue;
   const slices = rows
     .map((r) => ({ key: r.symbol, label: r.name || r.symbol, value: r.liveValue ?? 0, weight: percentOf(r.liveValue ?? 0, total) ?? 0 }))
     .sort((a, b) => b.value - a.value || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   if (totals.cash !== null && totals.cash > 0) slices.push({ key: "CASH", label: "Cash", value: totals.cash, weight: percentOf(totals.cash, total) ?? 0 });
+  if (totals.receivables > 0) slices.push({ key: "RECEIVABLES", label: "Pending entitlements", value: totals.receivables, weight: percentOf(totals.receivables, total) ?? 0 });
   return slices;
 }

@@ -108,3 +108,56 @@ describe("liveValuation", () => {
     expect(roundHalfUp(3.0612, 2)).toBe(3.06);
   });
 });
+
+describe("pending entitlements (receivables)", () => {
+  // 1,000 FPT; a 100:20 stock dividend went ex today: 200 shares pending, price 30,000 → 25,000
+  const exToday = holding({
+    quantity: "1000",
+    last_price: "25000",
+    market_value: "25000000",
+    reference_price: "30000",
+    day_base_quantity: "1000",
+    day_pending_base: "0",
+    day_change: "0",
+    pending_shares: "200",
+    pending_cash: "0",
+  });
+  const withReceivables = { ...summary, cash: "0", day_change: "0", receivables: { cash: "0", shares_value: "5000000", total: "5000000" } } as PortfolioSummary;
+
+  test("test_the_pending_shares_count_in_the_total_and_offset_the_ex_date_drop", () => {
+    const { totals } = liveValuation([exToday], withReceivables, {});
+    expect(totals.receivables).toBe(5_000_000);
+    expect(totals.totalValue).toBe(30_000_000); // 1,200 shares at 25,000: what 1,000 were worth
+    expect(totals.dayChange).toBe(0);
+  });
+
+  test("test_a_tick_moves_the_pending_shares_with_the_held_ones", () => {
+    const { rows, totals } = liveValuation([exToday], withReceivables, { FPT: { price: "26000", change: "-4000" } });
+    expect(rows[0]!.liveValue).toBe(26_000_000);
+    expect(totals.receivables).toBe(5_200_000);
+    expect(totals.totalValue).toBe(31_200_000);
+    expect(totals.dayChange).toBe(1_200_000); // 1,200 x 26,000 - 1,000 x 30,000
+  });
+
+  test("test_a_cash_dividend_gone_ex_earlier_is_in_the_base", () => {
+    const cash = holding({
+      quantity: "1000",
+      last_price: "28000",
+      reference_price: "28000",
+      day_base_quantity: "1000",
+      day_pending_base: "1900000",
+      day_change: "0",
+      pending_shares: "0",
+      pending_cash: "1900000",
+    });
+    const pending = { ...summary, cash: "0", receivables: { cash: "1900000", shares_value: "0", total: "1900000" } } as PortfolioSummary;
+    const { totals } = liveValuation([cash], pending, { FPT: { price: "28500", change: "500" } });
+    expect(totals.totalValue).toBe(30_400_000);
+    expect(totals.dayChange).toBe(500_000); // only the price moved
+    const slices = symbolAllocation(liveValuation([cash], pending, {}).rows, liveValuation([cash], pending, {}).totals);
+    expect(slices.map((s) => [s.key, s.weight])).toEqual([
+      ["FPT", 93.65],
+      ["RECEIVABLES", 6.35],
+    ]);
+  });
+});

@@ -11,6 +11,11 @@ Choices the document leaves open, made here (and checked against production by t
   none, the shares form one zero-cost lot.
 - settlement counts shares: a SELL dated d may sell at most the shares acquired with
   settle_date <= d, less every share sold before it.
+- a SHARE_CONSOLIDATION (reverse split) of q shares must leave one share at least; the cost
+  stays. It takes settled shares first, then unsettled ones (earliest settlement first). Under
+  FIFO each lot gives up floor(q x lot / held), the rest one share at a time from the largest
+  lots (the oldest first on a tie); a lot left empty passes its cost to the next open lot (the
+  last one's to the one before).
 """
 
 from __future__ import annotations
@@ -170,6 +175,13 @@ class ReferenceLedger:
                 self._dilute(position, q)
             position.quantity += q
             position.acquired.append((entry.settle_date, q))
+        elif kind == "SHARE_CONSOLIDATION":
+            if position is None or q >= position.quantity:
+                raise Refused("oversell", entry)
+            if self.cost_method == "fifo":
+                self._shrink(position, q)
+            self._consolidate_settlement(position, q, entry.trade_date)
+            position.quantity -= q
         elif kind == "DIVIDEND":
             position = self._position(entry.symbol)
             position.dividends += amount - tax
@@ -235,6 +247,42 @@ class ReferenceLedger:
             given[i % len(lots)] += 1
         for lot, extra in zip(lots, given, strict=True):
             lot.quantity += extra
+
+    @staticmethod
+    def _consolidate_settlement(position: RefPosition, quantity: int, day: date) -> None:
+        """Settled shares go first (counted as gone, like sold ones), then unsettled ones."""
+        taken = min(quantity, max(position.settled_quantity(day), 0))
+        position.sold += taken
+        rest = quantity - taken
+        pending = sorted(
+            (i for i, (settle, _) in enumerate(position.acquired) if settle > day),
+            key=lambda i: position.acquired[i][0],
+        )
+        for i in pending:
+            settle, shares = position.acquired[i]
+            cut = min(shares, rest)
+            position.acquired[i] = (settle, shares - cut)
+            rest -= cut
+
+    @staticmethod
+    def _shrink(position: RefPosition, removed: int) -> None:
+        """Take ``removed`` shares from the open lots in proportion; costs stay."""
+        lots = position.lots
+        held = sum(lot.quantity for lot in lots)
+        after = [lot.quantity - removed * lot.quantity // held for lot in lots]
+        remainder = sum(after) - (held - removed)
+        for i in sorted(range(len(lots)), key=lambda i: (-after[i], i))[:remainder]:
+            after[i] -= 1
+        carry = Fraction(0)
+        kept: list[RefLot] = []
+        for lot, quantity in zip(lots, after, strict=True):
+            if quantity == 0:
+                carry += lot.cost
+                continue
+            kept.append(RefLot(quantity, lot.cost + carry))
+            carry = Fraction(0)
+        kept[-1].cost += carry
+        position.lots = kept
 
 
 def replay(

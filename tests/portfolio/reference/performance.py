@@ -258,9 +258,14 @@ def day_changes(
     sold: dict[str, Fraction] = {}
     for entry in entries:
         kind, symbol, q = str(entry.kind), entry.symbol, int(entry.quantity)
-        if entry.trade_date > today or kind not in ("BUY", "SELL", "STOCK_DIVIDEND"):
+        if entry.trade_date > today or kind not in (
+            "BUY",
+            "SELL",
+            "STOCK_DIVIDEND",
+            "SHARE_CONSOLIDATION",
+        ):
             continue
-        delta = -q if kind == "SELL" else q
+        delta = -q if kind in ("SELL", "SHARE_CONSOLIDATION") else q
         now[symbol] = now.get(symbol, 0) + delta
         if entry.trade_date < today:
             before[symbol] = before.get(symbol, 0) + delta

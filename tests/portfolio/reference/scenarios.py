@@ -40,6 +40,7 @@ ACTIONS = (
     *["buy"] * 2,
     *["sell"] * 3,
     "bonus",
+    "consolidate",
     "dividend",
     "fee",
     "interest",
@@ -117,7 +118,7 @@ class _Rules:
     inflows: bool  # deposits; without cash tracking also purchases and FEE rows
     outflows: bool  # withdrawals; without cash tracking also sales, dividends and interest
     income: bool  # dividends and interest at all
-    bonus: bool
+    bonus: bool  # bonus issues and reverse splits (share consolidations)
     at_close: bool  # trade at the day's close, else within 2 % of it
 
 
@@ -181,6 +182,7 @@ def scenarios(
     income: bool = True,
     bonus: bool = True,
     force_bonus: bool = False,
+    force_consolidation: bool = False,
     flat_prices: bool = False,
     trades_at_close: bool = False,
     charges: bool = True,
@@ -231,6 +233,10 @@ def scenarios(
             held = sorted(s for s in SYMBOLS if build.ledger.quantity(s))
             if held:
                 _act(draw, build, "bonus", day, closes, rules, symbol=held[0])
+        if force_consolidation and t == len(dates) - 1:  # at least one reverse split tried
+            held = sorted(s for s in SYMBOLS if build.ledger.quantity(s) > 1)
+            if held:
+                _act(draw, build, "consolidate", day, closes, rules, symbol=held[0])
     return Scenario(
         tuple(build.entries), tuple(dates), closes, method, tracked, build.fee_rate, charges
     )
@@ -247,7 +253,7 @@ def _act(
     symbol: str | None = None,
 ) -> None:
     ledger, tracked = build.ledger, build.track_cash
-    if symbol is None and action in ("sell", "bonus", "dividend"):
+    if symbol is None and action in ("sell", "bonus", "consolidate", "dividend"):
         held_symbols = [s for s in SYMBOLS if ledger.quantity(s)]
         symbol = draw(st.sampled_from(held_symbols)) if held_symbols else SYMBOLS[0]
     symbol = symbol or draw(st.sampled_from(SYMBOLS))
@@ -296,6 +302,14 @@ def _act(
                 Kind.STOCK_DIVIDEND, day, symbol=symbol, quantity=quantity, settle_days=settle
             )
         )
+    elif action == "consolidate" and held > 1 and rules.bonus:
+        # a reverse split old:1 (e.g. 10:1); the fraction is cancelled, one share at least stays
+        old = draw(st.sampled_from((2, 3, 10)))
+        remaining = held // old
+        if remaining >= 1:
+            build.add(
+                build.make(Kind.SHARE_CONSOLIDATION, day, symbol=symbol, quantity=held - remaining)
+            )
     elif action == "dividend" and held and rules.income and may_pay_out:
         per_share = draw(st.sampled_from((100, 500, 1_000, 1_234)))
         build.add(build.make(Kind.DIVIDEND, day, symbol=symbol, amount=held * per_share))

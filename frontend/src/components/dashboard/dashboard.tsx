@@ -76,14 +76,19 @@ export function Dashboard() {
   // ticks), the other groupings as /allocation/ answers them.
   // The cash and unclassified slices' labels are the server's English words: shown in the page's language.
   const cashLabel = t("allocation.cash");
+  const receivablesLabel = t("allocation.receivables");
   const unclassifiedLabel = t("allocation.unclassified");
   const slices: Slice[] = useMemo(() => {
     const raw =
       by === "symbol" && live.rows.length
         ? symbolAllocation(live.rows, live.totals)
         : (allocation.data?.results ?? []).map((s) => ({ key: s.key, label: s.label || s.key, value: toNumber(s.market_value) ?? 0, weight: toNumber(s.weight) ?? 0 }));
-    return raw.map((s) => (s.key === "CASH" ? { ...s, label: cashLabel } : s.key === "Unclassified" ? { ...s, label: unclassifiedLabel } : s));
-  }, [by, live.rows, live.totals, allocation.data, cashLabel, unclassifiedLabel]);
+    const labels: Record<string, string> = { CASH: cashLabel, RECEIVABLES: receivablesLabel, Unclassified: unclassifiedLabel };
+    return raw.map((s) => {
+      const label = labels[s.key];
+      return label ? { ...s, label } : s;
+    });
+  }, [by, live.rows, live.totals, allocation.data, cashLabel, receivablesLabel, unclassifiedLabel]);
 
   if (isLoading) return <DashboardSkeleton />;
   if (error) return <ErrorState error={error} onRetry={() => void refetch()} title={t("loadFailed")} />;
@@ -152,6 +157,11 @@ export function Dashboard() {
               <ChangeText value={totals.dayChangePct} />
               <span className="text-xs text-muted-foreground">{t("today")}</span>
             </div>
+            {totals.receivables !== 0 && (
+              <div className="mt-1 text-xs text-muted-foreground" title={t("receivablesHint")} data-testid="receivables">
+                {t("receivables", { amount: formatVnd(totals.receivables) })}
+              </div>
+            )}
           </CardContent>
         </Card>
         <Stat label={t("unrealized")} icon={TrendingUpIcon} testId="unrealized-card" footer={summary.data?.realized_pnl ? t("realized", { amount: formatVnd(summary.data.realized_pnl, { signed: true }) }) : null}>

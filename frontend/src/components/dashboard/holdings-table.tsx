@@ -3,8 +3,9 @@ import { useFormat } from "@/hooks/use-format";
 import Link from "next/link";
 import { useTranslations } from "next-intl";
 import { ChangeText, FlashingValue } from "@/components/common/price";
+import { Badge } from "@/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { priceTone } from "@/lib/format";
+import { priceTone, toNumber } from "@/lib/format";
 import type { LiveHolding } from "@/lib/valuation";
 import { useQuotes } from "@/stores/quotes";
 
@@ -13,6 +14,25 @@ function PriceCell({ row, testId = `holding-price-${row.symbol}` }: { row: LiveH
   const quote = useQuotes((s) => s.quotes[row.symbol.toUpperCase()]);
   const tone = quote?.reference_price ? priceTone(row.livePrice, quote.reference_price, quote.ceiling_price, quote.floor_price) : "none";
   return <FlashingValue quote={quote} tone={tone} value={formatPrice(row.livePrice)} testId={testId} />;
+}
+
+/** A small badge when the holding has pending entitlements (gone ex, not received yet). */
+function PendingBadge({ row }: { row: LiveHolding }) {
+  const { formatQuantity, formatVnd } = useFormat();
+  const t = useTranslations("dashboard.holdings");
+  const shares = toNumber(row.pending_shares) ?? 0;
+  const cash = toNumber(row.pending_cash) ?? 0;
+  if (!shares && !cash) return null;
+  const parts = [
+    shares > 0 ? t("pendingShares", { count: formatQuantity(shares) }) : null,
+    shares < 0 ? t("pendingSharesTaken", { count: formatQuantity(-shares) }) : null,
+    cash ? t("pendingCash", { amount: formatVnd(cash) }) : null,
+  ].filter(Boolean);
+  return (
+    <Badge variant="warning" className="mt-0.5" title={t("pendingHint")} data-testid={`holding-pending-${row.symbol}`}>
+      {parts.join(" · ")}
+    </Badge>
+  );
 }
 
 /** Phones: one card per holding instead of a wide table. */
@@ -29,6 +49,7 @@ function HoldingCards({ rows }: { rows: LiveHolding[] }) {
                 <span className="font-semibold">{row.symbol}</span>
                 <span className="tabular text-xs text-muted-foreground">× {formatQuantity(row.quantity)}</span>
               </span>
+              <PendingBadge row={row} />
               <span className="mt-0.5 flex items-center gap-2 text-sm">
                 <PriceCell row={row} testId={`holding-card-price-${row.symbol}`} />
                 <ChangeText value={row.liveDayChangePct} className="text-xs" />
@@ -73,6 +94,7 @@ export function HoldingsTable({ rows }: { rows: LiveHolding[] }) {
                   <span className="min-w-0">
                     <span className="block font-semibold group-hover:text-primary">{row.symbol}</span>
                     {row.name && <span className="block max-w-40 truncate text-xs text-muted-foreground">{row.name}</span>}
+                    <PendingBadge row={row} />
                   </span>
                 </Link>
               </TableCell>

@@ -55,6 +55,8 @@ function Receives({ entitlement: e }: { entitlement: Entitlement }) {
       </>
     );
   }
+  // A reverse split's new_shares is negative: the shares it takes away (the cost stays).
+  if (e.new_shares.startsWith("-")) return <>{t("sharesTaken", { count: formatNumber(e.new_shares.slice(1)) })}</>;
   return <>{t("newShares", { count: formatNumber(e.new_shares) })}</>;
 }
 

@@ -76,7 +76,10 @@ export function OverviewView() {
   }
 
   const { totals } = data;
-  const slices: Slice[] = data.allocation.map((s) => ({ key: s.key, label: s.label || s.key, value: toNumber(s.market_value) ?? 0, weight: toNumber(s.weight) ?? 0 }));
+  // The cash and pending-entitlement slices' labels are the server's English words.
+  const labels: Record<string, string> = { CASH: t("cash"), RECEIVABLES: t("receivables") };
+  const slices: Slice[] = data.allocation.map((s) => ({ key: s.key, label: labels[s.key] ?? (s.label || s.key), value: toNumber(s.market_value) ?? 0, weight: toNumber(s.weight) ?? 0 }));
+  const receivables = toNumber(totals.receivables) ?? 0;
   const rows = overviewRows(data);
 
   return (
@@ -90,6 +93,11 @@ export function OverviewView() {
             <ChangeText value={totals.day_change_pct} />
             <span className="text-xs text-muted-foreground">{t("today")}</span>
           </div>
+          {receivables !== 0 && (
+            <div className="mt-1 text-xs font-normal text-muted-foreground" data-testid="overview-receivables">
+              {t("receivablesLine", { amount: formatVnd(receivables) })}
+            </div>
+          )}
         </Figure>
         <Figure label={t("unrealized")}>
           <ChangeText value={totals.unrealized_pnl} kind="vnd" />

@@ -27,7 +27,7 @@ import { cn } from "@/lib/cn";
 import { toNumber } from "@/lib/format";
 
 const PAGE_SIZE = 20;
-const SHARE_KINDS = new Set(["BUY", "SELL", "STOCK_DIVIDEND", "RIGHTS_SUBSCRIPTION"]);
+const SHARE_KINDS = new Set(["BUY", "SELL", "STOCK_DIVIDEND", "RIGHTS_SUBSCRIPTION", "SHARE_CONSOLIDATION"]);
 
 const KIND_TONE: Record<string, "up" | "down" | "secondary" | "outline"> = {
   BUY: "up",
@@ -39,6 +39,7 @@ const KIND_TONE: Record<string, "up" | "down" | "secondary" | "outline"> = {
   FEE: "outline",
   INTEREST: "outline",
   RIGHTS_SUBSCRIPTION: "up",
+  SHARE_CONSOLIDATION: "outline",
 };
 
 /** Cash effect of a row for display (the ledger is authoritative). */

@@ -511,7 +511,7 @@ export interface paths {
         };
         /**
          * Cash, value, P&L, dividends, fees and taxes
-         * @description total_return = realized + unrealized + dividends (net) + interest - FEE rows (= total_value - net_flows when cash is tracked); total_return_pct is the return since the first transaction by Modified Dietz, linked wherever no shares were held.
+         * @description total_return = realized + unrealized + dividends (net) + interest - FEE rows + receivables (= total_value - net_flows when cash is tracked). receivables: the pending entitlements (from the ex-date until the ledger row lands: cash dividends net, new shares at their price), counted in total_value like the performance series; total_return_pct is the return since the first transaction by Modified Dietz, linked wherever no shares were held.
          */
         get: operations["portfolios_summary_retrieve"];
         put?: never;
@@ -570,7 +570,7 @@ export interface paths {
         put?: never;
         /**
          * Apply (confirm) a due cash dividend or new shares: books the ledger row once
-         * @description Writes the DIVIDEND (tax withheld) or STOCK_DIVIDEND the entitlement implies, linked to it; a hand-typed row with the same symbol, date and amount (within 1 VND) is linked instead. Idempotent: repeating it answers 200 with booked=false. Not due yet: 422 not_due; a right: 422 use_exercise; the ledger refuses: 422.
+         * @description Writes the DIVIDEND (tax withheld), STOCK_DIVIDEND or (a reverse split) SHARE_CONSOLIDATION the entitlement implies, linked to it; a hand-typed row with the same symbol, date and amount (within 1 VND) is linked instead. Idempotent: repeating it answers 200 with booked=false. Not due yet: 422 not_due; a right: 422 use_exercise; the ledger refuses: 422.
          */
         post: operations["portfolios_entitlements_apply_create"];
         delete?: never;
@@ -970,7 +970,7 @@ export interface components {
              */
             readonly reference_price: string | null;
             /**
-             * @description Shares held at the close before trading_day, plus bonus shares booked since.
+             * @description Shares held at the close before trading_day, plus bonus shares booked since and the pending entitlements' shares gone ex before trading_day.
              * @example 100
              */
             readonly day_base_quantity: string | null;
@@ -986,12 +986,17 @@ export interface components {
             readonly day_sold_value: string | null;
             /**
              * Format: decimal
-             * @description Today's P&L on trading_day (the Vietnam trading day of the quote): quantity x last price + day_sold_value - day_base_quantity x reference_price - day_bought_value; null without a quote's reference. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             * @description The pending entitlements' part of the day's base: the cash of those gone ex before trading_day and, on an ex-date, the shares held x (the as-traded close before it - reference_price), the exchange's reference being adjusted for the event. 0 without any. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly day_pending_base: string | null;
+            /**
+             * Format: decimal
+             * @description Today's P&L on trading_day (the Vietnam trading day of the quote): (quantity + pending_shares) x last price + pending_cash + day_sold_value - day_base_quantity x reference_price - day_pending_base - day_bought_value; null without a quote's reference. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
              */
             readonly day_change: string | null;
             /**
              * Format: decimal
-             * @description day_change / (day_base_quantity x reference_price + day_bought_value). Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
+             * @description day_change / (day_base_quantity x reference_price + day_pending_base + day_bought_value). Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
              */
             readonly day_change_pct: string | null;
             readonly symbol: string;
@@ -1186,7 +1191,7 @@ export interface components {
              */
             readonly cash_net: string | null;
             /**
-             * @description floor(shares_held x ratio).
+             * @description floor(shares_held x ratio); a split: the extra shares; a reverse split: minus the shares it takes away (shares_held - floor(shares_held x new / old)).
              * @example 100
              */
             readonly new_shares: string;
@@ -1240,7 +1245,7 @@ export interface components {
              */
             readonly reference_price: string | null;
             /**
-             * @description Shares held at the close before trading_day, plus bonus shares booked since.
+             * @description Shares held at the close before trading_day, plus bonus shares booked since and the pending entitlements' shares gone ex before trading_day.
              * @example 100
              */
             readonly day_base_quantity: string | null;
@@ -1256,12 +1261,17 @@ export interface components {
             readonly day_sold_value: string | null;
             /**
              * Format: decimal
-             * @description Today's P&L on trading_day (the Vietnam trading day of the quote): quantity x last price + day_sold_value - day_base_quantity x reference_price - day_bought_value; null without a quote's reference. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             * @description The pending entitlements' part of the day's base: the cash of those gone ex before trading_day and, on an ex-date, the shares held x (the as-traded close before it - reference_price), the exchange's reference being adjusted for the event. 0 without any. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly day_pending_base: string | null;
+            /**
+             * Format: decimal
+             * @description Today's P&L on trading_day (the Vietnam trading day of the quote): (quantity + pending_shares) x last price + pending_cash + day_sold_value - day_base_quantity x reference_price - day_pending_base - day_bought_value; null without a quote's reference. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
              */
             readonly day_change: string | null;
             /**
              * Format: decimal
-             * @description day_change / (day_base_quantity x reference_price + day_bought_value). Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
+             * @description day_change / (day_base_quantity x reference_price + day_pending_base + day_bought_value). Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
              */
             readonly day_change_pct: string | null;
             readonly symbol: string;
@@ -1315,6 +1325,16 @@ export interface components {
              * @description market_value / the summary's total_value (cash included when tracked): the by-symbol allocation's weight. Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
              */
             readonly weight: string | null;
+            /**
+             * @description Shares of pending entitlements (gone ex, not booked yet): new shares of a stock dividend, bonus issue or split; negative for those a reverse split takes away. Not in quantity nor market_value; in the summary's receivables.
+             * @example 100
+             */
+            readonly pending_shares: string;
+            /**
+             * Format: decimal
+             * @description Pending cash dividends of the symbol (gone ex, not booked yet), net of the tax withheld. In the summary's receivables. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly pending_cash: string;
         };
         Holdings: {
             readonly as_of: string;
@@ -1516,6 +1536,11 @@ export interface components {
              * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
              */
             readonly total_value: string;
+            /**
+             * Format: decimal
+             * @description The sum of the portfolios' receivables.total (in total_value). Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly receivables: string;
             /**
              * Format: decimal
              * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
@@ -1723,9 +1748,9 @@ export interface components {
         };
         PatchedTransactionInputRequest: {
             kind?: components["schemas"]["TransactionInputKindEnum"];
-            /** @description Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND. */
+            /** @description Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND, RIGHTS_SUBSCRIPTION, SHARE_CONSOLIDATION. */
             symbol?: string | null;
-            /** @description Whole shares (BUY, SELL, STOCK_DIVIDEND), at most 10^11. */
+            /** @description Whole shares (BUY, SELL, STOCK_DIVIDEND, RIGHTS_SUBSCRIPTION; for a SHARE_CONSOLIDATION, a reverse split, the shares it takes away), at most 10^11. */
             quantity?: number | null;
             /**
              * Format: decimal
@@ -1876,9 +1901,11 @@ export interface components {
             readonly market_value: string;
             /**
              * Format: decimal
-             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             * @description market_value + cash (when tracked) + receivables.total: what the performance series values the portfolio at. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
              */
             readonly total_value: string;
+            /** @description Pending entitlements: from the ex-date until the ledger row lands, a cash dividend (net) and new shares count in the value (README 'Valuation across events'). */
+            readonly receivables: components["schemas"]["Receivables"];
             /**
              * Format: decimal
              * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
@@ -1916,7 +1943,7 @@ export interface components {
             readonly taxes: string;
             /**
              * Format: decimal
-             * @description Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             * @description realized + unrealized + dividends + interest - FEE rows + receivables. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
              */
             readonly total_return: string;
             /**
@@ -1931,7 +1958,7 @@ export interface components {
             readonly day_change: string;
             /**
              * Format: decimal
-             * @description day_change / the sum of (day_base_quantity x reference_price + day_bought_value). Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
+             * @description day_change / the sum of (day_base_quantity x reference_price + day_pending_base + day_bought_value). Percent with exactly two decimals, half-up: "12.34" is 12.34 %.
              */
             readonly day_change_pct: string | null;
             readonly holdings_count: number;
@@ -2032,6 +2059,24 @@ export interface components {
             age_seconds: number;
             /** @description vnstock or simulated */
             source: string;
+        };
+        /** @description What the pending entitlements ("quyền chờ về") add to the value. */
+        Receivables: {
+            /**
+             * Format: decimal
+             * @description Pending cash dividends, net of the tax withheld. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly cash: string;
+            /**
+             * Format: decimal
+             * @description Pending new shares at their symbol's price (negative: a reverse split). Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly shares_value: string;
+            /**
+             * Format: decimal
+             * @description cash + shares_value: counted in total_value. Whole VND, rounded half-up: a string of digits, e.g. "108600" (never "-0").
+             */
+            readonly total: string;
         };
         RefreshBodyRequest: {
             refresh: string;
@@ -2265,14 +2310,15 @@ export interface components {
          *     * `FEE` - FEE
          *     * `INTEREST` - INTEREST
          *     * `RIGHTS_SUBSCRIPTION` - RIGHTS_SUBSCRIPTION
+         *     * `SHARE_CONSOLIDATION` - SHARE_CONSOLIDATION
          * @enum {string}
          */
-        TransactionInputKindEnum: "BUY" | "SELL" | "DEPOSIT" | "WITHDRAWAL" | "DIVIDEND" | "STOCK_DIVIDEND" | "FEE" | "INTEREST" | "RIGHTS_SUBSCRIPTION";
+        TransactionInputKindEnum: "BUY" | "SELL" | "DEPOSIT" | "WITHDRAWAL" | "DIVIDEND" | "STOCK_DIVIDEND" | "FEE" | "INTEREST" | "RIGHTS_SUBSCRIPTION" | "SHARE_CONSOLIDATION";
         TransactionInputRequest: {
             kind: components["schemas"]["TransactionInputKindEnum"];
-            /** @description Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND. */
+            /** @description Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND, RIGHTS_SUBSCRIPTION, SHARE_CONSOLIDATION. */
             symbol?: string | null;
-            /** @description Whole shares (BUY, SELL, STOCK_DIVIDEND), at most 10^11. */
+            /** @description Whole shares (BUY, SELL, STOCK_DIVIDEND, RIGHTS_SUBSCRIPTION; for a SHARE_CONSOLIDATION, a reverse split, the shares it takes away), at most 10^11. */
             quantity?: number | null;
             /**
              * Format: decimal
@@ -2313,9 +2359,10 @@ export interface components {
          *     * `FEE` - Fee
          *     * `INTEREST` - Interest
          *     * `RIGHTS_SUBSCRIPTION` - Rights subscription (exercised right)
+         *     * `SHARE_CONSOLIDATION` - Reverse split (share consolidation)
          * @enum {string}
          */
-        TransactionKindEnum: "BUY" | "SELL" | "DEPOSIT" | "WITHDRAWAL" | "DIVIDEND" | "STOCK_DIVIDEND" | "FEE" | "INTEREST" | "RIGHTS_SUBSCRIPTION";
+        TransactionKindEnum: "BUY" | "SELL" | "DEPOSIT" | "WITHDRAWAL" | "DIVIDEND" | "STOCK_DIVIDEND" | "FEE" | "INTEREST" | "RIGHTS_SUBSCRIPTION" | "SHARE_CONSOLIDATION";
         /** @description What the write would store and what it would do to the portfolio. */
         TransactionPreview: {
             kind: components["schemas"]["TransactionInputKindEnum"];
@@ -2377,9 +2424,9 @@ export interface components {
         };
         TransactionPreviewInputRequest: {
             kind: components["schemas"]["TransactionInputKindEnum"];
-            /** @description Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND. */
+            /** @description Required for BUY, SELL, DIVIDEND, STOCK_DIVIDEND, RIGHTS_SUBSCRIPTION, SHARE_CONSOLIDATION. */
             symbol?: string | null;
-            /** @description Whole shares (BUY, SELL, STOCK_DIVIDEND), at most 10^11. */
+            /** @description Whole shares (BUY, SELL, STOCK_DIVIDEND, RIGHTS_SUBSCRIPTION; for a SHARE_CONSOLIDATION, a reverse split, the shares it takes away), at most 10^11. */
             quantity?: number | null;
             /**
              * Format: decimal
@@ -5835,8 +5882,9 @@ export interface operations {
                  *     * `FEE` - Fee
                  *     * `INTEREST` - Interest
                  *     * `RIGHTS_SUBSCRIPTION` - Rights subscription (exercised right)
+                 *     * `SHARE_CONSOLIDATION` - Reverse split (share consolidation)
                  */
-                kind?: "BUY" | "DEPOSIT" | "DIVIDEND" | "FEE" | "INTEREST" | "RIGHTS_SUBSCRIPTION" | "SELL" | "STOCK_DIVIDEND" | "WITHDRAWAL";
+                kind?: "BUY" | "DEPOSIT" | "DIVIDEND" | "FEE" | "INTEREST" | "RIGHTS_SUBSCRIPTION" | "SELL" | "SHARE_CONSOLIDATION" | "STOCK_DIVIDEND" | "WITHDRAWAL";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description Page number, from 1. Not a whole number from 1: 400; past the last page: 404 not_found (Invalid page.). */

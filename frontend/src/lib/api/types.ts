@@ -74,6 +74,7 @@ export const TRANSACTION_KINDS = [
   "FEE",
   "INTEREST",
   "RIGHTS_SUBSCRIPTION",
+  "SHARE_CONSOLIDATION",
 ] as const satisfies readonly TransactionKind[];
 
 export const ALERT_CONDITIONS = ["above", "below", "change_pct_above", "change_pct_below"] as const satisfies readonly AlertCondition[];

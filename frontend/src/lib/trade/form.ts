@@ -7,8 +7,8 @@ import { TRANSLATED_ERRORS, type TradeT } from "./messages";
 import { groupThousands, parseWhole, wholeText } from "./numbers";
 
 export const uses = {
-  symbol: (k: TransactionKind) => ["BUY", "SELL", "DIVIDEND", "STOCK_DIVIDEND", "RIGHTS_SUBSCRIPTION"].includes(k),
-  quantity: (k: TransactionKind) => ["BUY", "SELL", "STOCK_DIVIDEND", "RIGHTS_SUBSCRIPTION"].includes(k),
+  symbol: (k: TransactionKind) => ["BUY", "SELL", "DIVIDEND", "STOCK_DIVIDEND", "RIGHTS_SUBSCRIPTION", "SHARE_CONSOLIDATION"].includes(k),
+  quantity: (k: TransactionKind) => ["BUY", "SELL", "STOCK_DIVIDEND", "RIGHTS_SUBSCRIPTION", "SHARE_CONSOLIDATION"].includes(k),
   price: (k: TransactionKind) => ["BUY", "SELL", "RIGHTS_SUBSCRIPTION"].includes(k),
   amount: (k: TransactionKind) => ["DEPOSIT", "WITHDRAWAL", "DIVIDEND", "FEE", "INTEREST"].includes(k),
   fee: (k: TransactionKind) => ["BUY", "SELL"].includes(k),
