@@ -41,6 +41,8 @@ from channels_redis.pubsub import (
     RedisSingleShardConnection,
 )
 from channels_redis.utils import _wrap_close
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -187,12 +189,22 @@ class DecodingShardConnection(RedisSingleShardConnection):
                 queue.put_nowait(decoded)
 
 
+def _reconnecting(host: Any) -> Any:
+    """A command on a connection its server dropped -- a shard that restarted since the pooled
+    connection was last used -- reconnects and is sent once more, instead of failing the first
+    publish after every restart (redis-py's default for a pool built from a URL: no retry). A batch
+    cut off mid-flight may then be delivered twice; consumers skip ticks by ``seq``."""
+    if isinstance(host, dict) and "retry" not in host:
+        return {**host, "retry": Retry(NoBackoff(), 1)}
+    return host
+
+
 class BoundedPubSubLoopLayer(RedisPubSubLoopLayer):
     def __init__(self, *args: Any, capacity: int = 100, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.capacity = capacity
         hosts = [shard.host for shard in getattr(self, "_shards")]  # noqa: B009 (untyped base)
-        self._shards = [DecodingShardConnection(host, self) for host in hosts]
+        self._shards = [DecodingShardConnection(_reconnecting(host), self) for host in hosts]
 
     async def group_send_many(self, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
         by_shard: dict[DecodingShardConnection, list[tuple[str, bytes]]] = {}

@@ -137,6 +137,22 @@ async def test_a_dead_shard_loses_only_its_groups_and_they_deliver_again_when_it
     await layer.flush()
 
 
+async def test_the_first_publish_after_a_shard_restarts_is_sent(
+    redis_shards: list[RedisServer],
+) -> None:
+    # given a publisher whose pooled connection to shard 1 was used before shard 1 restarted
+    layer = sharded_layer(redis_shards)
+    symbol = next(s for s in SYMBOLS if shard_of(layer, ticker_group(s)) == 1)
+    await layer.group_send_many([tick(symbol, 1)])
+    redis_shards[1].kill()
+    redis_shards[1].start()
+    before = publishes(redis_shards[1])
+    # when it publishes again: the dropped connection is replaced, the batch is not lost
+    await layer.group_send_many([tick(symbol, 2)])
+    assert publishes(redis_shards[1]) == before + 1
+    await layer.flush()
+
+
 async def test_new_consumers_get_a_channel_on_a_shard_that_answers(
     redis_shards: list[RedisServer],
 ) -> None:
