@@ -12,6 +12,10 @@ a phase: warm-up, a measured window, a gap to drain. For each phase we report th
 latency of the ticks published in the window (p50/p99/p99.9), the delivered fraction (ticks
 received by the end of the drain / ticks published in the window x clients), delivered messages per second, and the CPU
 used by server, clients and publisher during the window.
+
+``BENCH_CHANNEL_SHARDS=2`` adds "ours tier (2 shards)": the deployed tier with its channel layer
+sharded over the bench Redis and a second ``redis-server`` started for the section on a free port
+(``CHANNEL_REDIS_URLS``); the publisher's ``publish_ticks`` then pipelines to both.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from bench.processes import Processes, read_line, wait_for_port
 from bench.report import Section, Target
 from bench.stats import ratio
 
+SHARDED = "ours tier (2 shards)"
+
 
 @dataclass(frozen=True)
 class System:
@@ -37,6 +43,7 @@ class System:
     server: str  # tier (gunicorn + uvicorn workers) | daphne | uvicorn | bare
     layer: str = ""  # "" (the project's configured layer) | core | pubsub (stock channels-redis)
     eager_writes: bool = True  # daphne: portfolio_site/eager_writes.py (False: Twisted as shipped)
+    shards: int = 1  # channel-layer Redis servers (CHANNEL_REDIS_URLS): the bench Redis + extras
 
 
 SYSTEMS = {
@@ -48,6 +55,7 @@ SYSTEMS = {
         "ours daphne+twisted-writes", "ours", "daphne", eager_writes=False
     ),
     "ours uvicorn": System("ours uvicorn", "ours", "uvicorn"),
+    SHARDED: System(SHARDED, "ours", "tier", shards=2),
     "peer fastapi+pubsub": System("peer fastapi+pubsub", "peer", "uvicorn"),
     "ceiling websockets.broadcast": System("ceiling websockets.broadcast", "ceiling", "bare"),
 }
@@ -116,8 +124,17 @@ def _server_command(
     ]  # fmt: skip
 
 
-def _environment(ctx: Context, system: System, prefix: str) -> dict[str, str]:
+def _environment(
+    ctx: Context, system: System, prefix: str, shard_urls: list[str] | None = None
+) -> dict[str, str]:
+    extra: dict[str, str] = {}
+    if system.shards > 1:
+        urls = [ctx.redis_url, *(shard_urls or [])][: system.shards]
+        if len(urls) < system.shards:
+            raise RuntimeError(f"{system.name} needs {system.shards} Redis servers")
+        extra["CHANNEL_REDIS_URLS"] = ",".join(urls)
     return ctx.django_env(
+        **extra,
         REDIS_KEY_PREFIX=prefix,
         BENCH_CHANNEL_LAYER=system.layer,
         DAPHNE_EAGER_WRITES="true" if system.eager_writes else "false",
@@ -139,6 +156,7 @@ def _scenario(
     plan: Plan,
     serial: int,
     published: list[str] | None = None,
+    shard_urls: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """One server, one client process, one publisher; a phase per rate. Rows for the table.
 
@@ -147,7 +165,7 @@ def _scenario(
     published = published or symbols
     market = published is not symbols
     prefix = f"{ctx.key_prefix}s{serial}"
-    env = _environment(ctx, system, prefix)
+    env = _environment(ctx, system, prefix, shard_urls)
     port = free_port()
     processes = Processes()
     try:
@@ -271,6 +289,9 @@ def _scenario(
                 "connect s": ready.get("connect_seconds"),
                 "errors": (ready.get("errors") or []) + (client_result.get("errors") or []),
                 "publish p99 ms": sent.get("publish_p99_ms"),
+                "groups per shard": _groups_per_shard(symbols, prefix, system.shards)
+                if system.shards > 1
+                else None,
             }
         )
     return rows
@@ -282,6 +303,16 @@ def _cleanup(ctx: Context) -> None:
     client = redis.Redis.from_url(ctx.redis_url)
     for key in client.scan_iter(match=f"{ctx.key_prefix}s*", count=1000):
         client.delete(key)
+
+
+def _groups_per_shard(symbols: list[str], prefix: str, shards: int) -> str:
+    """How the symbols' ticker groups hash over the shards (channels-redis' own hash)."""
+    from channels_redis.utils import _consistent_hash
+
+    counts = [0] * shards
+    for symbol in symbols:
+        counts[_consistent_hash(f"{prefix}:asgi__group__ticker.{symbol}", shards)] += 1
+    return "/".join(map(str, counts))
 
 
 def _configured_layer() -> str:
@@ -318,9 +349,37 @@ def _overridden(plan: Plan) -> Plan:
     return Plan(systems, scenarios, market, warmup, measure, gap)
 
 
+def _shard_count() -> int:
+    value = os.environ.get("BENCH_CHANNEL_SHARDS", "").strip()
+    count = int(value) if value else 1
+    if count not in (1, 2):
+        raise ValueError(f"BENCH_CHANNEL_SHARDS must be 1 or 2, not {value!r}")
+    return count
+
+
+def _start_extra_redis(processes: Processes, count: int) -> list[str]:
+    """``count`` throw-away ``redis-server``s on free ports (no persistence): their URLs."""
+    urls = []
+    for index in range(count):
+        port = free_port()
+        server = processes.start(
+            f"redis-shard{index}",
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+             "--appendonly", "no", "--dir", str(processes.logs)],
+            env=dict(os.environ),
+        )  # fmt: skip
+        wait_for_port(port, server)
+        urls.append(f"redis://127.0.0.1:{port}/0")
+    return urls
+
+
 def run(ctx: Context) -> Section:
     plan = _overridden(QUICK if ctx.quick else FULL)
     systems = plan.systems
+    if _shard_count() == 2 and SHARDED not in systems:
+        systems = (*systems, SHARDED)
+    extra_redis = Processes()
+    shard_urls = _start_extra_redis(extra_redis, 1) if SHARDED in systems else []
     symbols = database.prepare(ctx)
     market = symbols + [f"X{n:04d}" for n in range(MARKET_SYMBOLS - len(symbols))]
     section = Section(
@@ -352,8 +411,9 @@ def run(ctx: Context) -> Section:
                 print(f"[bench] fanout: {name}, {subscribers} subscribers", flush=True)
                 try:
                     section.rows += _scenario(
-                        ctx, system, subscribers, rates, symbols, plan, serial
-                    )
+                        ctx, system, subscribers, rates, symbols, plan, serial,
+                        shard_urls=shard_urls,
+                    )  # fmt: skip
                 except Exception as error:
                     section.notes.append(f"{name}, {subscribers} subscribers failed: {error!r}")
             for subscribers in plan.market:
@@ -364,7 +424,7 @@ def run(ctx: Context) -> Section:
                 try:
                     section.rows += _scenario(
                         ctx, system, subscribers, (MARKET_SYMBOLS,), symbols, plan, serial,
-                        published=market,
+                        published=market, shard_urls=shard_urls,
                     )  # fmt: skip
                 except Exception as error:
                     section.notes.append(
@@ -372,6 +432,8 @@ def run(ctx: Context) -> Section:
                     )
     finally:
         _cleanup(ctx)
+        extra_redis.stop_all()
+        extra_redis.remove_logs()
     for row in section.rows:
         if row["errors"]:
             section.notes.append(
@@ -383,6 +445,13 @@ def run(ctx: Context) -> Section:
                 f"{row['system']}: only {row['connected']} of {row['subscribers']} connected."
             )
     _ratios_and_targets(section, plan)
+    splits = [row["groups per shard"] for row in section.rows if row.get("groups per shard")]
+    if splits:
+        section.notes.append(
+            f"'{SHARDED}': the deployed tier with CHANNEL_REDIS_URLS = the bench Redis and a "
+            "second redis-server on this machine; the watched symbols' groups hashed "
+            f"{', '.join(splits)} over the two servers (per scenario: the key prefix differs)."
+        )
     section.notes.append(
         f"Ours use the configured channel layer ({_configured_layer()}); '+core' and '+pubsub' "
         "swap in stock channels-redis RedisChannelLayer / RedisPubSubChannelLayer. Processes: "

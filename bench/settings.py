@@ -3,7 +3,8 @@
 BENCH_CACHE=dummy    Django's DummyCache: every cached snapshot is computed again (cache cold)
 BENCH_CHANNEL_LAYER  unset: the project's configured channel layer;
                      core: channels-redis RedisChannelLayer; pubsub: channels-redis
-                     RedisPubSubChannelLayer (stock); both on the project's Redis URL and key prefix.
+                     RedisPubSubChannelLayer (stock); both on the project's channel-layer Redis
+                     servers (CHANNEL_REDIS_URLS) and key prefix.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import os
 
 from portfolio_site.settings import *  # noqa: F403
-from portfolio_site.settings import CACHES, CHANNEL_LAYERS, REDIS_KEY_PREFIX, REDIS_URL
+from portfolio_site.settings import CACHES, CHANNEL_LAYERS, CHANNEL_REDIS_URLS, REDIS_KEY_PREFIX
 
 if os.environ.get("BENCH_CACHE", "").strip().lower() == "dummy":
     CACHES = {**CACHES, "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
@@ -23,7 +24,7 @@ if _layer == "core":
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": CHANNEL_REDIS_URLS,
                 "prefix": f"{REDIS_KEY_PREFIX}:asgi",
                 "capacity": _capacity,
                 "expiry": 30,
@@ -35,7 +36,7 @@ elif _layer == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
+            "CONFIG": {"hosts": CHANNEL_REDIS_URLS, "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
         }
     }
 elif _layer:

@@ -112,6 +112,25 @@ def url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
     return value
 
 
+def url_list(name: str, default: list[str], *, schemes: tuple[str, ...]) -> list[str]:
+    """Comma-separated URLs, each with one of ``schemes``; unset or empty gives ``default``."""
+    value = raw(name)
+    urls = [item.strip() for item in (value or "").split(",") if item.strip()]
+    if not urls:
+        return default
+    for position, item in enumerate(urls, start=1):
+        scheme = item.split("://", 1)[0].lower() if "://" in item else ""
+        if scheme not in schemes:
+            raise ConfigError(
+                name,
+                f"item {position} ({item.split('@')[-1]!r}) is not a URL starting with "
+                f"{' or '.join(schemes)}://",
+            )
+    if len(set(urls)) != len(urls):
+        raise ConfigError(name, "lists the same URL twice")
+    return urls
+
+
 def exit_on_config_error(error: ConfigError) -> NoReturn:
     print(f"Configuration error: {error}", file=sys.stderr)  # noqa: T201
     raise SystemExit(2)

@@ -213,12 +213,21 @@ CACHES = {
     }
 }
 
-# channels-redis PubSub with a bounded queue per consumer (realtime/layers.py; measured, see README).
+# channels-redis PubSub with a bounded queue per consumer (realtime/layers.py; measured, see README),
+# on its own Redis servers when CHANNEL_REDIS_URLS lists them: channels-redis hashes each group (and
+# each consumer's channel) to one of them. The cache, the limiter and tickets stay on REDIS_URL.
+CHANNEL_REDIS_URLS = env.url_list(
+    "CHANNEL_REDIS_URLS", [REDIS_URL], schemes=("redis", "rediss", "unix")
+)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "realtime.layers.BoundedPubSubChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # A connect to a dead shard fails within the timeout instead of the OS's minutes.
+            "hosts": [
+                {"address": url, "socket_connect_timeout": REDIS_SOCKET_TIMEOUT}
+                for url in CHANNEL_REDIS_URLS
+            ],
             "prefix": f"{REDIS_KEY_PREFIX}:asgi",
             "capacity": env.integer("CHANNEL_CAPACITY", 200, minimum=1),
         },

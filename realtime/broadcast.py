@@ -15,7 +15,8 @@ sent concurrently on that loop and the caller waits for the batch once. ``async_
 instead build a new loop -- and so a new Redis pool -- on every call.
 
 Publishing is best effort: with no group members it is a no-op, and if Redis is unreachable the
-batch is dropped with a warning rather than raising into the caller's commit hook (clients see a
+batch (with several channel-layer shards: the part of it bound for the unreachable ones) is dropped
+with a warning rather than raising into the caller's commit hook (clients see a
 ``seq`` gap and refetch). Nothing here logs message contents.
 """
 
@@ -34,6 +35,8 @@ from typing import Any, TypeVar
 
 from channels.layers import get_channel_layer
 from django.conf import settings
+
+from realtime.layers import ShardsUnavailable
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -111,9 +114,13 @@ async def _send_all(events: Sequence[tuple[str, dict[str, Any]]]) -> int:
         return 0
     send_many = getattr(layer, "group_send_many", None)
     if send_many is not None:
-        # Our PubSub layer: the whole batch in one pipelined round trip.
+        # Our PubSub layer: the whole batch in one pipelined round trip per shard. A shard that
+        # is down loses its own groups' events only.
         try:
             await send_many(events)
+        except ShardsUnavailable as error:
+            logger.warning("realtime: %s", error)
+            return error.failed
         except Exception as error:
             logger.warning(
                 "realtime: %d group sends failed (%s)", len(events), type(error).__name__

@@ -17,6 +17,11 @@ write), so one slow client cannot hold up the others.
 Losses: the hub's channel has the layer's bounded queue (``CHANNEL_CAPACITY``). If the process falls
 that far behind, the oldest events are dropped for every local subscriber at once; clients see the
 ``seq`` jump and refetch, as before.
+
+A channel-layer shard that is down (``CHANNEL_REDIS_URLS``): groups already joined on it come back by
+themselves when it returns (the layer re-subscribes). A group that cannot be joined now -- its shard
+does not answer -- does not fail the subscriber: the symbol is kept and the hub tries to join it
+again every ``_RETRY_SECONDS`` until it can, so its subscribers get ticks once the shard is back.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from realtime.broadcast import TICK_EVENT, ticker_group
+from realtime.layers import SHARD_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -46,20 +52,65 @@ class TickerHub:
         self.layer = layer
         self.channel: str | None = None
         self.subscribers: dict[str, set[TickSubscriber]] = {}
+        self.unjoined: set[str] = set()  # followed symbols whose group join failed (shard down)
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._rejoin_task: asyncio.Task[None] | None = None
 
     async def add(self, symbols: Iterable[str], subscriber: TickSubscriber) -> None:
         async with self._lock:
             if self.channel is None:
                 self.channel = await self.layer.new_channel()
                 self._task = asyncio.create_task(self._deliver_forever(self.channel))
+            new = []
             for symbol in symbols:
                 members = self.subscribers.get(symbol)
                 if members is None:
-                    await self.layer.group_add(ticker_group(symbol), self.channel)
                     members = self.subscribers[symbol] = set()
+                    new.append(symbol)
                 members.add(subscriber)
+            await self._join(new)
+
+    async def _join(self, symbols: Iterable[str]) -> None:
+        """Join each symbol's group; one that fails waits in ``unjoined`` for the next try, and so
+        do the rest of that shard's (one timeout per dead shard, not per symbol)."""
+        assert self.channel is not None
+        down: set[int] = set()
+        for symbol in symbols:
+            group = ticker_group(symbol)
+            shard = self._shard_of(group)
+            if shard in down:
+                self.unjoined.add(symbol)
+                continue
+            try:
+                await self.layer.group_add(group, self.channel)
+            except SHARD_ERRORS as error:
+                if not self.unjoined:
+                    logger.warning(
+                        "realtime: cannot join %s now (%s: %s); retrying every %.1fs",
+                        group,
+                        type(error).__name__,
+                        error,
+                        _RETRY_SECONDS,
+                    )
+                down.add(shard)
+                self.unjoined.add(symbol)
+            else:
+                self.unjoined.discard(symbol)
+        if self.unjoined and (self._rejoin_task is None or self._rejoin_task.done()):
+            self._rejoin_task = asyncio.create_task(self._rejoin_forever())
+
+    def _shard_of(self, group: str) -> int:
+        shard_index = getattr(self.layer, "group_shard", None)
+        return int(shard_index(group)) if shard_index is not None else 0
+
+    async def _rejoin_forever(self) -> None:
+        while self.unjoined:
+            await asyncio.sleep(_RETRY_SECONDS)
+            async with self._lock:
+                self.unjoined &= set(self.subscribers)
+                await self._join(sorted(self.unjoined))
+        logger.info("realtime: the ticker hub joined every group it follows again")
 
     async def discard(self, symbols: Iterable[str], subscriber: TickSubscriber) -> None:
         async with self._lock:
@@ -70,8 +121,14 @@ class TickerHub:
                 members.discard(subscriber)
                 if not members:
                     del self.subscribers[symbol]
+                    self.unjoined.discard(symbol)
                     if self.channel is not None:
-                        await self.layer.group_discard(ticker_group(symbol), self.channel)
+                        try:
+                            await self.layer.group_discard(ticker_group(symbol), self.channel)
+                        except SHARD_ERRORS:
+                            # Its shard is down: the layer re-subscribes the group when it is
+                            # back; the hub ignores events of symbols nobody follows.
+                            logger.info("realtime: leaving %s failed", ticker_group(symbol))
 
     async def _deliver_forever(self, channel: str) -> None:
         while True:
@@ -95,10 +152,11 @@ class TickerHub:
                     logger.exception("realtime: delivering a tick event failed")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._rejoin_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, TickerHub]] = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.core import signals
@@ -11,6 +12,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.redis_servers import RedisServer, redis_servers
 
 
 @pytest.fixture
@@ -24,6 +26,13 @@ def keep_test_connection() -> Iterator[None]:
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def redis_shards(tmp_path: Path) -> Iterator[list[RedisServer]]:
+    """Two private redis-server processes (channel-layer shards) a test may kill and restart."""
+    with redis_servers(tmp_path, 2) as servers:
+        yield servers
 
 
 @pytest.fixture

@@ -79,3 +79,49 @@ def test_dependency_outage_in_a_view_is_503_not_500(
     assert response.status_code == 503
     assert response.json()["error"]["code"] == code
     assert response["Retry-After"]
+
+
+def test_readyz_lists_each_channel_layer_shard_and_one_down_is_degraded_not_failing(
+    client: Client,
+    settings,
+    redis_shards,  # type: ignore[no-untyped-def]
+) -> None:
+    # given the channel layer on two shards
+    urls = [server.url for server in redis_shards]
+    settings.CHANNEL_REDIS_URLS = urls
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            **settings.CHANNEL_LAYERS["default"],
+            "CONFIG": {**config, "hosts": [{"address": url} for url in urls]},
+        }
+    }
+    body = client.get("/readyz").json()
+    assert body["status"] == "ok"
+    shards = body["checks"]["channel_layer"]["shards"]
+    assert [(shard["address"], shard["ok"]) for shard in shards] == [(url, True) for url in urls]
+    # when one shard dies: still ready (every process shares it), reported as degraded
+    redis_shards[1].kill()
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["degraded"], body["failing"]) == (
+        "degraded",
+        ["channel_layer"],
+        [],
+    )
+    shards = body["checks"]["channel_layer"]["shards"]
+    assert [shard["ok"] for shard in shards] == [True, False]
+    assert "Error" in shards[1]["error"]
+    # when both are down: not ready
+    redis_shards[0].kill()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["channel_layer"]
+
+
+def test_shard_addresses_hide_passwords() -> None:
+    from realtime.layers import shard_address
+
+    assert shard_address("redis://:s3cret@10.0.0.5:6380/0") == "redis://10.0.0.5:6380/0"
+    assert shard_address({"address": "rediss://u:p@h:1/2"}) == "rediss://h:1/2"

@@ -38,6 +38,8 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("DEBUG", "maybe"),
         ("DATABASE_URL", "mysql://db/portfolio"),
         ("REDIS_URL", "localhost:6379"),
+        ("CHANNEL_REDIS_URLS", "redis://127.0.0.1:6380/0,127.0.0.1:6381"),
+        ("CHANNEL_REDIS_URLS", "redis://127.0.0.1:6380/0,redis://127.0.0.1:6380/0"),
         ("JWT_ACCESS_LIFETIME", "-5m"),
         ("VNSTOCK_CALLS_PER_MINUTE", "lots"),
         ("MARKET_DATA_PROVIDER", "bloomberg"),
@@ -73,3 +75,26 @@ def test_production_uses_pgbouncer_safe_database_options() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == ["0", "True", "None"]
+
+
+def test_channel_layer_shards_come_from_channel_redis_urls_and_default_to_redis_url() -> None:
+    code = (
+        "from django.conf import settings as s; "
+        "print([h['address'] for h in s.CHANNEL_LAYERS['default']['CONFIG']['hosts']], "
+        "s.CACHES['default']['LOCATION'], s.CELERY_BROKER_URL)"
+    )
+    redis_url = "redis://127.0.0.1:6379/3"
+    shards = "redis://127.0.0.1:6380/0, redis://:pw@127.0.0.1:6381/0"
+    default = manage(
+        "shell", "-c", code, REDIS_URL=redis_url, CHANNEL_REDIS_URLS="", CELERY_BROKER_URL=""
+    )
+    sharded = manage(
+        "shell", "-c", code, REDIS_URL=redis_url, CHANNEL_REDIS_URLS=shards, CELERY_BROKER_URL=""
+    )
+    assert default.stdout.strip().splitlines()[-1] == f"['{redis_url}'] {redis_url} {redis_url}", (
+        default.stderr
+    )
+    # the cache and the broker stay on REDIS_URL
+    assert sharded.stdout.strip().splitlines()[-1] == (
+        f"['redis://127.0.0.1:6380/0', 'redis://:pw@127.0.0.1:6381/0'] {redis_url} {redis_url}"
+    ), sharded.stderr
