@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: run test reliability schemathesis lint format typecheck seed migrate check-deploy clean help frontend frontend-e2e bench
 
 help:
-	@echo "make run        set up .venv, migrate, seed demo data and run web + worker + beat"
+	@echo "make run        set up .venv, migrate, seed demo data and run web + workers + beat"
 	@echo "make test       run the test suite (DATABASE_URL / REDIS_URL honoured)"
 	@echo "make reliability  fault injection, fuzzing and a 1,000-client soak, 8-12 min (PostgreSQL + redis-server)"
 	@echo "make lint       ruff check + ruff format --check"

@@ -10,6 +10,11 @@ which ``make run`` runs through ``seed_demo``). It is idempotent and respects th
 - ``reset=True`` (``setup_schedules --reset``) puts the declared task, schedule, arguments and
   ``enabled=True`` back on every row: the way to adopt a changed declaration.
 
+Rows carry no queue, exchange or routing key: beat's messages then go where
+``settings.CELERY_TASK_ROUTES`` sends their task (the ``market``, ``portfolio`` or ``slow`` worker).
+A kept row that names one overrides the route; ``InstallResult.overridden`` lists those rows
+(``setup_schedules`` warns) and ``reset`` clears them.
+
 Crontab times are Asia/Ho_Chi_Minh. When the instrument table is empty, a one-off row
 "market: first instrument sync" is added: beat runs it once at start-up, then disables it.
 """
@@ -129,11 +134,17 @@ def first_sync() -> Declared:
     )
 
 
+# A PeriodicTask's queue, exchange or routing key would be passed to apply_async and win over
+# the task's route (django-celery-beat's ModelEntry); ours leave them empty.
+NO_ROUTE_OVERRIDE: dict[str, Any] = {"queue": None, "exchange": None, "routing_key": None}
+
+
 @dataclass
 class InstallResult:
     created: list[str] = field(default_factory=list)
     reset: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    overridden: list[str] = field(default_factory=list)  # kept rows naming a queue of their own
 
 
 def _schedule_fields(declared: Declared) -> dict[str, Any]:
@@ -160,6 +171,7 @@ def _values(declared: Declared) -> dict[str, Any]:
         "expire_seconds": declared.expire_seconds,
         "one_off": declared.one_off,
         "enabled": True,
+        **NO_ROUTE_OVERRIDE,
         **_schedule_fields(declared),
     }
 
@@ -183,6 +195,8 @@ def schedules_install(*, reset: bool = False) -> InstallResult:
                 result.reset.append(item.name)
             else:
                 result.kept.append(item.name)
+                if task.queue or task.exchange or task.routing_key:
+                    result.overridden.append(f"{item.name} (queue {task.queue or '-'})")
     return result
 
 
@@ -204,6 +218,7 @@ def history_backfill_schedule_once(*, symbols: list[str], days: int) -> Periodic
             "enabled": True,
             "last_run_at": None,
             "total_run_count": 0,
+            **NO_ROUTE_OVERRIDE,
         },
     )
     return task

@@ -1,8 +1,10 @@
-"""The Celery application: JSON only, late acks, beat schedules in the database."""
+"""The Celery application: JSON only, late acks, three queues routed by task name, beat schedules
+in the database."""
 
 import os
 
 from celery import Celery
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio_site.settings")
 
@@ -34,6 +36,13 @@ app.conf.update(
         else None
     ),
     broker_connection_retry_on_startup=True,
+    # One direct exchange per queue, as Celery would create for a missing queue; listing them makes
+    # a worker without -Q consume every queue (settings.CELERY_TASK_QUEUES).
+    task_queues=[
+        Queue(name, Exchange(name), routing_key=name) for name in settings.CELERY_TASK_QUEUES
+    ],
+    task_default_queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+    task_routes=settings.CELERY_TASK_ROUTES,
     beat_scheduler="django_celery_beat.schedulers:DatabaseScheduler",
     timezone="UTC",
     enable_utc=True,

@@ -1,6 +1,6 @@
 """The embedded development stack behind ``make run`` and ``make test``.
 
-``python -m portfolio_site.devstack run``  migrate, seed, then run web + worker + beat (Procfile, honcho)
+``python -m portfolio_site.devstack run``  migrate, seed, then run web + workers + beat (Procfile, honcho)
 ``python -m portfolio_site.devstack test`` run the test suite (extra arguments go to pytest)
 
 When ``REDIS_URL`` is unset, a private Redis server (the ``redis-server`` on PATH, else the one the
@@ -225,13 +225,35 @@ def _frontend(env: dict[str, str], *, host: str, port: str) -> bool:
     return True
 
 
+def procfile_entries(text: str) -> dict[str, str]:
+    """A Procfile's ``name: command`` lines (comments and blank lines skipped), in order."""
+    entries: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, command = line.split(":", 1)
+            entries[name.strip()] = command.strip()
+    return entries
+
+
+def dev_procfile(text: str, *, frontend: bool) -> str:
+    """What ``make run`` runs: the Procfile with its ``slow`` queue served by the portfolio worker
+    (one worker process less on a laptop; the market worker stays alone, so a backfill never delays
+    the quote poll), plus the Next.js server when it runs (kept out of the production Procfile)."""
+    entries = procfile_entries(text)
+    slow = entries.pop("worker-slow")
+    portfolio = entries["worker-portfolio"]
+    if " -Q portfolio " not in portfolio or " -Q slow " not in slow:
+        raise SystemExit("Procfile: worker-portfolio and worker-slow must each name their queue")
+    entries["worker-portfolio"] = portfolio.replace(" -Q portfolio ", " -Q portfolio,slow ")
+    if frontend:
+        entries["frontend"] = "node frontend/scripts/serve.mjs"
+    return "".join(f"{name}: {command}\n" for name, command in entries.items())
+
+
 def _procfile(*, frontend: bool) -> Path:
-    """The Procfile, plus the Next.js server when it runs (kept out of the production Procfile)."""
-    if not frontend:
-        return BASE_DIR / "Procfile"
     combined = VAR_DIR / "Procfile.run"
-    text = (BASE_DIR / "Procfile").read_text().rstrip("\n")
-    combined.write_text(f"{text}\nfrontend: node frontend/scripts/serve.mjs\n")
+    text = (BASE_DIR / "Procfile").read_text()
+    combined.write_text(dev_procfile(text, frontend=frontend))
     return combined
 
 
@@ -253,7 +275,9 @@ def run(args: list[str]) -> int:
         say("seeding demo data")
         accounts = _seed(env)
         frontend = _frontend(env, host=host, port=port)
-        processes = "web, worker, beat" + (" and the web client" if frontend else "")
+        processes = "web, the market worker, the portfolio+slow worker, beat" + (
+            " and the web client" if frontend else ""
+        )
         say(f"starting {processes}; the addresses and accounts follow once they answer")
         local = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         client = f"http://{local}:{env['FRONTEND_PORT']}/" if frontend else None

@@ -258,6 +258,28 @@ CELERY_BROKER_URL = env.url("CELERY_BROKER_URL", REDIS_URL, schemes=("redis", "r
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_VISIBILITY_TIMEOUT = env.integer("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=60)
+# Worker queues (README "Worker queues"): each task goes to the queue named for it here, by task
+# name (Celery's task_routes), so that a long backfill never delays the quote poll. ``market``: the
+# quick, frequent market pipeline; ``portfolio``: per-user work and its housekeeping; ``slow``:
+# bulk provider calls and long jobs. A worker started without -Q consumes all three.
+CELERY_TASK_QUEUES = ("market", "portfolio", "slow")
+CELERY_TASK_DEFAULT_QUEUE = "portfolio"  # anything unrouted (Celery's own tasks) lands here
+CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
+    "market.poll_quotes": {"queue": "market"},
+    "market.aggregate_bars": {"queue": "market"},
+    # after the close: a final poll and the day's rollups, while no session polls
+    "market.close_daily_bars": {"queue": "market"},
+    "portfolio.entitlements_daily": {"queue": "portfolio"},
+    "portfolio.entitlements_sync_event": {"queue": "portfolio"},
+    "portfolio.purge_idempotency_keys": {"queue": "portfolio"},
+    "market.backfill_history": {"queue": "slow"},
+    # the whole instrument list from the provider: several budgeted calls
+    "market.sync_instruments": {"queue": "slow"},
+    # one provider call per held or watched symbol
+    "market.ingest_corporate_events": {"queue": "slow"},
+    # a bulk DELETE of a day's ticks on an unpartitioned table
+    "market.prune_ticks": {"queue": "slow"},
+}
 
 # --- Auth ---------------------------------------------------------------------------------------
 if TESTING:

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 from django.core.management import get_commands
+
+from portfolio_site.devstack import dev_procfile, procfile_entries
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -26,7 +29,9 @@ PROCESS_VARS = {
     "PORT",
     "WEB_HOST",
     "WEB_PORT",
-    "WORKER_CONCURRENCY",
+    "WORKER_MARKET_CONCURRENCY",
+    "WORKER_PORTFOLIO_CONCURRENCY",
+    "WORKER_SLOW_CONCURRENCY",
     "WEB_CONCURRENCY",
     "WEB_TIMEOUT",
     "WEB_KEEPALIVE",
@@ -48,12 +53,18 @@ FRONTEND_VARS = {
 
 
 def procfile() -> dict[str, str]:
-    entries = {}
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, command = line.split(":", 1)
-            entries[name.strip()] = command.strip()
-    return entries
+    return procfile_entries((ROOT / "Procfile").read_text())
+
+
+def with_defaults(command: str) -> str:
+    """``${VAR:-default}`` replaced by its default (what the shell or compose makes of it unset)."""
+    return re.sub(r"\$\{(\w+):-([^}]*)\}", r"\2", command)
+
+
+def queues_of(argv: list[str]) -> set[str]:
+    """The queues a ``celery worker`` command consumes (its -Q list)."""
+    assert "-Q" in argv, f"a worker without -Q: {argv}"
+    return set(argv[argv.index("-Q") + 1].split(","))
 
 
 def check_command(argv: list[str]) -> None:
@@ -76,9 +87,9 @@ def check_command(argv: list[str]) -> None:
 
 
 def test_compose_has_the_production_services() -> None:
-    assert {"postgres", "pgbouncer", "redis", "web", "worker", "beat", "gateway"} <= set(
-        COMPOSE["services"]
-    )
+    assert {"postgres", "pgbouncer", "redis", "web", "beat", "gateway"} <= set(COMPOSE["services"])
+    assert {"worker-market", "worker-portfolio", "worker-slow"} <= set(COMPOSE["services"])
+    assert "worker" not in COMPOSE["services"]  # replaced by the three queue workers
     assert COMPOSE["services"]["postgres"]["image"].startswith("postgres:16")
     assert COMPOSE["services"]["pgbouncer"]["environment"]["POOL_MODE"] == "transaction"
     assert "noeviction" in COMPOSE["services"]["redis"]["command"]
@@ -88,16 +99,54 @@ def test_compose_has_the_production_services() -> None:
 def test_every_compose_command_exists_in_the_project(name: str) -> None:
     check_command(APP_SERVICES[name]["command"])
     healthcheck = APP_SERVICES[name].get("healthcheck")
-    if healthcheck and healthcheck["test"][1] == "celery":
+    if healthcheck and healthcheck["test"][0] == "CMD-SHELL":
+        argv = shlex.split(healthcheck["test"][1])
+        if argv[0] == "celery":
+            check_command(argv)
+    elif healthcheck and healthcheck["test"][1] == "celery":
         check_command(healthcheck["test"][1:])
 
 
 def test_compose_runs_the_same_commands_as_the_procfile() -> None:
     for name, command in procfile().items():
-        argv = shlex.split(re.sub(r"\$\{(\w+):-([^}]*)\}", r"\2", command))
+        argv = shlex.split(with_defaults(command))
         check_command(argv)
-        compose = APP_SERVICES[name]["command"]
+        compose = [with_defaults(part) for part in APP_SERVICES[name]["command"]]
         assert (compose[0], compose[-1]) == (argv[0], argv[-1]), name
+        if argv[3:4] == ["worker"]:
+            assert compose == argv, name  # same queue, node name and concurrency
+
+
+def worker_queues(entries: dict[str, str]) -> list[set[str]]:
+    return [
+        queues_of(shlex.split(with_defaults(command)))
+        for command in entries.values()
+        if shlex.split(command)[3:4] == ["worker"]
+    ]
+
+
+def test_the_procfile_runs_one_worker_per_queue_and_compose_the_same() -> None:
+    assert sorted(map(sorted, worker_queues(procfile()))) == [
+        [q] for q in settings.CELERY_TASK_QUEUES
+    ]
+    compose = [
+        queues_of(service["command"])
+        for service in APP_SERVICES.values()
+        if service["command"][3:4] == ["worker"]
+    ]
+    assert sorted(map(sorted, compose)) == [[q] for q in settings.CELERY_TASK_QUEUES]
+
+
+def test_make_run_consumes_every_queue_with_the_market_worker_alone() -> None:
+    # the Procfile make run writes (var/Procfile.run), with and without the web client
+    for frontend in (False, True):
+        entries = procfile_entries(dev_procfile((ROOT / "Procfile").read_text(), frontend=frontend))
+        queues = worker_queues(entries)
+        assert set().union(*queues) == set(settings.CELERY_TASK_QUEUES)
+        assert {"market"} in queues  # no long job shares the quote poll's worker
+        assert len(queues) == 2  # one worker process less than production
+        assert ("frontend" in entries) is frontend
+        assert {"web", "beat"} <= set(entries)
 
 
 @pytest.mark.parametrize("name", sorted(APP_SERVICES))

@@ -69,6 +69,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"schedules: {len(schedules.created)} created, {len(schedules.kept)} kept"
         )
+        for name in schedules.overridden:
+            self.stderr.write(f"warning: {name} overrides its task's route (setup_schedules)")
 
     @staticmethod
     def _seed_symbols() -> list[str]:

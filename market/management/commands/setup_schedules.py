@@ -25,6 +25,11 @@ class Command(BaseCommand):
         for label, names in (("created", result.created), ("reset", result.reset)):
             for name in names:
                 self.stdout.write(f"{label}: {name}")
+        for name in result.overridden:
+            self.stderr.write(
+                f"warning: {name} overrides its task's route (CELERY_TASK_ROUTES); "
+                "--reset clears it"
+            )
         self.stdout.write(
             f"schedules: {len(result.created)} created, {len(result.reset)} reset, "
             f"{len(result.kept)} kept"
