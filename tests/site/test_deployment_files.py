@@ -166,3 +166,58 @@ def test_gateway_routes_api_admin_websockets_and_static_to_web() -> None:
     assert "Upgrade" in nginx
     assert "location ~ ^/(api|admin|healthz|readyz)" in nginx
     assert "location /static/" in nginx
+
+
+# --- the scale-out topology (issue 19): shards, a replica, a worker per queue ---------------------
+
+
+def _hosts(urls: str) -> list[str]:
+    return [
+        re.sub(r"^\w+://([^@/]*@)?", "", url).split(":")[0].split("/")[0] for url in urls.split(",")
+    ]
+
+
+def test_the_channel_layer_runs_on_two_redis_shards_of_its_own() -> None:
+    env = COMPOSE["x-app"]["environment"]
+    shards = _hosts(env["CHANNEL_REDIS_URLS"])
+    assert len(shards) == 2
+    assert len(set(shards)) == 2
+    assert _hosts(env["REDIS_URL"]) == ["redis"]  # cache, limiter and broker stay on their own
+    for host in shards:
+        service = COMPOSE["services"][host]
+        assert service["image"].startswith("redis:")
+        assert "redis-cli" in service["healthcheck"]["test"]
+        assert COMPOSE["services"]["web"]["depends_on"][host]["condition"] == "service_healthy"
+    # the URLs are what the settings would accept
+    assert "CHANNEL_REDIS_URLS" in SETTINGS_VARS
+
+
+def test_a_streaming_replica_of_the_primary_serves_the_replica_reads() -> None:
+    env = COMPOSE["x-app"]["environment"]
+    (host,) = _hosts(env["DATABASE_REPLICA_URLS"])
+    replica = COMPOSE["services"][host]
+    assert replica["image"] == COMPOSE["services"]["postgres"]["image"]
+    script = replica["command"][-1]
+    # a base backup of the primary service with the standby settings (-R), then postgres
+    assert re.search(r"pg_basebackup -h postgres -U portfolio .*-R", script)
+    assert script.rstrip().endswith("exec postgres")
+    assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
+    (volume,) = (v.split(":")[0] for v in replica["volumes"])
+    assert volume in COMPOSE["volumes"]
+    assert volume != "pgdata"  # its own data, not the primary's
+    # the primary lets it stream: the init script adds a replication line to pg_hba.conf
+    (config,) = COMPOSE["services"]["postgres"]["configs"]
+    assert config["target"].startswith("/docker-entrypoint-initdb.d/")
+    assert "host replication portfolio" in COMPOSE["configs"][config["source"]]["content"]
+    assert "DATABASE_REPLICA_URLS" in SETTINGS_VARS
+
+
+def test_every_worker_and_web_reach_the_same_shards_and_replica() -> None:
+    # one environment for every app container: a tick published by worker-market reaches web's groups
+    for name, service in APP_SERVICES.items():
+        assert (
+            service["environment"]["CHANNEL_REDIS_URLS"]
+            == COMPOSE["x-app"]["environment"]["CHANNEL_REDIS_URLS"]
+        ), name
+    workers = sorted(n for n in APP_SERVICES if n.startswith("worker-"))
+    assert workers == ["worker-market", "worker-portfolio", "worker-slow"]
