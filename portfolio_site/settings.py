@@ -365,6 +365,8 @@ SIMULATED_HISTORY_DAYS = env.integer("SIMULATED_HISTORY_DAYS", 730, minimum=1)
 SIMULATED_STEP_SECONDS = env.number("SIMULATED_STEP_SECONDS", 1.0, minimum=0.1)
 QUOTE_POLL_SECONDS = env.number("QUOTE_POLL_SECONDS", 0.0, minimum=0.0)  # 0 = fit the provider
 TICK_RETENTION_DAYS = env.integer("TICK_RETENTION_DAYS", 30, minimum=1)
+# PostgreSQL: day partitions of ticks created this many days ahead (market/partitioning.py).
+TICK_PARTITION_DAYS_AHEAD = env.integer("TICK_PARTITION_DAYS_AHEAD", 7, minimum=1)
 
 # Decimal precision of stored numbers. Stock prices are whole VND; index levels keep 2 decimals.
 PRICE_MAX_DIGITS, PRICE_DECIMAL_PLACES = 18, 2
