@@ -91,6 +91,26 @@ def test_a_polled_tick_is_copied_into_its_days_partition() -> None:
     assert Bar.objects.filter(interval="1m", volume=500).exists()
 
 
+def test_seq_carries_on_from_yesterdays_and_from_todays_last_tick() -> None:
+    # given FPT whose last tick (#3) was five days ago, and VNM with ticks up to #7 today
+    fpt, vnm = instrument("FPT"), instrument("VNM")
+    now = timezone.now()
+    for seq in (1, 2, 3):
+        tick(fpt.id, seq, now - timedelta(days=5, minutes=10 - seq))
+    for seq in (6, 7):
+        tick(vnm.id, seq, now - timedelta(seconds=60 - seq))
+    boards = [
+        [snapshot("FPT", volume=v, as_of=at), snapshot("VNM", volume=v, as_of=at)]
+        for v, at in ((1000, now - timedelta(seconds=20)), (1500, now - timedelta(seconds=10)))
+    ]
+    # when a poll finds both traded (the ingestion looks in today's partitions first)
+    quotes_ingest(snapshots=boards[0])
+    quotes_ingest(snapshots=boards[1])
+    # then each symbol's seq follows its own last one, wherever that was stored
+    assert Tick.objects.filter(instrument=fpt).latest("seq").seq == 4
+    assert Tick.objects.filter(instrument=vnm).latest("seq").seq == 8
+
+
 @requires_postgres
 @pytest.mark.parametrize("days_from_now", [0, 400], ids=["day partition", "default partition"])
 def test_the_same_seq_twice_for_a_symbol_is_refused(days_from_now: int) -> None:
