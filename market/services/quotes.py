@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -335,19 +335,26 @@ def quotes_refresh(
     return quotes_ingest(snapshots=board)
 
 
+LAST_SEQ_LOOKBACK_DAYS = 7
+
+
 def _last_seq() -> Expression:
     """Each locked instrument's last tick seq, through the (instrument, seq) index. On PostgreSQL
-    the ticks are partitioned by day and an unbounded lookup probes every partition (measured: 10x
-    the plain table's time for 1,600 symbols, ``bench/partitions.py``); a symbol's times only grow
-    with its seq, so when it has ticks from today on, its last seq is among them: look there first
-    (today's partition, those ahead and the default one) and everywhere only when there is none."""
+    the ticks are partitioned by day and an unbounded lookup probes every partition (measured: 5-10x
+    the plain table's time for 1,600 symbols, ``bench/partitions.py``). A symbol's times only grow
+    with its seq, so when it has ticks from a day on, its last seq is among them: look from today
+    on (today's partition, those ahead and the default one), then from a week ago (the first poll of
+    the day, after a weekend), and everywhere only when both find none."""
     ticks = Tick.objects.filter(instrument=OuterRef("pk"))
     last_seq = ticks.order_by("-seq").values("seq")[:1]
     if connection.vendor != "postgresql":
         return Subquery(last_seq)
     today_start, _ = partitioning.day_bounds(partitioning.market_day(timezone.now()))
-    recent = ticks.filter(time__gte=today_start).order_by("-seq").values("seq")[:1]
-    return Coalesce(Subquery(recent), Subquery(last_seq))
+    tiers = [
+        Subquery(ticks.filter(time__gte=since).order_by("-seq").values("seq")[:1])
+        for since in (today_start, today_start - timedelta(days=LAST_SEQ_LOOKBACK_DAYS))
+    ]
+    return Coalesce(*tiers, Subquery(last_seq))
 
 
 def _lock_targets(latest: Mapping[str, QuoteSnapshot]) -> dict[str, _Target]:

@@ -92,23 +92,27 @@ def test_a_polled_tick_is_copied_into_its_days_partition() -> None:
 
 
 def test_seq_carries_on_from_yesterdays_and_from_todays_last_tick() -> None:
-    # given FPT whose last tick (#3) was five days ago, and VNM with ticks up to #7 today
-    fpt, vnm = instrument("FPT"), instrument("VNM")
+    # given FPT whose last tick (#3) was five days ago, HPG's (#9) twelve days ago, and VNM with
+    # ticks up to #7 today
+    fpt, vnm, hpg = instrument("FPT"), instrument("VNM"), instrument("HPG")
     now = timezone.now()
     for seq in (1, 2, 3):
         tick(fpt.id, seq, now - timedelta(days=5, minutes=10 - seq))
+    tick(hpg.id, 9, now - timedelta(days=12))
     for seq in (6, 7):
         tick(vnm.id, seq, now - timedelta(seconds=60 - seq))
     boards = [
-        [snapshot("FPT", volume=v, as_of=at), snapshot("VNM", volume=v, as_of=at)]
+        [snapshot(symbol, volume=v, as_of=at) for symbol in ("FPT", "VNM", "HPG")]
         for v, at in ((1000, now - timedelta(seconds=20)), (1500, now - timedelta(seconds=10)))
     ]
-    # when a poll finds both traded (the ingestion looks in today's partitions first)
+    # when a poll finds them traded (the ingestion looks from today on, then a week back, then
+    # everywhere)
     quotes_ingest(snapshots=boards[0])
     quotes_ingest(snapshots=boards[1])
     # then each symbol's seq follows its own last one, wherever that was stored
     assert Tick.objects.filter(instrument=fpt).latest("seq").seq == 4
     assert Tick.objects.filter(instrument=vnm).latest("seq").seq == 8
+    assert Tick.objects.filter(instrument=hpg).latest("seq").seq == 10
 
 
 @requires_postgres
