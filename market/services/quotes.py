@@ -13,7 +13,7 @@ import orjson
 import redis.exceptions
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Expression, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -338,7 +338,7 @@ def quotes_refresh(
 LAST_SEQ_LOOKBACK_DAYS = 7
 
 
-def _last_seq() -> Expression:
+def _last_seq() -> Subquery | Coalesce:
     """Each locked instrument's last tick seq, through the (instrument, seq) index. On PostgreSQL
     the ticks are partitioned by day and an unbounded lookup probes every partition (measured: 5-10x
     the plain table's time for 1,600 symbols, ``bench/partitions.py``). A symbol's times only grow
