@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.utils import OperationalError
+from django.db.utils import DatabaseError, OperationalError
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def partitions_ensure(connection: BaseDatabaseWrapper, *, first: date, last: dat
                 with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
                     _lock_timeout(cursor)
                     create_day_partition(cursor, connection, day)
-            except OperationalError as exc:
+            except DatabaseError as exc:  # a lock timeout; rows for that day in the default one
                 logger.warning("tick partition for %s not created (will retry): %s", day, exc)
             else:
                 created.append(day)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.db.utils import OperationalError
 from django.utils import timezone
 
 from market import partitioning
@@ -64,7 +65,11 @@ def tick_partitions_maintain(
         return PartitionReport(partitioned=False)
     ahead = settings.TICK_PARTITION_DAYS_AHEAD if days_ahead is None else days_ahead
     today = partitioning.market_day(now or timezone.now())
-    moved = partitioning.default_partition_drain(connection)
+    try:
+        moved = partitioning.default_partition_drain(connection)
+    except OperationalError as exc:  # lock timeout: the rows stay caught, the next run retries
+        logger.error("ticks in %s not moved (will retry): %s", partitioning.DEFAULT_PARTITION, exc)
+        moved = {}
     created = partitioning.partitions_ensure(
         connection, first=today, last=today + timedelta(days=ahead)
     )

@@ -169,6 +169,34 @@ def test_maintenance_creates_the_partitions_ahead_idempotently() -> None:
 
 
 @requires_postgres
+def test_partition_ddl_behind_a_long_reader_gives_up_instead_of_queueing_ingestion(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given another session reading the ticks in a long transaction
+    import psycopg
+
+    monkeypatch.setattr(partitioning, "LOCK_TIMEOUT", "200ms")
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params.pop("pool", None)
+    later = market_day(timezone.now()) + timedelta(days=60)
+    with psycopg.connect(**params) as reader:
+        reader.execute("BEGIN")
+        reader.execute("LOCK TABLE market_tick IN ACCESS SHARE MODE")
+        # when the maintenance wants a new partition, then it gives up after the lock timeout
+        started = timezone.now()
+        with caplog.at_level(logging.WARNING, logger="market.partitioning"):
+            created = partitioning.partitions_ensure(connection, first=later, last=later)
+        assert created == []
+        assert timezone.now() - started < timedelta(seconds=5)
+        assert any("not created (will retry)" in r.getMessage() for r in caplog.records)
+        reader.execute("ROLLBACK")
+    # and the next run, the reader gone, creates it
+    assert partitioning.partitions_ensure(connection, first=later, last=later) == [later]
+
+
+@requires_postgres
 def test_pruning_drops_whole_day_partitions_and_keeps_bars() -> None:
     # given 25 ticks on a day 40 days ago (its own partition), 3 in the default partition from 60
     # days ago, and one tick now; with their bars
