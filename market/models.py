@@ -167,7 +167,13 @@ class Quote(models.Model):
 
 
 class Tick(models.Model):
-    """One matched trade, append-only. ``seq`` increases by one per symbol; gaps mean loss."""
+    """One matched trade, append-only. ``seq`` increases by one per symbol; gaps mean loss.
+
+    On PostgreSQL the table is partitioned by day (migration 0005, ``market/partitioning.py``): the
+    database's primary key is ``(id, time)`` and ``tick_unique_seq`` is a unique index on each
+    partition; Django still sees ``id`` as the primary key. New schema changes to this model must
+    keep that in mind (a migration written for a plain table may not apply to the partitioned one).
+    """
 
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="ticks")
     seq = models.BigIntegerField()

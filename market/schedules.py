@@ -112,8 +112,16 @@ def declared_schedules() -> list[Declared]:
         Declared(
             "market: prune ticks",
             "market.prune_ticks",
-            "Delete ticks older than TICK_RETENTION_DAYS (bars are kept).",
+            "Remove ticks older than TICK_RETENTION_DAYS (bars are kept); on PostgreSQL whole "
+            "day partitions are dropped.",
             crontab={"minute": "30", "hour": "2", "day_of_week": "*"},
+        ),
+        Declared(
+            "market: tick partitions",
+            "market.maintain_tick_partitions",
+            "PostgreSQL: create the day partitions of ticks TICK_PARTITION_DAYS_AHEAD days ahead; "
+            "move rows the default partition caught (and log an error). Hourly, idempotent.",
+            crontab={"minute": "45", "hour": "*", "day_of_week": "*"},
         ),
         Declared(
             "portfolio: purge idempotency keys",

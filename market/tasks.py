@@ -250,6 +250,19 @@ def prune_ticks() -> dict[str, int]:
     return {"deleted": services.ticks_prune()}
 
 
+@shared_task(name="market.maintain_tick_partitions", ignore_result=True)
+def maintain_tick_partitions() -> dict[str, Any]:
+    """PostgreSQL: the tick partitions ahead created, rows caught by the default partition moved
+    (and an error logged). Nothing to do on SQLite."""
+    report = services.tick_partitions_maintain()
+    if not report.partitioned:
+        return {"skipped": "ticks are not partitioned (not PostgreSQL)"}
+    return {
+        "created": [day.isoformat() for day in report.created],
+        "moved": sum(report.moved_from_default.values()),
+    }
+
+
 @shared_task(bind=True, name="market.ingest_corporate_events", ignore_result=True)
 def corporate_events_ingest(self: Task, symbols: list[str] | None = None) -> dict[str, Any]:
     """Corporate events of the held or watched instruments (``market.events``), idempotent. A

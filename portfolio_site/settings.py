@@ -277,8 +277,10 @@ CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
     "market.sync_instruments": {"queue": "slow"},
     # one provider call per held or watched symbol
     "market.ingest_corporate_events": {"queue": "slow"},
-    # a bulk DELETE of a day's ticks on an unpartitioned table
+    # drops whole day partitions on PostgreSQL; a batched DELETE on SQLite
     "market.prune_ticks": {"queue": "slow"},
+    # a few DDL statements an hour, under a lock timeout; ingestion needs the partitions ahead
+    "market.maintain_tick_partitions": {"queue": "market"},
 }
 
 # --- Auth ---------------------------------------------------------------------------------------
@@ -425,6 +427,8 @@ SIMULATED_HISTORY_DAYS = env.integer("SIMULATED_HISTORY_DAYS", 730, minimum=1)
 SIMULATED_STEP_SECONDS = env.number("SIMULATED_STEP_SECONDS", 1.0, minimum=0.1)
 QUOTE_POLL_SECONDS = env.number("QUOTE_POLL_SECONDS", 0.0, minimum=0.0)  # 0 = fit the provider
 TICK_RETENTION_DAYS = env.integer("TICK_RETENTION_DAYS", 30, minimum=1)
+# PostgreSQL: day partitions of ticks created this many days ahead (market/partitioning.py).
+TICK_PARTITION_DAYS_AHEAD = env.integer("TICK_PARTITION_DAYS_AHEAD", 7, minimum=1)
 
 # Decimal precision of stored numbers. Stock prices are whole VND; index levels keep 2 decimals.
 PRICE_MAX_DIGITS, PRICE_DECIMAL_PLACES = 18, 2

@@ -41,7 +41,7 @@ from market.services.history import (
     history_window,
     symbols_expand,
 )
-from market.services.housekeeping import ticks_prune
+from market.services.housekeeping import PartitionReport, tick_partitions_maintain, ticks_prune
 from market.services.instruments import SyncResult, instrument_sync
 from market.services.quotes import (
     REFRESH_MAX,
@@ -59,6 +59,7 @@ __all__ = [
     "SEEN_SECONDS",
     "HistoryResult",
     "IngestResult",
+    "PartitionReport",
     "SyncResult",
     "bar_upsert",
     "bars_aggregate",
@@ -74,5 +75,6 @@ __all__ = [
     "quotes_mark_seen",
     "quotes_refresh",
     "symbols_expand",
+    "tick_partitions_maintain",
     "ticks_prune",
 ]

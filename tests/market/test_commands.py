@@ -125,7 +125,7 @@ def test_seed_market_is_idempotent_and_makes_the_market_live(simulated) -> None:
     assert bars > 30 * 15
     assert list(Bar.objects.order_by("id").values_list("id", "close", "volume")) == rows
     assert "0 symbols fetched" in second
-    assert PeriodicTask.objects.filter(name__startswith="market:").count() == 7
+    assert PeriodicTask.objects.filter(name__startswith="market:").count() == 8
 
 
 class ListingOnly(SimulatedProvider):
