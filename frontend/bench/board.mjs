@@ -10,6 +10,8 @@
 // whose last price on screen is not the last one sent, checked by scrolling every row), and
 // websocket bytes per second to the client.
 //   npm run build && node bench/board.mjs [--symbols 400] [--rate 1] [--seconds 15]
+// Experiments: BENCH_CSS (CSS added to the page), BENCH_SORT (a column to sort by first),
+// BENCH_SCREENSHOT (a PNG path), BENCH_LABEL (echoed in the report, for A/B runs).
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
@@ -214,6 +216,8 @@ async function main() {
     await page.getByTestId(`board-row-${symbols[0]}`).waitFor({ timeout: 60_000 });
     // BENCH_CSS: extra CSS for experiments, e.g. ".board-flash-up,.board-flash-down{background-color:transparent!important}".
     if (process.env.BENCH_CSS) await page.addStyleTag({ content: process.env.BENCH_CSS });
+    // BENCH_SORT: sort by a column first (its header's test id suffix, e.g. change_pct), as a user would.
+    if (process.env.BENCH_SORT) await page.getByTestId(`board-sort-${process.env.BENCH_SORT}`).click();
     await page.waitForTimeout(2_000); // warm up
     const cdp = await context.newCDPSession(page);
     await cdp.send("Performance.enable");
@@ -226,6 +230,8 @@ async function main() {
     const after = await metrics();
     await page.evaluate(() => (window.__measure = false));
     counters.measuring = false;
+    // BENCH_SCREENSHOT: a PNG of the board as the updates flowed (to look at the flashes).
+    if (process.env.BENCH_SCREENSHOT) await page.screenshot({ path: process.env.BENCH_SCREENSHOT });
     counters.stopped = true;
     const elapsed = (Date.now() - started) / 1000;
     const { frames, longTasks } = await page.evaluate(() => ({ frames: window.__frames, longTasks: window.__longTasks }));
