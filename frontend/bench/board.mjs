@@ -4,10 +4,14 @@
 // times a second. The API and the market stream are played by a small fake backend of this script
 // (node http + ws on BENCH_BACKEND_PORT, 8799) behind the client's own proxy, so the frames travel a
 // real websocket and only the client is measured: no Django, no database.
-// Reports: frame time p50/p95/p99 and long tasks while the updates flow, updates not shown
-// (symbols whose last price on screen is not the last one sent, checked by scrolling every row),
-// and websocket bytes per second to the client.
+// Reports: frame time p50/p95/p99 and long tasks while the updates flow, the main thread's busy
+// time per second (Chrome DevTools Protocol `Performance.getMetrics` deltas: all tasks, script,
+// layout, style recalculation; steadier than fps on a loaded machine), updates not shown (symbols
+// whose last price on screen is not the last one sent, checked by scrolling every row), and
+// websocket bytes per second to the client.
 //   npm run build && node bench/board.mjs [--symbols 400] [--rate 1] [--seconds 15]
+// Experiments: BENCH_CSS (CSS added to the page), BENCH_SORT (a column to sort by first),
+// BENCH_SCREENSHOT (a PNG path), BENCH_LABEL (echoed in the report, for A/B runs).
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
@@ -147,12 +151,19 @@ function startBackend(counters) {
 }
 
 async function startClient() {
+  // Another server on the port would be measured instead of this build (a bench killed midway).
+  const taken = await fetch(BASE_URL).then(
+    () => true,
+    () => false,
+  );
+  if (taken) throw new Error(`something already serves on ${BASE_URL} (BENCH_PORT)`);
   const child = spawn(process.execPath, ["server.mjs"], {
     cwd: path.resolve(import.meta.dirname, ".."),
     env: { ...process.env, NODE_ENV: "production", FRONTEND_PORT: String(PORT), BACKEND_URL: `http://127.0.0.1:${BACKEND_PORT}` },
     stdio: ["ignore", "ignore", "inherit"],
   });
   for (let i = 0; i < 120; i++) {
+    if (child.exitCode !== null) throw new Error(`the web client exited (${child.exitCode})`);
     try {
       if ((await fetch(`${BASE_URL}/board`)).ok) return child;
     } catch {
@@ -169,15 +180,16 @@ async function main() {
   const backend = await startBackend(counters);
   const client = await startClient();
   const profile = await mkdtemp(path.join(tmpdir(), "vnp-bench-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update"],
-    viewport: { width: 1440, height: 960 },
-    locale: "vi-VN",
-    timezoneId: "Asia/Ho_Chi_Minh",
-  });
+  let context = null;
   try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      headless: true,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update"],
+      viewport: { width: 1440, height: 960 },
+      locale: "vi-VN",
+      timezoneId: "Asia/Ho_Chi_Minh",
+    });
     const page = context.pages()[0] ?? (await context.newPage());
     const pageErrors = [];
     page.on("pageerror", (e) => pageErrors.push(String(e)));
@@ -202,15 +214,24 @@ async function main() {
 
     await page.goto(`${BASE_URL}/board`, { waitUntil: "domcontentloaded" });
     await page.getByTestId(`board-row-${symbols[0]}`).waitFor({ timeout: 60_000 });
-    // BENCH_CSS: extra CSS for experiments, e.g. ".flash-up,.flash-down,.flash-cell{animation:none!important}".
+    // BENCH_CSS: extra CSS for experiments, e.g. ".board-flash-up,.board-flash-down{background-color:transparent!important}".
     if (process.env.BENCH_CSS) await page.addStyleTag({ content: process.env.BENCH_CSS });
+    // BENCH_SORT: sort by a column first (its header's test id suffix, e.g. change_pct), as a user would.
+    if (process.env.BENCH_SORT) await page.getByTestId(`board-sort-${process.env.BENCH_SORT}`).click();
     await page.waitForTimeout(2_000); // warm up
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Performance.enable");
+    const metrics = async () => Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
     counters.measuring = true;
     await page.evaluate(() => (window.__measure = true));
+    const before = await metrics();
     const started = Date.now();
     await page.waitForTimeout(SECONDS * 1000);
+    const after = await metrics();
     await page.evaluate(() => (window.__measure = false));
     counters.measuring = false;
+    // BENCH_SCREENSHOT: a PNG of the board as the updates flowed (to look at the flashes).
+    if (process.env.BENCH_SCREENSHOT) await page.screenshot({ path: process.env.BENCH_SCREENSHOT });
     counters.stopped = true;
     const elapsed = (Date.now() - started) / 1000;
     const { frames, longTasks } = await page.evaluate(() => ({ frames: window.__frames, longTasks: window.__longTasks }));
@@ -228,8 +249,13 @@ async function main() {
     }
     const notShown = symbols.filter((s) => shown.get(s) !== state.get(s).price);
 
+    // Seconds of main-thread work per second of wall time, as ms/s (1000 = the thread never idle).
+    const wall = (after.Timestamp - before.Timestamp) || elapsed;
+    const busy = (name) => Math.round(((after[name] - before[name]) / wall) * 1000);
+    const perSecond = (name) => Math.round((after[name] - before[name]) / wall);
     const sorted = [...frames].sort((a, b) => a - b);
     const report = {
+      ...(process.env.BENCH_LABEL ? { label: process.env.BENCH_LABEL } : {}),
       symbols: SYMBOLS,
       rate_per_symbol_per_s: RATE,
       seconds: Math.round(elapsed * 10) / 10,
@@ -241,6 +267,9 @@ async function main() {
       frame_ms_p99: percentile(sorted, 99)?.toFixed(1),
       long_tasks: longTasks.length,
       long_task_ms_total: Math.round(longTasks.reduce((a, b) => a + b, 0)),
+      main_busy_ms_per_s: { task: busy("TaskDuration"), script: busy("ScriptDuration"), layout: busy("LayoutDuration"), style: busy("RecalcStyleDuration") },
+      layouts_per_s: perSecond("LayoutCount"),
+      style_recalcs_per_s: perSecond("RecalcStyleCount"),
       rows_checked: shown.size,
       symbols_not_showing_last_update: notShown.length,
       ws_bytes_per_s: Math.round(counters.bytes / elapsed),
@@ -249,7 +278,7 @@ async function main() {
     console.log(JSON.stringify(report, null, 2));
     if (notShown.length) console.error(`not showing their last update: ${notShown.slice(0, 20).join(", ")}`);
   } finally {
-    await context.close();
+    await context?.close();
     await rm(profile, { recursive: true, force: true });
     client.kill();
     backend.wss.close();

@@ -55,7 +55,17 @@ export type Formatters = ReturnType<typeof makeFormatters>;
 function makeFormatters(locale: Locale) {
   const intl = INTL_LOCALE[locale];
   const integerFormat = new Intl.NumberFormat(intl, { maximumFractionDigits: 0 });
-  const fixed = (digits: number) => new Intl.NumberFormat(intl, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  // One Intl.NumberFormat per digit count: building one costs far more than formatting (the price
+  // board formats thousands of prices a second).
+  const fixedFormats = new Map<number, Intl.NumberFormat>();
+  const fixed = (digits: number) => {
+    let format = fixedFormats.get(digits);
+    if (!format) {
+      format = new Intl.NumberFormat(intl, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+      fixedFormats.set(digits, format);
+    }
+    return format;
+  };
   const dateFormat = new Intl.DateTimeFormat(DATE_LOCALE[locale], { timeZone: VN_TZ, ...DATE_OPTIONS[locale] });
   const shortDateFormat = new Intl.DateTimeFormat(DATE_LOCALE[locale], { timeZone: VN_TZ, ...SHORT_DATE_OPTIONS[locale] });
   const timeFormat = new Intl.DateTimeFormat(intl, { timeZone: VN_TZ, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });

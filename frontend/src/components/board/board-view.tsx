@@ -1,8 +1,10 @@
 "use client";
 // The price board ("Bảng giá"): one list's rows from GET /api/market/board/, then kept live by ONE
 // `board` subscription on the shared market stream; quote frames are batched per animation frame in
-// a BoardStore. Rows are virtualised; sort by any column, filter by typing, pin symbols to the top
-// (remembered in localStorage), arrows move the selection and Enter opens the instrument page.
+// a BoardStore, whose changed rows a BoardPainter writes into the mounted cells (React renders only
+// when the rows, their order, the selection or the scroll change). Rows are virtualised; sort by any
+// column, filter by typing, pin symbols to the top (remembered in localStorage), arrows move the
+// selection and Enter opens the instrument page.
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { ArrowDownIcon, ArrowUpIcon, PinIcon, PinOffIcon, SearchIcon } from "lucide-react";
 import { useRouter } from "next/navigation";
@@ -16,135 +18,92 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { useFormat } from "@/hooks/use-format";
 import { asList, useBoard, usePortfolios } from "@/lib/api/queries";
 import { loadPins, savePins, togglePin } from "@/lib/board/pins";
-import { filterRows, nextSort, orderRows, type Sort } from "@/lib/board/sort";
-import { BoardStore, levels, type BoardRowState } from "@/lib/board/store";
+import { filterRows, nextSort, orderRows, type Sort, type SortColumn } from "@/lib/board/sort";
+import { BoardStore } from "@/lib/board/store";
 import { cn } from "@/lib/cn";
-import { priceTone, toNumber, toneClass, type PriceTone } from "@/lib/format";
 import type { ServerMessage } from "@/lib/realtime/protocol";
 import { useAuthStore } from "@/stores/auth";
+import { boardFormatters } from "./board-cells";
 import { BOARD_COLUMNS, BOARD_WIDTH, GRID_TEMPLATE, type BoardColumn } from "./board-columns";
+import { BoardPainter } from "./board-painter";
 
 const MARKET_LISTS = ["VN30", "HNX30", "HOSE", "HNX", "UPCOM"] as const;
 const ROW_HEIGHT = 28;
 const LIST_KEY = "vnp-board-list";
-const FLASHING = new Set<string>(["last", "change", "change_pct"]);
+/** A sort by a live column re-sorts at most this often, and not while the pointer is over the rows. */
+const RESORT_MS = 1000;
+const STATIC_SORTS = new Set<SortColumn>(["symbol", "reference", "ceiling", "floor"]);
 
-type Cell = { text: string; tone: PriceTone; flash: number };
-
-type Formatters = { price: (v: unknown) => string; volume: (v: unknown) => string; pct: (v: unknown) => string };
-
-function cellOf(row: BoardRowState, column: BoardColumn, f: Formatters): Cell {
-  const tone = (price: unknown): PriceTone => priceTone(price as string, row.reference_price, row.ceiling_price, row.floor_price);
-  const flash = row.flashes[column.key] ?? 0;
-  const lastTone = tone(row.price);
-  switch (column.key) {
-    case "symbol":
-      return { text: row.symbol, tone: lastTone, flash: 0 };
-    case "reference":
-      return { text: f.price(row.reference_price), tone: "ref", flash: 0 };
-    case "ceiling":
-      return { text: f.price(row.ceiling_price), tone: "ceiling", flash: 0 };
-    case "floor":
-      return { text: f.price(row.floor_price), tone: "floor", flash: 0 };
-    case "last":
-      return { text: f.price(row.price), tone: lastTone, flash: row.flashes.price ?? 0 };
-    case "change":
-      return { text: f.price(row.change), tone: lastTone, flash: row.flashes.change ?? 0 };
-    case "change_pct":
-      return { text: f.pct(row.change_pct), tone: lastTone, flash: row.flashes.change_pct ?? 0 };
-    case "last_volume":
-      return { text: f.volume(row.last_volume), tone: lastTone, flash: row.flashes.last_volume ?? 0 };
-    case "volume":
-    case "foreign_buy":
-    case "foreign_sell":
-      return { text: f.volume(row[column.key]), tone: "none", flash };
-    case "high":
-    case "low":
-      return { text: f.price(row[column.key]), tone: tone(row[column.key]), flash };
-    default: {
-      // bid1 … ask3 and their _volume
-      const side = column.key.startsWith("bid") ? "bid" : "ask";
-      const n = Number(column.key.charAt(3));
-      const lvl = levels(side === "bid" ? row.bids : row.asks)[n - 1];
-      const levelFlash = row.flashes[`${side}${n}`] ?? 0;
-      const t = tone(lvl?.price);
-      return column.key.endsWith("_volume") ? { text: f.volume(lvl?.volume), tone: t, flash: levelFlash } : { text: f.price(lvl?.price), tone: t, flash: levelFlash };
-    }
-  }
-}
-
+/**
+ * One row's frame: React renders the row, its pin button and EMPTY cells (so it never writes over
+ * them); the painter fills the cells when the row mounts and on every update after that.
+ */
 const BoardRowView = memo(function BoardRowView({
-  row,
+  symbol,
+  name,
   index,
   top,
   active,
   pinned,
-  formatters,
+  painter,
   onPin,
   onOpen,
   onActivate,
   pinLabel,
 }: {
-  row: BoardRowState;
+  symbol: string;
+  name: string | undefined;
   index: number;
   top: number;
   active: boolean;
   pinned: boolean;
-  formatters: Formatters;
+  painter: BoardPainter;
   onPin: (symbol: string) => void;
   onOpen: (symbol: string) => void;
   onActivate: (index: number) => void;
   pinLabel: string;
 }) {
+  const attach = useCallback(
+    (element: HTMLDivElement | null) => {
+      if (!element) return;
+      painter.mount(symbol, element);
+      return () => painter.unmount(symbol, element);
+    },
+    [painter, symbol],
+  );
   return (
     <div
+      ref={attach}
       role="row"
       aria-rowindex={index + 2}
       aria-selected={active}
-      data-testid={`board-row-${row.symbol}`}
-      className={cn("absolute left-0 grid items-center border-b text-xs", active ? "bg-accent" : index % 2 ? "bg-muted/30" : "", pinned && "font-semibold")}
-      style={{ top, height: ROW_HEIGHT, width: BOARD_WIDTH, gridTemplateColumns: GRID_TEMPLATE }}
+      data-testid={`board-row-${symbol}`}
+      className={cn("board-row absolute left-0 grid border-b text-xs", active ? "bg-accent" : index % 2 ? "bg-muted/30" : "", pinned && "font-semibold")}
+      style={{ top, height: ROW_HEIGHT, width: BOARD_WIDTH, gridTemplateColumns: GRID_TEMPLATE, gridTemplateRows: `${ROW_HEIGHT}px` }}
       onClick={() => onActivate(index)}
-      onDoubleClick={() => onOpen(row.symbol)}
+      onDoubleClick={() => onOpen(symbol)}
     >
       <button
         type="button"
         className={cn("grid h-full place-items-center text-muted-foreground hover:text-foreground", pinned && "text-primary")}
         aria-label={pinLabel}
         aria-pressed={pinned}
-        data-testid={`board-pin-${row.symbol}`}
+        data-testid={`board-pin-${symbol}`}
         onClick={(e) => {
           e.stopPropagation();
-          onPin(row.symbol);
+          onPin(symbol);
         }}
       >
         {pinned ? <PinOffIcon className="size-3" /> : <PinIcon className="size-3" />}
       </button>
-      {BOARD_COLUMNS.map((column) => {
-        const cell = cellOf(row, column, formatters);
-        // Only the matched price, change and % flash: every changed cell flashing (about ten a row)
-        // took the bench from 44 to 1-13 fps at 400 updates/s. The others change in place.
-        const flashes = FLASHING.has(column.key);
-        const flashClass = flashes && cell.flash > 0 ? (row.direction === "down" ? "board-flash-down" : "board-flash-up") : "";
-        return (
-          <span
-            role="gridcell"
-            key={flashes ? `${column.key}-${cell.flash}` : column.key}
-            data-testid={column.key === "last" ? `board-cell-${row.symbol}-last` : undefined}
-            data-flash={cell.flash || undefined}
-            title={column.key === "symbol" ? row.name : undefined}
-            className={cn(
-              "tabular truncate px-1.5",
-              column.kind === "symbol" ? "text-left font-semibold" : "text-right",
-              toneClass[cell.tone],
-              column.group === "match" && "bg-muted/40",
-              flashClass,
-            )}
-          >
-            {cell.text}
-          </span>
-        );
-      })}
+      {BOARD_COLUMNS.map((column) => (
+        <span
+          role="gridcell"
+          key={column.key}
+          data-testid={column.key === "last" ? `board-cell-${symbol}-last` : undefined}
+          title={column.key === "symbol" ? name : undefined}
+        />
+      ))}
     </div>
   );
 });
@@ -190,30 +149,29 @@ export function BoardView() {
   );
   useBoardStream(list, onMessage);
 
-  const formatters = useMemo<Formatters>(
-    () => ({
-      // Prices in thousands of VND with two decimals, as the exchanges' boards show them.
-      price: (v) => {
-        const n = toNumber(v as string);
-        return n === null || n === 0 ? "" : formatNumber(n / 1000, { digits: 2 });
-      },
-      volume: (v) => {
-        const n = toNumber(v as string);
-        return n === null || n === 0 ? "" : formatNumber(n);
-      },
-      pct: (v) => {
-        const n = toNumber(v as string);
-        return n === null ? "" : `${formatNumber(n, { digits: 2, signed: true })}%`;
-      },
-    }),
-    [formatNumber],
-  );
+  const formatters = useMemo(() => boardFormatters(formatNumber), [formatNumber]);
+  const [painter] = useState(() => new BoardPainter({ source: (symbol) => store.row(symbol), formatters }));
+  useEffect(() => painter.setFormatters(formatters), [painter, formatters]);
+  // (The painter's flash sweep stops by itself once its rows have unmounted.)
+  useEffect(() => store.subscribeUpdates(painter.update), [store, painter]);
+
+  // A live column's order is taken again at most once a second (not on every quote), and not while
+  // the pointer is over the rows, so a row does not move away under a click.
+  const liveSort = sort !== null && !STATIC_SORTS.has(sort.column);
+  const pointerOver = useRef(false);
+  useEffect(() => {
+    if (!liveSort) return;
+    const timer = window.setInterval(() => {
+      if (!pointerOver.current) store.refresh();
+    }, RESORT_MS);
+    return () => window.clearInterval(timer);
+  }, [liveSort, store]);
 
   const shown = useMemo(() => orderRows(filterRows(rows, query), sort, pins), [rows, query, sort, pins]);
   const scrollRef = useRef<HTMLDivElement>(null);
-  // The virtualizer's functions change with its state; this component is re-rendered by the store anyway.
+  // The virtualizer's functions change with its state; it re-renders this component on scroll itself.
   // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({ count: shown.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const virtualizer = useVirtualizer({ count: shown.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 6 });
   const activeIndex = Math.min(active, Math.max(0, shown.length - 1));
 
   const pin = useCallback((symbol: string) => {
@@ -329,7 +287,10 @@ export function BoardView() {
                         <button
                           type="button"
                           className={cn("flex w-full items-center gap-0.5 px-1.5 py-1.5 hover:text-foreground", column.kind === "symbol" ? "justify-start" : "justify-end", sorted ? "text-foreground" : "text-muted-foreground")}
-                          onClick={() => setSort((current) => nextSort(current, column.sort!))}
+                          onClick={() => {
+                            store.refresh();
+                            setSort((current) => nextSort(current, column.sort!));
+                          }}
                           data-testid={`board-sort-${column.sort}`}
                         >
                           {sorted === "asc" && <ArrowUpIcon className="size-3" />}
@@ -344,18 +305,25 @@ export function BoardView() {
                 })}
               </div>
             </div>
-            <div role="rowgroup" className="relative" style={{ height: virtualizer.getTotalSize(), width: BOARD_WIDTH }}>
+            <div
+              role="rowgroup"
+              className="relative"
+              style={{ height: virtualizer.getTotalSize(), width: BOARD_WIDTH }}
+              onPointerEnter={() => (pointerOver.current = true)}
+              onPointerLeave={() => (pointerOver.current = false)}
+            >
               {virtualizer.getVirtualItems().map((item) => {
                 const row = shown[item.index]!;
                 return (
                   <BoardRowView
                     key={row.symbol}
-                    row={row}
+                    symbol={row.symbol}
+                    name={row.name}
                     index={item.index}
                     top={item.start}
                     active={item.index === activeIndex}
                     pinned={pins.includes(row.symbol)}
-                    formatters={formatters}
+                    painter={painter}
                     onPin={pin}
                     onOpen={open}
                     onActivate={setActive}

@@ -1,8 +1,10 @@
 // The price board's live rows. Websocket `quote` frames are queued as they arrive and applied once
-// per animation frame (several frames for a symbol within one frame coalesce into one update), so
-// 400 symbols moving every second cost one React render per frame, not one per message. Each cell
-// that changed gets its flash counter bumped, so the table can restart its flash animation.
-// Framework-free (a subscribe/getSnapshot pair for useSyncExternalStore) so unit tests drive it.
+// per animation frame (several frames for a symbol within one frame coalesce into one update).
+// Two kinds of listeners: `subscribe`/`getSnapshot` (for useSyncExternalStore) hear of the row SET
+// only (a new board, or `refresh()`), so React renders when the rows or their order may change, not
+// on every quote; `subscribeUpdates` hears, once per frame, which rows changed, and the board paints
+// those straight into the mounted cells (components/board/board-painter.ts).
+// Framework-free so unit tests drive it.
 import type { BoardRow } from "@/lib/api/types";
 
 export type BoardLevel = { price: string | null; volume: number | null };
@@ -48,13 +50,13 @@ export const LIVE_FIELDS = [
 ] as const;
 type LiveField = (typeof LIVE_FIELDS)[number];
 
-/** A board row as shown: the REST/websocket row, with per-cell flash counters and direction. */
+/** A board row as shown: the REST/websocket row and the direction of its last price move. */
 export type BoardRowState = BoardRow & {
-  /** Cell key (a field, or `bid1`…`ask3` for a level) -> how many times it changed. */
-  flashes: Record<string, number>;
-  /** Direction of the last price move, for the flash colour. */
   direction: "up" | "down" | null;
 };
+
+/** Told once per applied batch which rows changed (`flash`: false when a whole board replaced them). */
+export type BoardUpdateListener = (rows: readonly BoardRowState[], options: { flash: boolean }) => void;
 
 export type Scheduler = { request: (callback: () => void) => unknown; cancel: (handle: unknown) => void };
 
@@ -70,7 +72,7 @@ export type BoardStats = {
   coalesced: number;
   /** frames for symbols not on the board, or not newer than what is shown */
   ignored: number;
-  /** flushes (renders asked for) */
+  /** batches applied (one per animation frame with updates) */
   flushes: number;
 };
 
@@ -83,33 +85,14 @@ export function levels(side: unknown[][] | null | undefined): BoardLevel[] {
   return out;
 }
 
-function sameLevels(a: unknown[][] | null | undefined, b: unknown[][] | null | undefined, index: number): boolean {
-  const x = a?.[index];
-  const y = b?.[index];
-  return String(x?.[0] ?? "") === String(y?.[0] ?? "") && String(x?.[1] ?? "") === String(y?.[1] ?? "");
-}
-
-function withFlashes(previous: BoardRowState | undefined, next: BoardRow): BoardRowState {
-  const flashes = { ...(previous?.flashes ?? {}) };
+function withDirection(previous: BoardRowState | undefined, next: BoardRow): BoardRowState {
   let direction = previous?.direction ?? null;
   if (previous) {
-    for (const field of LIVE_FIELDS) {
-      if (field === "bids" || field === "asks" || field === "as_of" || field === "seq") continue;
-      if (String(previous[field] ?? "") !== String(next[field] ?? "")) flashes[field] = (flashes[field] ?? 0) + 1;
-    }
-    for (const side of ["bids", "asks"] as const) {
-      for (let i = 0; i < 3; i++) {
-        if (!sameLevels(previous[side], next[side], i)) {
-          const key = `${side === "bids" ? "bid" : "ask"}${i + 1}`;
-          flashes[key] = (flashes[key] ?? 0) + 1;
-        }
-      }
-    }
     const a = Number(next.price);
     const b = Number(previous.price);
     if (Number.isFinite(a) && Number.isFinite(b) && a !== b) direction = a > b ? "up" : "down";
   }
-  return { ...next, flashes, direction };
+  return { ...next, direction };
 }
 
 export class BoardStore {
@@ -118,7 +101,10 @@ export class BoardStore {
   private pending = new Map<string, BoardQuoteMessage>();
   private handle: unknown = null;
   private listeners = new Set<() => void>();
+  private updateListeners = new Set<BoardUpdateListener>();
   private snapshot: BoardRowState[] = [];
+  /** Rows changed since the snapshot was taken. */
+  private changedSinceSnapshot = false;
   private readonly scheduler: Scheduler;
   list: string | null = null;
   /** Every symbol of the list (some may have no quote yet, hence no row). */
@@ -134,8 +120,31 @@ export class BoardStore {
     return () => this.listeners.delete(listener);
   };
 
-  /** The rows in the list's order; a new array after every change (stable between changes). */
+  /** Hear once per applied batch which rows changed (the cells to paint). */
+  subscribeUpdates = (listener: BoardUpdateListener): (() => void) => {
+    this.updateListeners.add(listener);
+    return () => {
+      this.updateListeners.delete(listener);
+    };
+  };
+
+  /**
+   * The rows in the list's order, as of the last new board or `refresh()` (a new array then, the
+   * same one in between): what to render and sort. The live values are `row(symbol)`.
+   */
   getSnapshot = (): BoardRowState[] => this.snapshot;
+
+  /** A symbol's current row. */
+  row(symbol: string): BoardRowState | undefined {
+    return this.rows.get(symbol);
+  }
+
+  /** Take a new snapshot (for a sort by a live column) if a row changed since the last one. */
+  refresh(): boolean {
+    if (!this.changedSinceSnapshot) return false;
+    this.publish();
+    return true;
+  }
 
   /** A whole board (REST answer or the stream's `board` frame): replaces the rows. */
   setRows(list: string, symbols: string[], rows: BoardRow[]): void {
@@ -144,9 +153,10 @@ export class BoardStore {
     this.list = list;
     this.symbols = symbols;
     this.rows = new Map();
-    for (const row of rows) this.rows.set(row.symbol, withFlashes(sameList ? previous.get(row.symbol) : undefined, row));
+    for (const row of rows) this.rows.set(row.symbol, withDirection(sameList ? previous.get(row.symbol) : undefined, row));
     this.order = rows.map((r) => r.symbol);
     if (!sameList) this.clearPending();
+    this.notify([...this.rows.values()], sameList);
     this.publish();
   }
 
@@ -179,7 +189,7 @@ export class BoardStore {
   flush(): void {
     this.handle = null;
     if (!this.pending.size) return;
-    let changed = false;
+    const changed: BoardRowState[] = [];
     for (const [symbol, message] of this.pending) {
       const current = this.rows.get(symbol);
       if (!current) continue;
@@ -195,13 +205,15 @@ export class BoardStore {
       }
       // A book-only update carries last_volume null: keep showing the last trade's volume.
       if (message.last_volume == null) next.last_volume = current.last_volume;
-      this.rows.set(symbol, withFlashes(current, next));
-      changed = true;
+      const row = withDirection(current, next);
+      this.rows.set(symbol, row);
+      changed.push(row);
     }
     this.pending.clear();
-    if (changed) {
+    if (changed.length) {
       this.stats.flushes += 1;
-      this.publish();
+      this.changedSinceSnapshot = true;
+      this.notify(changed, true);
     }
   }
 
@@ -215,7 +227,12 @@ export class BoardStore {
     this.pending.clear();
   }
 
+  private notify(rows: readonly BoardRowState[], flash: boolean): void {
+    for (const listener of this.updateListeners) listener(rows, { flash });
+  }
+
   private publish(): void {
+    this.changedSinceSnapshot = false;
     this.snapshot = this.order.map((s) => this.rows.get(s)!).filter(Boolean);
     for (const listener of this.listeners) listener();
   }
