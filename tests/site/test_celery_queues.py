@@ -33,6 +33,7 @@ EXPECTED = {
     "market.poll_quotes": "market",
     "market.aggregate_bars": "market",
     "market.close_daily_bars": "market",
+    "market.maintain_tick_partitions": "market",
     "portfolio.entitlements_daily": "portfolio",
     "portfolio.entitlements_sync_event": "portfolio",
     "portfolio.purge_idempotency_keys": "portfolio",
