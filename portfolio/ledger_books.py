@@ -31,6 +31,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from itertools import islice
 from typing import NamedTuple
 
+from portfolio.pickle_fields import pickle_by_fields
 from portfolio_site.numbers import VND_PLACES, half_up
 
 ZERO = Decimal(0)
@@ -38,6 +39,7 @@ ZERO = Decimal(0)
 LEDGER_PRECISION = 50
 
 
+@pickle_by_fields
 @dataclass(frozen=True, slots=True)
 class Lot:
     """An open FIFO lot: what is left of one BUY, grown by any bonus shares it received."""
@@ -49,6 +51,7 @@ class Lot:
     entry_id: object
 
 
+@pickle_by_fields
 @dataclass(frozen=True, slots=True)
 class RealizedLot:
     """The part of one SELL matched against one FIFO lot. Proceeds are shared pro rata."""
@@ -99,6 +102,7 @@ class Sale(NamedTuple):
             return proceeds - self.cost
 
 
+@pickle_by_fields
 @dataclass(frozen=True, slots=True)
 class ClosedPosition:
     """A holding from its first acquisition to the sale that sold it out (exact)."""
@@ -133,6 +137,7 @@ class SoldOut(NamedTuple):
     fees: Decimal  # buy and sell fees
 
 
+@pickle_by_fields
 @dataclass(frozen=True, slots=True)
 class Position:
     symbol: str

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from market.calendar import market_date
 from portfolio.ledger import Kind, LedgerEntry
+from portfolio.pickle_fields import pickle_by_fields
 from portfolio_site.numbers import PERCENT_PLACES, VND_PLACES, half_up
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def iso_utc(moment: datetime) -> str:
 # --- the trades today's P&L needs ---------------------------------------------------------------
 
 
+@pickle_by_fields
 @dataclass(frozen=True, slots=True)
 class DayFlow:
     """One symbol's trades on one trade date: shares and gross value (q x p) bought and sold."""
@@ -82,6 +84,7 @@ class DayFlow:
     sold_value: Decimal
 
 
+@pickle_by_fields
 @dataclass(frozen=True, slots=True)
 class DayFlows:
     """A symbol's newest trade days (oldest first); ``complete`` when no older one was left out."""
