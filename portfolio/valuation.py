@@ -31,7 +31,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -197,17 +197,22 @@ class DayFields:
 
     @classmethod
     def of(cls, line: DayLine | None) -> DayFields:
+        return cls(**cls.values_of(line))
+
+    @staticmethod
+    def values_of(line: DayLine | None) -> dict[str, Any]:
+        """The fields' values for ``line`` as keyword arguments (none: all None)."""
         if line is None:
-            return cls()
-        return cls(
-            trading_day=line.trading_day.isoformat(),
-            reference_price=line.reference,
-            day_base_quantity=line.base_quantity,
-            day_bought_value=line.bought_value,
-            day_sold_value=line.sold_value,
-            day_change=money(line.change),
-            day_change_pct=percent(line.change, line.base_value),
-        )
+            return {}
+        return {
+            "trading_day": line.trading_day.isoformat(),
+            "reference_price": line.reference,
+            "day_base_quantity": line.base_quantity,
+            "day_bought_value": line.bought_value,
+            "day_sold_value": line.sold_value,
+            "day_change": money(line.change),
+            "day_change_pct": percent(line.change, line.base_value),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -289,6 +294,27 @@ def valuation_compute(
     A holding without a price is valued at its cost. Each line is rounded once (``money``) and the
     summary's totals are the sums of the rounded lines.
     """
+    return _valuate(snapshot, prices, instruments, with_holdings=True)
+
+
+def summary_compute(
+    *,
+    snapshot: LedgerSnapshot,
+    prices: Mapping[str, PricePoint],
+    instruments: Mapping[str, InstrumentInfo],
+) -> Summary:
+    """``valuation_compute(...).summary`` without building the holdings it does not show (the
+    same lines, rounded the same way)."""
+    return _valuate(snapshot, prices, instruments, with_holdings=False).summary
+
+
+def _valuate(
+    snapshot: LedgerSnapshot,
+    prices: Mapping[str, PricePoint],
+    instruments: Mapping[str, InstrumentInfo],
+    *,
+    with_holdings: bool,
+) -> Valuation:
     state = snapshot.state
     positions = state.open_positions
     lines: list[tuple[str, Any, PricePoint | None, Decimal, DayLine | None]] = []
@@ -319,7 +345,7 @@ def valuation_compute(
                 name=info.name,
                 last_price=money(live.price),
                 price_as_of=iso_utc(live.as_of),
-                **asdict(DayFields.of(line)),
+                **DayFields.values_of(line),
             )
         )
 
@@ -327,9 +353,13 @@ def valuation_compute(
     market_value = sum((value for *_, value, _ in lines), ZERO)
     total_value = market_value + (cash or ZERO)
     holdings = []
+    cost_basis = ZERO
     for symbol, position, live, value, line in lines:
-        info = instruments.get(symbol, UNKNOWN_INSTRUMENT)
         cost = money(position.cost)
+        cost_basis += cost
+        if not with_holdings:
+            continue
+        info = instruments.get(symbol, UNKNOWN_INSTRUMENT)
         holdings.append(
             Holding(
                 symbol=symbol,
@@ -349,11 +379,10 @@ def valuation_compute(
                 unrealized_pnl_pct=percent(value - cost, position.cost),
                 realized_pnl=money(position.realized_vnd),
                 weight=percent(value, total_value),
-                **asdict(DayFields.of(line)),
+                **DayFields.values_of(line),
             )
         )
 
-    cost_basis = sum((h.cost_basis for h in holdings), ZERO)
     unrealized_total = market_value - cost_basis
     realized = money(sum((p.realized_vnd for p in state.positions.values()), ZERO))
     day_lines = [line for *_, line in lines if line is not None] + closed_lines
@@ -384,7 +413,7 @@ def valuation_compute(
         total_return_pct=snapshot.returns.percent(total_value),
         day_change=day_change,
         day_change_pct=percent(day_change, day_base),
-        holdings_count=len(holdings),
+        holdings_count=len(lines),
         transactions_count=state.entry_count,
         cash_tracked=state.cash_tracked,
         as_of=iso_utc(newest or snapshot.computed_at),
