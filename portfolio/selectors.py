@@ -90,9 +90,11 @@ def portfolio_list(*, user: Any) -> QuerySet[Portfolio]:
 def portfolio_get(*, user: Any, portfolio_id: int | str) -> Portfolio:
     """The user's portfolio; NotFound for a missing id and for anyone else's portfolio alike."""
     try:
-        return Portfolio.objects.get(pk=int(portfolio_id), owner=user)
+        portfolio = Portfolio.objects.get(pk=int(portfolio_id), owner=user)
     except (Portfolio.DoesNotExist, ValueError, TypeError):
         raise NotFound("Portfolio not found.") from None
+    portfolio.owner = user  # the query matched it: reading the owner needs no second query
+    return portfolio
 
 
 def transaction_list(*, portfolio: Portfolio) -> QuerySet[Transaction]:
