@@ -35,6 +35,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from itertools import islice
 from typing import NamedTuple
 
+from portfolio.pickle_fields import pickle_by_fields
 from portfolio_site.numbers import VND_PLACES, half_up
 
 ZERO = Decimal(0)
@@ -42,6 +43,7 @@ ZERO = Decimal(0)
 LEDGER_PRECISION = 50
 
 
+@pickle_by_fields
 @dataclass(frozen=True, slots=True)
 class Lot:
     """An open FIFO lot: what is left of one BUY, grown by any bonus shares it received."""
@@ -53,6 +55,7 @@ class Lot:
     entry_id: object
 
 
+@pickle_by_fields
 @dataclass(frozen=True, slots=True)
 class RealizedLot:
     """The part of one SELL matched against one FIFO lot. Proceeds are shared pro rata."""
@@ -103,6 +106,7 @@ class Sale(NamedTuple):
             return proceeds - self.cost
 
 
+@pickle_by_fields
 @dataclass(frozen=True, slots=True)
 class ClosedPosition:
     """A holding from its first acquisition to the sale that sold it out (exact)."""
@@ -137,6 +141,7 @@ class SoldOut(NamedTuple):
     fees: Decimal  # buy and sell fees
 
 
+@pickle_by_fields
 @dataclass(frozen=True, slots=True)
 class Position:
     symbol: str

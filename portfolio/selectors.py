@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -61,6 +61,7 @@ from portfolio.valuation import (
     allocation_slices,
     day_flows_from,
     iso_utc,
+    summary_compute,
     valuation_compute,
     valued_symbols,
 )
@@ -91,9 +92,11 @@ def portfolio_list(*, user: Any) -> QuerySet[Portfolio]:
 def portfolio_get(*, user: Any, portfolio_id: int | str) -> Portfolio:
     """The user's portfolio; NotFound for a missing id and for anyone else's portfolio alike."""
     try:
-        return Portfolio.objects.get(pk=int(portfolio_id), owner=user)
+        portfolio = Portfolio.objects.get(pk=int(portfolio_id), owner=user)
     except (Portfolio.DoesNotExist, ValueError, TypeError):
         raise NotFound("Portfolio not found.") from None
+    portfolio.owner = user  # the query matched it: reading the owner needs no second query
+    return portfolio
 
 
 def transaction_list(*, portfolio: Portfolio) -> QuerySet[Transaction]:
@@ -151,15 +154,42 @@ def _cache_stamp(portfolio: Portfolio) -> str:
 
 
 def ledger_snapshot(*, portfolio: Portfolio, today: date | None = None) -> LedgerSnapshot:
-    """The portfolio's folded ledger, settled as of today (cached)."""
+    """The portfolio's folded ledger, settled as of today (cached; one Redis round trip on a hit:
+    the entry records the portfolio version, updated_at and day it was folded for)."""
     today = today or market_today()
-    # v2: the snapshot carries the Modified Dietz return (a cached v1 one lacks it)
-    key = f"portfolio:ledger:v2:{_cache_stamp(portfolio)}:{today.isoformat()}"
-    return snapshot_cache.cached(
-        key,
+    # v3: the snapshot carries the Modified Dietz return (v1 lacked it); one entry per portfolio
+    stamp = f"v3:{portfolio.updated_at.timestamp():.6f}:{today.isoformat()}"
+    return snapshot_cache.cached_for_portfolio(
+        portfolio.pk,
+        "ledger",
+        stamp,
         lambda: _fold_ledger(portfolio, today),
         timeout=snapshot_cache.LEDGER_TIMEOUT,
     )
+
+
+def valuation_snapshot(*, portfolio: Portfolio, today: date | None = None) -> LedgerSnapshot:
+    """``ledger_snapshot`` without what a valuation never reads: each position's sales, lots and
+    closed-position history (``Position.sales``, ``.closed``, ``.lots`` are empty here; use
+    ``ledger_snapshot`` for those). Cached beside it, under the same stamp: about a fifth of its
+    size, so unpickling it on every valuation costs a fifth as much."""
+    today = today or market_today()
+    stamp = f"v1:{portfolio.updated_at.timestamp():.6f}:{today.isoformat()}"
+    return snapshot_cache.cached_for_portfolio(
+        portfolio.pk,
+        "valuation",
+        stamp,
+        lambda: _without_history(ledger_snapshot(portfolio=portfolio, today=today)),
+        timeout=snapshot_cache.LEDGER_TIMEOUT,
+    )
+
+
+def _without_history(snapshot: LedgerSnapshot) -> LedgerSnapshot:
+    positions = {
+        symbol: replace(position, lots=(), realized_lots=(), sale_rows=(), sold_out=())
+        for symbol, position in snapshot.state.positions.items()
+    }
+    return replace(snapshot, state=replace(snapshot.state, positions=positions))
 
 
 def _fold_ledger(portfolio: Portfolio, today: date) -> LedgerSnapshot:
@@ -196,9 +226,13 @@ def latest_prices(*, symbols: Iterable[str]) -> dict[str, PricePoint]:
         symbol: PricePoint(price, reference, as_of, "quote")
         for symbol, (price, reference, as_of) in quote_prices(symbols=wanted).items()
     }
-    for symbol in wanted:
-        if symbol in prices:
-            continue
+    prices.update(_last_closes([symbol for symbol in wanted if symbol not in prices]))
+    return prices
+
+
+def _last_closes(symbols: Iterable[str]) -> dict[str, PricePoint]:
+    prices = {}
+    for symbol in symbols:
         bar = (
             Bar.objects.filter(instrument__symbol=symbol, interval=BarInterval.D1)
             .order_by("-start")
@@ -220,16 +254,43 @@ def instrument_infos(*, symbols: Iterable[str]) -> dict[str, InstrumentInfo]:
     }
 
 
+def priced_instruments(
+    *, symbols: Iterable[str]
+) -> tuple[dict[str, PricePoint], dict[str, InstrumentInfo]]:
+    """``latest_prices`` and ``instrument_infos`` of ``symbols`` in one query (the instruments
+    joined to their quotes); the last daily close for a symbol without a quote, as there."""
+    wanted = sorted(set(symbols))
+    prices: dict[str, PricePoint] = {}
+    infos: dict[str, InstrumentInfo] = {}
+    rows = Instrument.objects.filter(symbol__in=wanted).values_list(
+        "symbol", "name", "exchange", "industry", "type", "quote__price", "quote__reference",
+        "quote__as_of",
+    )  # fmt: skip
+    for symbol, name, exchange, industry, kind, price, reference, as_of in rows:
+        infos[symbol] = InstrumentInfo(name, exchange, industry, kind)
+        if price is not None:
+            prices[symbol] = PricePoint(price, reference, as_of, "quote")
+    prices.update(_last_closes([symbol for symbol in wanted if symbol not in prices]))
+    return prices, infos
+
+
 def portfolio_valuation(*, portfolio: Portfolio) -> Valuation:
     """Holdings and summary valued at the latest stored prices, pending entitlements included."""
-    snapshot = ledger_snapshot(portfolio=portfolio)
+    snapshot = valuation_snapshot(portfolio=portfolio)
     pending = pending_entitlements(portfolio=portfolio)
-    symbols = valued_symbols(snapshot, pending)
+    prices, instruments = priced_instruments(symbols=valued_symbols(snapshot, pending))
     return valuation_compute(
-        snapshot=snapshot,
-        prices=latest_prices(symbols=symbols),
-        instruments=instrument_infos(symbols=symbols),
-        pending=pending,
+        snapshot=snapshot, prices=prices, instruments=instruments, pending=pending
+    )
+
+
+def portfolio_summary(*, portfolio: Portfolio) -> Summary:
+    """``portfolio_valuation(...).summary``, without building the holdings."""
+    snapshot = valuation_snapshot(portfolio=portfolio)
+    pending = pending_entitlements(portfolio=portfolio)
+    prices, instruments = priced_instruments(symbols=valued_symbols(snapshot, pending))
+    return summary_compute(
+        snapshot=snapshot, prices=prices, instruments=instruments, pending=pending
     )
 
 
@@ -277,10 +338,6 @@ def pending_entitlements(
 def portfolio_holdings(*, portfolio: Portfolio) -> tuple[list[Holding], str]:
     valuation = portfolio_valuation(portfolio=portfolio)
     return valuation.holdings, valuation.summary.as_of
-
-
-def portfolio_summary(*, portfolio: Portfolio) -> Summary:
-    return portfolio_valuation(portfolio=portfolio).summary
 
 
 # --- allocation ---------------------------------------------------------------------------------

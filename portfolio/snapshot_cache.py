@@ -3,7 +3,9 @@
 Keys carry a per-portfolio version (bumped after every committed transaction change and when a
 daily close of a held symbol changes) and, for performance, a market-wide "closes" version (bumped
 on every ``market.signals.daily_close_updated``, so benchmark series refresh too). Bumping makes
-old snapshots unreachable; they expire on their own.
+old snapshots unreachable; they expire on their own. The folded ledger, read on every valuation,
+is instead one entry per portfolio that records the version it was computed at
+(``cached_for_portfolio``): the version and the entry are read in one round trip.
 
 The cache is an optimisation only: every call here swallows Redis errors (logged as warnings), so a
 cache outage means computing directly, never an error response.
@@ -105,6 +107,39 @@ def cached(key: str, compute: Callable[[], T], *, timeout: int) -> T:
         return value
     try:
         cache.set(key, value, timeout=timeout)
+    except CACHE_ERRORS as exc:
+        logger.warning("portfolio cache unavailable (set): %s", exc)
+    return value
+
+
+def cached_for_portfolio(
+    portfolio_id: int, name: str, stamp: str, compute: Callable[[], T], *, timeout: int
+) -> T:
+    """``compute()`` through one entry per portfolio and ``name``, read with the portfolio's
+    version in one round trip (MGET).
+
+    The entry holds ``(version:stamp, value)`` and is a hit only while both still match: a bumped
+    version (or another ``stamp``: the caller's updated_at and day) makes it a miss, never a stale
+    answer. A reader that computed from older rows may overwrite a newer entry with its older
+    version; the next reader then misses and computes again. On any cache error: just compute.
+    """
+    version_key = _version_key(portfolio_id)
+    entry_key = f"portfolio:{portfolio_id}:{name}"
+    try:
+        found = cache.get_many([version_key, entry_key])
+    except CACHE_ERRORS as exc:
+        logger.warning("portfolio cache unavailable (get): %s", exc)
+        return compute()
+    version = found.get(version_key)
+    current = f"{_read_version(version_key) if version is None else int(version)}:{stamp}"
+    entry = found.get(entry_key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == current:
+        return entry[1]
+    value = compute()
+    if db_router.reading_from_replica():
+        return value  # as in ``cached``: a replica's rows may be older than ``current`` says
+    try:
+        cache.set(entry_key, (current, value), timeout=timeout)
     except CACHE_ERRORS as exc:
         logger.warning("portfolio cache unavailable (set): %s", exc)
     return value

@@ -39,13 +39,14 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from market.calendar import market_date
 from portfolio.ledger import Kind, LedgerEntry
+from portfolio.pickle_fields import pickle_by_fields
 from portfolio_site.numbers import PERCENT_PLACES, VND_PLACES, half_up
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ def iso_utc(moment: datetime) -> str:
 # --- the trades today's P&L needs ---------------------------------------------------------------
 
 
+@pickle_by_fields
 @dataclass(frozen=True, slots=True)
 class DayFlow:
     """One symbol's trades on one trade date: shares and gross value (q x p) bought and sold."""
@@ -91,6 +93,7 @@ class DayFlow:
     sold_value: Decimal
 
 
+@pickle_by_fields
 @dataclass(frozen=True, slots=True)
 class DayFlows:
     """A symbol's newest trade days (oldest first); ``complete`` when no older one was left out."""
@@ -264,18 +267,23 @@ class DayFields:
 
     @classmethod
     def of(cls, line: DayLine | None) -> DayFields:
+        return cls(**cls.values_of(line))
+
+    @staticmethod
+    def values_of(line: DayLine | None) -> dict[str, Any]:
+        """The fields' values for ``line`` as keyword arguments (none: all None)."""
         if line is None:
-            return cls()
-        return cls(
-            trading_day=line.trading_day.isoformat(),
-            reference_price=line.reference,
-            day_base_quantity=line.base_quantity,
-            day_bought_value=line.bought_value,
-            day_sold_value=line.sold_value,
-            day_pending_base=line.pending_base,
-            day_change=money(line.change),
-            day_change_pct=percent(line.change, line.base_value),
-        )
+            return {}
+        return {
+            "trading_day": line.trading_day.isoformat(),
+            "reference_price": line.reference,
+            "day_base_quantity": line.base_quantity,
+            "day_bought_value": line.bought_value,
+            "day_sold_value": line.sold_value,
+            "day_pending_base": line.pending_base,
+            "day_change": money(line.change),
+            "day_change_pct": percent(line.change, line.base_value),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -397,6 +405,29 @@ def valuation_compute(
     receivables open today (README "Valuation across events"): in ``total_value`` and
     ``total_return``, in each holding's ``pending_shares`` / ``pending_cash`` and its day change.
     """
+    return _valuate(snapshot, prices, instruments, pending, with_holdings=True)
+
+
+def summary_compute(
+    *,
+    snapshot: LedgerSnapshot,
+    prices: Mapping[str, PricePoint],
+    instruments: Mapping[str, InstrumentInfo],
+    pending: Iterable[PendingEntitlement] = (),
+) -> Summary:
+    """``valuation_compute(...).summary`` without building the holdings it does not show (the
+    same lines, rounded the same way)."""
+    return _valuate(snapshot, prices, instruments, pending, with_holdings=False).summary
+
+
+def _valuate(
+    snapshot: LedgerSnapshot,
+    prices: Mapping[str, PricePoint],
+    instruments: Mapping[str, InstrumentInfo],
+    pending: Iterable[PendingEntitlement],
+    *,
+    with_holdings: bool,
+) -> Valuation:
     state = snapshot.state
     positions = state.open_positions
     by_symbol: dict[str, list[PendingEntitlement]] = defaultdict(list)
@@ -434,7 +465,7 @@ def valuation_compute(
                 name=info.name,
                 last_price=money(live.price),
                 price_as_of=iso_utc(live.as_of),
-                **asdict(DayFields.of(line)),
+                **DayFields.values_of(line),
             )
         )
 
@@ -442,9 +473,13 @@ def valuation_compute(
     market_value = sum((value for *_, value, _ in lines), ZERO)
     total_value = market_value + (cash or ZERO) + receivables.total
     holdings = []
+    cost_basis = ZERO
     for symbol, position, live, value, line in lines:
-        info = instruments.get(symbol, UNKNOWN_INSTRUMENT)
         cost = money(position.cost)
+        cost_basis += cost
+        if not with_holdings:
+            continue
+        info = instruments.get(symbol, UNKNOWN_INSTRUMENT)
         pending_shares, pending_cash = pending_lines.get(symbol, (0, ZERO))
         holdings.append(
             Holding(
@@ -467,11 +502,10 @@ def valuation_compute(
                 weight=percent(value, total_value),
                 pending_shares=pending_shares,
                 pending_cash=pending_cash,
-                **asdict(DayFields.of(line)),
+                **DayFields.values_of(line),
             )
         )
 
-    cost_basis = sum((h.cost_basis for h in holdings), ZERO)
     unrealized_total = market_value - cost_basis
     realized = money(sum((p.realized_vnd for p in state.positions.values()), ZERO))
     day_lines = [line for *_, line in lines if line is not None] + closed_lines
@@ -503,7 +537,7 @@ def valuation_compute(
         total_return_pct=snapshot.returns.percent(total_value),
         day_change=day_change,
         day_change_pct=percent(day_change, day_base),
-        holdings_count=len(holdings),
+        holdings_count=len(lines),
         transactions_count=state.entry_count,
         cash_tracked=state.cash_tracked,
         as_of=iso_utc(newest or snapshot.computed_at),

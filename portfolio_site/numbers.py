@@ -14,7 +14,13 @@ LEVEL_PLACES = 2  # index levels and their changes
 PERCENT_PLACES = 2  # percentages
 
 
+_STEPS = {places: Decimal(1).scaleb(-places) for places in range(7)}
+
+
 def half_up(value: Decimal, places: int) -> Decimal:
     """``value`` with exactly ``places`` decimals, rounded half-up; zero is never negative."""
-    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return rounded if rounded != 0 else abs(rounded)
+    step = _STEPS.get(places)
+    if step is None:
+        step = Decimal(1).scaleb(-places)
+    rounded = value.quantize(step, rounding=ROUND_HALF_UP)
+    return rounded if rounded else abs(rounded)

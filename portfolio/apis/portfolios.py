@@ -24,6 +24,7 @@ from portfolio.apis.valuation import PortfolioValuationMixin
 from portfolio.idempotency import idempotent
 from portfolio.models import Portfolio
 from portfolio.serializers import PortfolioSerializer
+from portfolio_site.api_serializers import represent
 from portfolio_site.replica_reads import ReplicaReadsMixin
 
 PORTFOLIO_EXAMPLE = OpenApiExample(
@@ -109,7 +110,7 @@ class PortfolioViewSet(
         return Response(PortfolioSerializer(portfolio).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(PortfolioSerializer(self.get_object()).data)
+        return Response(represent(PortfolioSerializer, self.get_object()))
 
     def _update(self, request: Request, *, partial: bool) -> Response:
         portfolio = self.get_object()

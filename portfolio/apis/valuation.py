@@ -25,6 +25,7 @@ from portfolio.serializers import (
     PortfolioSummarySerializer,
 )
 from portfolio.transfer import export_filename
+from portfolio_site.api_serializers import represent
 from portfolio_site.openapi import error_response
 
 
@@ -102,7 +103,7 @@ class PortfolioValuationMixin(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def holdings(self, request: Request, pk: str) -> Response:
         holdings, as_of = selectors.portfolio_holdings(portfolio=self.get_object())
-        return Response(HoldingsSerializer({"as_of": as_of, "results": holdings}).data)
+        return Response(represent(HoldingsSerializer, {"as_of": as_of, "results": holdings}))
 
     @extend_schema(
         summary="Cash, value, P&L, dividends, fees and taxes",
@@ -118,11 +119,8 @@ class PortfolioValuationMixin(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"])
     def summary(self, request: Request, pk: str) -> Response:
-        return Response(
-            PortfolioSummarySerializer(
-                selectors.portfolio_summary(portfolio=self.get_object())
-            ).data
-        )
+        summary = selectors.portfolio_summary(portfolio=self.get_object())
+        return Response(represent(PortfolioSummarySerializer, summary))
 
     @extend_schema(
         summary="Value series, TWR, XIRR, volatility, drawdown and a benchmark",
