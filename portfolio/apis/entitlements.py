@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from portfolio import dividends, selectors
 from portfolio.apis.schema import CONFLICT, INVALID, NOT_FOUND, RULE
 from portfolio.models import Entitlement, EntitlementStatus, Portfolio
-from portfolio.serializers import QuantityField, QuantityOutputField, _vnd
+from portfolio.serializers import QuantityField, QuantityOutputField, vnd_field
 from portfolio.services import market_today
 from portfolio.services.entitlements import entitlement_apply, entitlement_exercise
 from portfolio_site.api_serializers import StrictSerializer
@@ -54,9 +54,11 @@ class EntitlementSerializer(serializers.Serializer):
     shares_held = QuantityOutputField(
         read_only=True, help_text="Shares held at the close before the ex-date."
     )
-    cash_gross = _vnd("shares_held x cash per share.", allow_null=True)
-    cash_tax = _vnd("Withheld at source (the portfolio's dividend rate, 5 %).", allow_null=True)
-    cash_net = _vnd("cash_gross - cash_tax.", allow_null=True)
+    cash_gross = vnd_field("shares_held x cash per share.", allow_null=True)
+    cash_tax = vnd_field(
+        "Withheld at source (the portfolio's dividend rate, 5 %).", allow_null=True
+    )
+    cash_net = vnd_field("cash_gross - cash_tax.", allow_null=True)
     new_shares = QuantityOutputField(
         read_only=True,
         help_text="floor(shares_held x ratio); a split: the extra shares; a reverse split: minus"
@@ -65,7 +67,7 @@ class EntitlementSerializer(serializers.Serializer):
     rights = QuantityOutputField(read_only=True, help_text="floor(shares_held x ratio).")
     exercised = QuantityOutputField(read_only=True)
     ratio = serializers.CharField(source="event.ratio", read_only=True, help_text='"100:20"')
-    subscription_price = _vnd(source="event.subscription_price", allow_null=True)
+    subscription_price = vnd_field(source="event.subscription_price", allow_null=True)
     subscription_start = serializers.DateField(
         source="event.subscription_start", read_only=True, allow_null=True
     )
@@ -126,9 +128,9 @@ class CalendarEventSerializer(serializers.Serializer):
     payment_date = serializers.DateField(
         source="event.payment_date", read_only=True, allow_null=True
     )
-    cash_per_share = _vnd(source="event.cash_per_share", allow_null=True)
+    cash_per_share = vnd_field(source="event.cash_per_share", allow_null=True)
     ratio = serializers.CharField(source="event.ratio", read_only=True)
-    subscription_price = _vnd(source="event.subscription_price", allow_null=True)
+    subscription_price = vnd_field(source="event.subscription_price", allow_null=True)
     held = serializers.BooleanField(read_only=True, help_text="The portfolio holds or held it.")
     watched = serializers.BooleanField(read_only=True, help_text="On the owner's watchlist.")
     entitlement = EntitlementSerializer(read_only=True, allow_null=True)
@@ -136,9 +138,9 @@ class CalendarEventSerializer(serializers.Serializer):
 
 class IncomeYearSerializer(serializers.Serializer):
     year = serializers.IntegerField(read_only=True)
-    gross = _vnd()
-    tax = _vnd()
-    net = _vnd()
+    gross = vnd_field()
+    tax = vnd_field()
+    net = vnd_field()
 
 
 class DividendCalendarSerializer(serializers.Serializer):
@@ -147,7 +149,7 @@ class DividendCalendarSerializer(serializers.Serializer):
     income_by_year = IncomeYearSerializer(
         many=True, read_only=True, help_text="Booked cash dividends by payment year."
     )
-    pending_cash = _vnd("Net cash of the pending and due dividends, not booked yet.")
+    pending_cash = vnd_field("Net cash of the pending and due dividends, not booked yet.")
 
 
 # --- views ---------------------------------------------------------------------------------------
